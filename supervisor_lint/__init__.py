@@ -1,0 +1,3 @@
+"""supervisor-lint: a linter, validator and autofixer for Supervisor configs."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,83 @@
+"""The rule catalog: one YAML document per rule in ``rules/CODE.yaml``.
+
+Loaded only for ``rule``/``rules`` and by the tests, so a plain ``check``
+never imports ruamel.yaml."""
+
+import os
+
+FIELDS = ("code", "name", "severity", "fatal", "summary", "why", "examples", "fix")
+
+
+def rules_dir():
+    here = os.path.dirname(os.path.abspath(__file__))
+    for candidate in (os.path.join(os.path.dirname(here), "rules"), os.path.join(here, "rules")):
+        if os.path.isdir(candidate):
+            return candidate
+    return os.path.join(here, "rules")
+
+
+def _yaml():
+    from ruamel.yaml import YAML
+    return YAML(typ="safe", pure=True)
+
+
+def load(path):
+    with open(path, encoding="utf-8") as fh:
+        return _yaml().load(fh)
+
+
+def load_all():
+    directory = rules_dir()
+    docs = {}
+    if not os.path.isdir(directory):
+        return docs
+    for name in sorted(os.listdir(directory)):
+        if name.endswith(".yaml"):
+            doc = load(os.path.join(directory, name))
+            docs[doc["code"]] = doc
+    return docs
+
+
+def find(code_or_name):
+    token = code_or_name.strip()
+    path = os.path.join(rules_dir(), token.upper() + ".yaml")
+    if os.path.isfile(path):
+        return load(path)
+    for doc in load_all().values():
+        if doc.get("name") == token:
+            return doc
+    return None
+
+
+def render(doc):
+    out = ["%s %s" % (doc["code"], doc["name"]), ""]
+    fatal = doc.get("fatal")
+    fatal_text = {True: "yes: supervisord refuses to load the config",
+                  False: "no: supervisord loads the config"}.get(fatal, str(fatal))
+    out.append("Severity: %s    Fatal: %s" % (doc["severity"], fatal_text))
+    out.append("")
+    out.append(doc["summary"].strip())
+    out.append("")
+    out.append("## Why is this bad?")
+    out.append(doc["why"].strip())
+    for ex in doc.get("examples", []):
+        out.append("")
+        out.append("## Example%s" % (": " + ex["title"] if ex.get("title") else ""))
+        out.append("```ini")
+        out.append(ex["bad"].rstrip("\n"))
+        out.append("```")
+        if ex.get("good"):
+            out.append("Use instead:")
+            out.append("```ini")
+            out.append(ex["good"].rstrip("\n"))
+            out.append("```")
+    fix = doc.get("fix") or {}
+    out.append("")
+    out.append("## Fix")
+    if fix.get("available"):
+        out.append("%s fix: %s" % (fix.get("safety", "unsafe").capitalize(),
+                                   fix.get("description", "").strip()))
+    else:
+        out.append("No automatic fix." + (" " + fix.get("description", "").strip()
+                                          if fix.get("description") else ""))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,44 @@
+"""The rule registry.  A rule is a function over a ``Context`` that yields
+``Finding``s; its code, name, default severity, fatality and scope are
+declared where it is registered.  Rules know nothing of output, selection or
+suppression: the engine owns those."""
+
+RULES = {}          # code -> Rule, in registration order
+
+
+class Rule:
+    __slots__ = ("code", "name", "severity", "fatal", "scope", "func")
+
+    def __init__(self, code, name, severity, fatal, scope, func):
+        self.code = code
+        self.name = name
+        self.severity = severity
+        self.fatal = fatal            # True, False or "per case"
+        self.scope = scope            # "file" (one document) or "tree" (merged view)
+        self.func = func
+
+
+def rule(code, name, severity, fatal=False, scope="file"):
+    def register(func):
+        if code in RULES:
+            raise ValueError("rule %s registered twice" % code)
+        RULES[code] = Rule(code, name, severity, fatal, scope, func)
+        return func
+    return register
+
+
+class Context:
+    """What rules look at: the tree, its load, and the documents to report on."""
+
+    def __init__(self, tree, loaded):
+        self.tree = tree
+        self.loaded = loaded
+
+    @property
+    def docs(self):
+        return self.tree.docs
+
+
+def all_rules():
+    from . import dialect, load  # noqa: F401  (registration happens on import)
+    return RULES

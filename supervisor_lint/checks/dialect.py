@@ -1,0 +1,288 @@
+"""Rules about the INI dialect itself: what the reader sees line by line."""
+
+import re
+
+from . import rule
+from .. import schema
+from ..diagnostics import Edit, Fix
+from ..model import Finding
+
+_KEYISH = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*[=:]")
+_HEADERISH = re.compile(r"\[(.+)\]")
+_TYPED = {"boolean", "integer", "byte_size", "octal", "signal", "auto_restart", "exitcodes",
+          "logging_level", "buffer_size", "socket_backlog", "inet_address"}
+
+
+def _at(line, start, end):
+    return (line, start, end)
+
+
+@rule("SV001", "invalid-syntax", "error", fatal="per case")
+def invalid_syntax(ctx):
+    for doc in ctx.docs:
+        for p in doc.problems:
+            text = p.line.text[p.column:p.end_column]
+            if p.kind == "no-section-header":
+                msg = ("%r comes before any [section] header: supervisord refuses to load "
+                       "(File contains no section headers); start the file with a header such "
+                       "as [program:name]" % _short(text))
+            elif p.kind == "no-delimiter":
+                msg = ("%r is not a key=value line, a [section] header or a comment: "
+                       "supervisord refuses to load (Source contains parsing errors); indent "
+                       "it to continue the previous value, or comment it out with '; '"
+                       % _short(text))
+            elif p.kind == "empty-key":
+                msg = ("%r has no key before the '%s': supervisord refuses to load (Source "
+                       "contains parsing errors)" % (_short(text), p.line.text[p.column]))
+            else:
+                continue
+            yield Finding("SV001", msg, True, columns=_at(p.line, p.column, p.end_column))
+        for entry in doc.entries:
+            if entry.raw_key.startswith("[") and entry.delimiter == ":":
+                line = entry.line
+                yield Finding("SV001", "unclosed section header %r: supervisord reads it as the "
+                              "key %r in [%s]; close it with ']'" % (
+                                  _short(line.text[line.value_start:line.value_end]),
+                                  entry.key, entry.section.name), False, entry=entry,
+                              section=entry.section.name, key=entry.key,
+                              columns=_at(line, line.value_start, line.value_end))
+
+
+@rule("SV002", "not-utf8", "error", fatal=True)
+def not_utf8(ctx):
+    for doc in ctx.docs:
+        if doc.decode_error is not None:
+            number, col, byte = doc.decode_error
+            line = doc.line_at(number)
+            yield Finding("SV002", "byte 0x%02x at offset %d is not UTF-8: supervisord refuses to "
+                          "load ('utf-8' codec can't decode); save the file as UTF-8"
+                          % (doc.data[byte], byte), True, columns=_at(line, col, col + 1))
+
+
+@rule("SV003", "byte-order-mark", "error", fatal=True)
+def byte_order_mark(ctx):
+    for doc in ctx.docs:
+        if doc.bom:
+            line = doc.lines[0] if doc.lines else None
+            fix = Fix("safe", [Edit(0, 3, "")], "remove the byte-order mark")
+            yield Finding("SV003", "the file starts with a UTF-8 byte-order mark: supervisord does "
+                          "not strip it, sees no section header on line 1 and refuses to load; "
+                          "save without BOM", True, columns=(line, 0, 0) if line else None,
+                          fix=fix)
+
+
+@rule("SV004", "swallowed-line", "warning")
+def swallowed_line(ctx):
+    for doc in ctx.docs:
+        for entry in doc.entries:
+            previous = entry.parts[0]
+            for line, part in zip(entry.continuations, entry.parts[1:]):
+                if not part:
+                    continue
+                header = _HEADERISH.match(part)
+                key = _KEYISH.match(part)
+                what = None
+                if header:
+                    what = "the section header [%s]" % header.group(1)
+                elif key and key.group(1).lower() in schema.ALL_KEYS:
+                    if not (entry.key == "environment" and previous.rstrip().endswith(",")):
+                        what = "the key %s" % key.group(1)
+                previous = part
+                if what is None:
+                    continue
+                yield Finding("SV004", "this indented line looks like %s but continues the value "
+                              "of %s= (line %d): supervisord reads it as part of that value; "
+                              "remove the indentation" % (what, entry.raw_key.strip(),
+                                                          entry.line.number),
+                              False, entry=entry, section=entry.section.name, key=entry.key,
+                              columns=_at(line, line.value_start, line.value_end))
+
+
+def _outside_quotes(text, index):
+    quote = None
+    for ch in text[:index]:
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+    return quote is None
+
+
+@rule("SV005", "comment-char-in-value", "warning")
+def comment_char_in_value(ctx):
+    for doc in ctx.docs:
+        for entry in doc.entries:
+            kind = schema.kind_of(entry.section.name)
+            spec = kind.keys.get(entry.key) if kind else None
+            if spec is None or entry.key == "environment":
+                continue
+            typed = spec.type in _TYPED
+            for line in entry.lines:
+                text = line.text
+                stop = line.comment_start if line.comment_start is not None else len(text)
+                for i in range(line.value_start + 1, stop):
+                    ch = text[i]
+                    if ch not in ";#" or text[i - 1].isspace():
+                        continue
+                    rest = text[i + 1:stop]
+                    if typed or (rest[:1].isspace() and rest.strip()
+                                 and _outside_quotes(text[line.value_start:i], i - line.value_start)):
+                        yield Finding("SV005", "%r has no whitespace before it, so it does not "
+                                      "start a comment: supervisord keeps %r in %s; put a space "
+                                      "before it" % (ch, _short(text[i:stop].strip()), entry.key),
+                                      False, entry=entry, section=entry.section.name,
+                                      key=entry.key, columns=_at(line, i, stop))
+                        break
+
+
+@rule("SV006", "comment-cuts-value", "warning")
+def comment_cuts_value(ctx):
+    for doc in ctx.docs:
+        for entry in doc.entries:
+            for line in entry.lines:
+                c = line.comment_start
+                if c is None or c == 0 or c <= line.value_start:
+                    continue
+                before = line.text[line.value_start:c]
+                if before.count('"') % 2 == 0 and before.count("'") % 2 == 0:
+                    continue
+                yield Finding("SV006", "%r starts a comment even inside quotes: supervisord cuts "
+                              "%s= before it and drops %r; there is no escape, so remove the "
+                              "space before %r or the %r itself" % (
+                                  " " + line.text[c], entry.raw_key.strip(),
+                                  _short(line.text[c:].rstrip()), line.text[c], line.text[c]),
+                              False, entry=entry, section=entry.section.name, key=entry.key,
+                              columns=_at(line, c - 1, len(line.text)))
+
+
+@rule("SV007", "duplicate-section", "warning", scope="tree")
+def duplicate_section(ctx):
+    for name, blocks in ctx.tree.blocks.items():
+        if len(blocks) < 2 or name == "include":
+            continue
+        first = blocks[0]
+        for block in blocks[1:]:
+            where = "line %d" % first.line.number
+            if block.document is not first.document:
+                where += " of %s" % first.document.path
+            yield Finding("SV007", "[%s] is already defined at %s: supervisord merges the two, "
+                          "and keys set in both take the later value; keep one section"
+                          % (name, where), False, block=block, section=name)
+
+
+@rule("SV008", "duplicate-key", "warning", scope="tree")
+def duplicate_key(ctx):
+    seen = {}
+    for doc in ctx.docs:
+        for entry in doc.entries:
+            if not entry.raw_key:
+                continue
+            seen.setdefault((entry.section.name, entry.key), []).append(entry)
+    for (section, key), entries in seen.items():
+        if len(entries) < 2:
+            continue
+        last = entries[-1]
+        for entry in entries[:-1]:
+            where = "line %d" % last.line.number
+            if last.document is not entry.document:
+                where += " of %s" % last.document.path
+            start = entry.line.offset
+            end = entry.last_line.end_offset
+            fix = None
+            if last.document is entry.document:
+                fix = Fix("unsafe", [Edit(start, end, "")], "remove the overridden %s" % key)
+            yield Finding("SV008", "%s is set again at %s in [%s]: supervisord silently uses the "
+                          "last value (%s); remove one of them" % (
+                              entry.raw_key.strip(), where, section, _short(last.value, 40)),
+                          False, entry=entry, section=section, key=key, fix=fix)
+
+
+@rule("SV009", "default-section", "warning", scope="tree")
+def default_section(ctx):
+    for block in ctx.tree.blocks.get("DEFAULT", []):
+        keys = ", ".join(e.key for e in block.entries) or "nothing yet"
+        yield Finding("SV009", "[DEFAULT] keys (%s) are inherited by every section, "
+                      "[supervisord], servers and [rpcinterface:x] factories included; set them "
+                      "in each program instead" % _short(keys), False, block=block,
+                      section="DEFAULT")
+
+
+@rule("SV101", "unknown-section", "warning", scope="tree")
+def unknown_section(ctx):
+    for name, blocks in ctx.tree.blocks.items():
+        if name == "DEFAULT" or schema.kind_of(name) is not None:
+            continue
+        suggestion = _suggest_section(name)
+        hint = "; did you mean [%s]?" % suggestion if suggestion else ""
+        for block in blocks:
+            yield Finding("SV101", "supervisord ignores the section [%s]: it is no section type "
+                          "it knows (names are case-sensitive and need a ':' before the "
+                          "program name)%s" % (name, hint), False, block=block, section=name)
+
+
+def _suggest_section(name):
+    import difflib
+    stripped = name.strip()
+    if ":" in stripped:
+        prefix, rest = stripped.split(":", 1)
+        rest = rest.strip()
+        prefixes = ["program", "group", "eventlistener", "fcgi-program", "rpcinterface",
+                    "ctlplugin", "inet_http_server", "unix_http_server"]
+        if prefix.lower().strip() in prefixes:
+            return "%s:%s" % (prefix.lower().strip(), rest)
+        match = difflib.get_close_matches(prefix.lower(), prefixes, n=1, cutoff=0.6)
+        if match:
+            return "%s:%s" % (match[0], rest)
+        return None
+    bare = stripped.lower()
+    if bare in ("program", "group", "eventlistener", "fcgi-program", "rpcinterface"):
+        return "%s:NAME" % bare
+    names = ["supervisord", "supervisorctl", "include", "unix_http_server", "inet_http_server"]
+    if bare in names:
+        return bare
+    match = difflib.get_close_matches(bare, names, n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+@rule("SV102", "unknown-key", "warning", scope="tree")
+def unknown_key(ctx):
+    import difflib
+    for doc in ctx.docs:
+        for entry in doc.entries:
+            section = entry.section.name
+            if not entry.raw_key or entry.raw_key.startswith("["):
+                continue
+            if section == "DEFAULT":
+                if entry.key in schema.ALL_KEYS:
+                    continue
+                candidates = sorted(schema.ALL_KEYS)
+                where = "any section"
+                kind_name = None
+            else:
+                kind = schema.kind_of(section)
+                if kind is None or kind.open_keys or entry.key in kind.keys:
+                    continue
+                candidates = sorted(kind.keys)
+                where = "[%s]" % section
+                kind_name = kind.name
+            legacy = schema.LEGACY_KEYS.get(
+                "program" if kind_name in schema.PROGRAM_KINDS else kind_name, {}).get(entry.key)
+            if legacy:
+                hint = ": an old key that supervisord 4 ignores (%s)" % legacy
+            else:
+                match = difflib.get_close_matches(entry.key, candidates, n=1, cutoff=0.75)
+                if match:
+                    hint = "; did you mean %s?" % match[0]
+                else:
+                    owners = [k.name for k in schema.KINDS if entry.key in k.keys]
+                    hint = "; it is a key of [%s]" % owners[0] if owners else ""
+            yield Finding("SV102", "supervisord ignores the key %s in %s%s" % (
+                entry.key, where, hint), False, entry=entry, section=section, key=entry.key,
+                columns=_at(entry.line, entry.line.value_start,
+                            entry.line.value_start + len(entry.raw_key)))
+
+
+def _short(text, limit=60):
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -1,0 +1,578 @@
+"""What supervisord sees: the merged sections of a tree of files, and the
+load of every section as ``ServerOptions.read_config`` performs it.
+
+``Tree`` merges Documents exactly as one ``UnhosedConfigParser`` reading the
+main file and then each included file would (duplicates merge, last key wins,
+``[DEFAULT]`` inherited, ``%(here)s`` replaced per file when ``[include]``
+exists).  ``load(tree)`` walks the sections in supervisord's order and
+records every refusal and surprise as a ``Finding`` instead of stopping at
+the first one.
+"""
+
+import os
+
+from . import environment as envgrammar
+from . import schema
+from .expand import expand, positional_specs
+from .values import convert, EXPECTED
+
+HERE = "%(here)s"
+
+
+class Setting:
+    __slots__ = ("key", "value", "entry", "inherited")
+
+    def __init__(self, key, value, entry, inherited=False):
+        self.key = key
+        self.value = value            # after %(here)s replacement
+        self.entry = entry
+        self.inherited = inherited    # came from [DEFAULT]
+
+
+class Tree:
+    """The merged view of a main config and its includes, or of one fragment."""
+
+    def __init__(self, here, fragment=False):
+        self.here = here
+        self.fragment = fragment
+        self.docs = []
+        self.sections = {}            # name -> {key: Setting}, first-appearance order
+        self.defaults = {}
+        self.blocks = {}              # name -> [SectionBlock]
+        self.section_doc = {}         # name -> Document that first added it
+        self.include_problems = []    # Findings from include resolution
+        self.included = []            # (Document, matched pattern)
+
+    def add(self, doc, here_dir=None):
+        self.docs.append(doc)
+        for block in doc.blocks:
+            self.blocks.setdefault(block.name, []).append(block)
+            if block.name != "DEFAULT" and block.name not in self.sections:
+                self.sections[block.name] = {}
+                self.section_doc[block.name] = doc
+        for entry in doc.entries:
+            name = entry.section.name
+            target = self.defaults if name == "DEFAULT" else self.sections[name]
+            target[entry.key] = Setting(entry.key, entry.value, entry)
+        if here_dir is not None:
+            self.expand_here(here_dir)
+
+    def expand_here(self, here):
+        """``UnhosedConfigParser.expand_here``: textual ``%(here)s`` replacement
+        in every value of every section, [DEFAULT] values copied in."""
+        for name, keys in self.sections.items():
+            for key, setting in list(self.items(name)):
+                if HERE in setting.value:
+                    keys[key] = Setting(key, setting.value.replace(HERE, here), setting.entry,
+                                        setting.inherited)
+
+    def items(self, section):
+        merged = {}
+        for key, s in self.defaults.items():
+            merged[key] = Setting(key, s.value, s.entry, inherited=True)
+        merged.update(self.sections.get(section, {}))
+        return merged.items()
+
+    def get(self, section, key):
+        keys = self.sections.get(section)
+        if keys is not None and key in keys:
+            return keys[key]
+        s = self.defaults.get(key)
+        if s is not None:
+            return Setting(key, s.value, s.entry, inherited=True)
+        return None
+
+    def section_names(self):
+        return list(self.sections)
+
+    def has_custom_rpcinterface(self):
+        for name in self.sections:
+            if name.startswith("rpcinterface:"):
+                s = self.get(name, "supervisor.rpcinterface_factory")
+                if s is None or s.value.strip() != "supervisor.rpcinterface:make_main_rpcinterface":
+                    return True
+        return False
+
+
+class Finding:
+    """A refusal or surprise found while loading, anchored where it was written."""
+
+    __slots__ = ("code", "message", "fatal", "entry", "block", "section", "key",
+                 "columns", "severity", "fix")
+
+    def __init__(self, code, message, fatal, entry=None, block=None, section=None,
+                 key=None, columns=None, severity=None, fix=None):
+        self.code = code
+        self.message = message
+        self.fatal = fatal
+        self.entry = entry
+        self.block = block
+        self.section = section
+        self.key = key
+        self.columns = columns        # (line, start, end) in characters, optional
+        self.severity = severity
+        self.fix = fix
+
+
+class Program:
+    """The typed view of one program-like section (per supervisord)."""
+
+    def __init__(self, section, kind, group):
+        self.section = section
+        self.kind = kind
+        self.group = group
+        self.values = {}              # key -> converted value (None if unknown)
+        self.settings = {}            # key -> Setting, where written
+
+
+class Loaded:
+    def __init__(self, tree):
+        self.tree = tree
+        self.findings = []
+        self.programs = {}            # section -> Program
+        self.env = {}                 # ENV_ names defined by [supervisord] environment
+        self.group_members = {}       # group section -> [program sections]
+
+
+def _names_for(scope, ctx):
+    names = {}
+    for n in schema.SCOPES[scope]:
+        if n in ctx:
+            names[n] = ctx[n]
+    return names
+
+
+class Loader:
+    def __init__(self, tree):
+        self.tree = tree
+        self.out = Loaded(tree)
+        self.env = {}                 # ENV_ expansions defined by the config
+        self._seen = set()
+
+    # -- recording ------------------------------------------------------------
+    def find(self, code, message, fatal, setting=None, section=None, key=None,
+             block=None, severity=None, fix=None):
+        entry = setting.entry if setting is not None else None
+        if entry is None and block is None and section is not None:
+            blocks = self.tree.blocks.get(section)
+            block = blocks[0] if blocks else None
+        if setting is not None and setting.inherited:
+            message = "%s (inherited from [DEFAULT] by [%s])" % (message, section)
+        ident = (code, message, id(entry), id(block))
+        if ident in self._seen:
+            return
+        self._seen.add(ident)
+        self.out.findings.append(Finding(code, message, fatal, entry=entry, block=block,
+                                         section=section, key=key, severity=severity, fix=fix))
+
+    # -- reading one key ----------------------------------------------------------
+    def expand(self, section, key, setting, text, scope, ctx, label=None, extra_env=None):
+        """Expand ``text`` read from ``setting`` with the names of ``scope``.
+        Returns (value, certain)."""
+        names = _names_for(scope, ctx)
+        names.update(self.env)
+        if extra_env:
+            names.update(extra_env)
+        label = label or "%s.%s" % (section, key)
+        result = expand(text, names, label)
+        if result.error is not None:
+            hint = ""
+            if result.missing and result.missing not in names:
+                if result.missing in ("here", "program_name", "group_name", "host_node_name",
+                                      "process_num", "numprocs"):
+                    hint = " %%(%s)s is not available for %s; available: %s." % (
+                        result.missing, key, ", ".join(sorted(n for n in names if not n.startswith("ENV_"))) or "only ENV_*")
+                else:
+                    hint = " Unknown name %%(%s)s; write %%%% for a literal %%." % result.missing
+            else:
+                hint = " Write %% for a literal %."
+            self.find("SV105", "supervisord refuses to load: %s.%s" % (result.error, hint),
+                      True, setting, section, key)
+            return None, False
+        if result.positional:
+            self._positional(section, key, setting, text)
+        for name in dict.fromkeys(result.assumed_env):
+            self.find("SV105", "%%(%s)s is not defined by this configuration: it must be set in "
+                      "supervisord's own environment, or supervisord refuses to load" % name,
+                      False, setting, section, key, severity="warning")
+        return result.value, not result.assumed_env
+
+    def _positional(self, section, key, setting, text):
+        double = (section == "supervisord" and key == "environment") or key in (
+            "stdout_logfile", "stderr_logfile")
+        specs = positional_specs(text)
+        escaped = "%%%%" if double else "%%"
+        first = text[specs[0][0]:specs[0][1]]
+        fix = None
+        entry = setting.entry
+        if entry is not None and not setting.inherited and not entry.continuations \
+                and entry.value == text:
+            from .diagnostics import Edit, Fix
+            line = entry.line
+            vstart = entry.value_span.start.column - 1
+            edits = [Edit(line.byte_offset(vstart + a), line.byte_offset(vstart + a + 1), escaped)
+                     for a, b in specs]
+            fix = Fix("safe", edits, "escape % as " + escaped)
+        self.find("SV106", "%s in %s is not a %%(name)s expansion: supervisord formats its whole "
+                  "expansion dictionary (every ENV_ variable) into the value; write %s for a "
+                  "literal %s" % (first, key, escaped + first[1:], first),
+                  False, setting, section, key, fix=fix)
+
+    def read(self, section, key, scope, ctx, typ=None, default=None, double=False,
+             extra_env=None, allow_default=True):
+        """Read, expand and convert one key as ``saneget`` + a converter would.
+        Returns (value, setting, certain); value is None when invalid."""
+        setting = self.tree.get(section, key)
+        if setting is None:
+            if default is None:
+                return None, None, True
+            text = default
+        else:
+            text = setting.value
+            if scope is not None:
+                text, certain = self.expand(section, key, setting, text, scope, ctx,
+                                            extra_env=extra_env)
+                if text is None:
+                    return None, setting, False
+                if double:
+                    label = "environment" if key == "environment" else key
+                    text2, certain2 = self.expand(section, key, setting, text, scope, ctx,
+                                                  label=label, extra_env=extra_env)
+                    if text2 is None:
+                        return None, setting, False
+                    text, certain = text2, certain and certain2
+                if not certain:
+                    return text, setting, False
+        if typ is None:
+            return text, setting, True
+        value, error = convert(typ, text)
+        if error is not None:
+            if setting is None:
+                return None, None, False
+            self.invalid(section, key, setting, typ, error)
+            return None, setting, False
+        return value, setting, True
+
+    def invalid(self, section, key, setting, typ, error):
+        expected = EXPECTED.get(typ)
+        hint = "; expected %s" % expected if expected else ""
+        self.find("SV103", "%s=%s: supervisord refuses to load: %s%s" % (
+            key, _short(setting.value), error, hint), True, setting, section, key)
+
+    # -- the walk -------------------------------------------------------------
+    def run(self):
+        tree = self.tree
+        sections = tree.section_names()
+        if "supervisord" in sections:
+            self.load_supervisord()
+        for name in sections:
+            if name.startswith("rpcinterface:"):
+                self.load_plugin(name)
+        in_group = set()
+        for name in sections:
+            if name.startswith("group:"):
+                in_group.update(self.load_group(name, sections))
+        for name in sections:
+            if name.startswith("program:") and name not in in_group:
+                self.check_name(name)
+                self.read(name, "priority", "grp", {"here": tree.here}, "integer", "999")
+                self.load_program(name, "program", name.split(":", 1)[1].strip())
+        for name in sections:
+            if name.startswith("eventlistener:"):
+                self.load_eventlistener(name)
+        for name in sections:
+            if name.startswith("fcgi-program:") and name not in in_group:
+                self.load_fcgi(name)
+        for name in sections:
+            if name.startswith("inet_http_server"):
+                self.load_inet(name)
+        for name in sections:
+            if name.startswith("unix_http_server"):
+                self.load_unix(name)
+        return self.out
+
+    def check_name(self, section, suffix=False):
+        raw = section.split(":", 1)[1]
+        value, error = convert("process_name", raw)
+        if error:
+            self.find("SV110", "supervisord refuses to load: %s; program and group names "
+                      "may not contain spaces, ':' or '/'" % error, True, section=section)
+            return None
+        return value
+
+    def load_supervisord(self):
+        ctx = {"here": self.tree.here}
+        for key, spec in schema.SUPERVISORD.items():
+            if key == "environment":
+                continue
+            self.read("supervisord", key, "sd", ctx, spec.type)
+        env_text, setting, certain = self.read("supervisord", "environment", "sd", ctx)
+        if env_text is not None and setting is not None:
+            host_ctx = {"here": self.tree.here, "host_node_name": "localhost"}
+            env_text2, certain2 = self.expand("supervisord", "environment", setting, env_text,
+                                              "inc", host_ctx, label="environment")
+            if env_text2 is not None:
+                env = self.environment("supervisord", setting, env_text2)
+                if env:
+                    for k, v in env.items():
+                        self.env["ENV_%s" % k] = v
+        self.out.env = dict(self.env)
+
+    def environment(self, section, setting, text):
+        env, error = envgrammar.parse(text)
+        if error is not None:
+            self.find("SV107", "environment: supervisord refuses to load: %s. Write "
+                      "KEY=\"value\",KEY2=\"value 2\": commas between pairs, values with "
+                      "spaces or special characters in double quotes" % error,
+                      True, setting, section, "environment")
+            return None
+        for var, what in envgrammar.mangled(text):
+            self.find("SV112", "environment: %s%s; quote the value, e.g. %s=\"...\"" % (
+                ("%s " % var) if var else "", what, var or "KEY"), False, setting, section,
+                "environment")
+        return env
+
+    def load_plugin(self, section):
+        factory_key = "supervisor.rpcinterface_factory"
+        spec, setting, certain = self.read(section, factory_key, "env", {})
+        if setting is None:
+            self.find("SV104", "supervisord refuses to load: section [%s] does not specify a %s; "
+                      "the standard value is supervisor.rpcinterface:make_main_rpcinterface"
+                      % (section, factory_key), True, section=section, key=factory_key)
+        elif spec is not None and certain:
+            value, error = convert("entry_point", spec)
+            if error:
+                self.find("SV103", "supervisord refuses to load: %s cannot be resolved within "
+                          "[%s]; write module:attribute" % (spec, section), True, setting,
+                          section, factory_key)
+        for key, _ in self.tree.items(section):
+            if key != factory_key:
+                self.read(section, key, "env", {})
+
+    def load_group(self, section, sections):
+        self.check_name(section)
+        ctx = {"here": self.tree.here}
+        programs, setting, certain = self.read(section, "programs", "grp", ctx, "list_of_strings")
+        self.read(section, "priority", "grp", ctx, "integer", "999")
+        members = []
+        group_name = section.split(":", 1)[1].strip()
+        for program in programs or []:
+            p_sec, f_sec = "program:%s" % program, "fcgi-program:%s" % program
+            if p_sec not in sections and f_sec not in sections:
+                if program == "":
+                    why = "an empty name (a trailing or doubled comma in programs=)"
+                else:
+                    why = "%r, which is no [program:%s] or [fcgi-program:%s] section" % (
+                        program, program, program)
+                    close = _close(p_sec, [s for s in sections if s.startswith(("program:", "fcgi-program:"))])
+                    if close:
+                        why += "; did you mean [%s]?" % close
+                self.find("SV109", "[%s] programs= names %s: supervisord refuses to load" % (
+                    section, why), True, setting, section, "programs")
+                continue
+            if p_sec in sections and f_sec in sections:
+                self.find("SV109", "[%s] name %s is ambiguous (exists as program and "
+                          "fcgi-program): supervisord refuses to load" % (section, program),
+                          True, setting, section, "programs")
+                continue
+            member = p_sec if p_sec in sections else f_sec
+            members.append(member)
+            self.load_program(member, "program" if member == p_sec else "fcgi-program",
+                              group_name, grouped=True)
+        self.out.group_members[section] = members
+        return members
+
+    def load_eventlistener(self, section):
+        ctx = {"here": self.tree.here}
+        self.read(section, "priority", "grp", ctx, "integer", "-1")
+        size, setting, certain = self.read(section, "buffer_size", "grp", ctx, "buffer_size", "10")
+        if size is not None and certain and size < 1:
+            self.find("SV103", "[%s] section sets invalid buffer_size (%d): supervisord refuses "
+                      "to load; use 1 or more" % (section, size), True, setting, section,
+                      "buffer_size")
+        handler, setting, certain = self.read(section, "result_handler", "grp", ctx)
+        if handler is not None and setting is not None and certain:
+            if convert("entry_point", handler)[1]:
+                self.find("SV103", "supervisord refuses to load: %s cannot be resolved within "
+                          "[%s]; write module:attribute" % (handler, section), True, setting,
+                          section, "result_handler")
+        names, setting, certain = self.read(section, "events", "grp", ctx, "events", "")
+        if setting is None or (certain and not names):
+            self.find("SV104", "supervisord refuses to load: [%s] section requires an \"events\" "
+                      "line, e.g. events=PROCESS_STATE" % section, True, setting, section, "events")
+        elif names and certain:
+            custom = self.tree.has_custom_rpcinterface()
+            for name in sorted(names):
+                if name not in schema.EVENT_TYPES:
+                    close = _close(name, sorted(schema.EVENT_TYPES))
+                    hint = "; did you mean %s?" % close if close else ""
+                    if custom:
+                        self.find("SV103", "Unknown event type %s in [%s] events, unless a "
+                                  "custom [rpcinterface:x] registers it%s" % (name, section, hint),
+                                  False, setting, section, "events", severity="warning")
+                    else:
+                        self.find("SV103", "Unknown event type %s in [%s] events: supervisord "
+                                  "refuses to load%s" % (name or "''", section, hint), True,
+                                  setting, section, "events")
+        redirect, setting, certain = self.read(section, "redirect_stderr", "grp", ctx, "boolean",
+                                               "false")
+        if redirect:
+            self.find("SV103", "[%s] section sets redirect_stderr=true but this is not allowed "
+                      "because it will interfere with the eventlistener protocol: supervisord "
+                      "refuses to load; remove it" % section, True, setting, section,
+                      "redirect_stderr")
+        self.load_program(section, "eventlistener", section.split(":", 1)[1])
+
+    def load_fcgi(self, section):
+        name = self.check_name(section)
+        ctx = {"here": self.tree.here, "program_name": name if name is not None else ""}
+        self.read(section, "priority", "grp", ctx, "integer", "999")
+        self.read(section, "user", "grp", ctx, "user")
+        self.read(section, "socket_backlog", "grp", ctx, "socket_backlog")
+        owner, owner_s, _ = self.read(section, "socket_owner", "grp", ctx, "user_group")
+        mode, mode_s, _ = self.read(section, "socket_mode", "grp", ctx, "octal")
+        sock, setting, certain = self.read(section, "socket", "sock", ctx)
+        if setting is None or (certain and not sock):
+            self.find("SV104", "supervisord refuses to load: [%s] section requires a \"socket\" "
+                      "line, e.g. socket=unix:///run/%s.sock or tcp://127.0.0.1:9000"
+                      % (section, name or "app"), True, setting, section, "socket")
+        elif certain:
+            parsed, error = convert("fcgi_socket", sock)
+            if error:
+                self.find("SV103", "supervisord refuses to load: %s in [%s] socket; use "
+                          "unix:///absolute/path or tcp://host:port" % (error, section), True,
+                          setting, section, "socket")
+            elif parsed[0] == "tcp" and (owner_s is not None or mode_s is not None):
+                self.find("SV103", "supervisord refuses to load: socket_owner and socket_mode "
+                          "params should only be used with a Unix domain socket in [%s] socket"
+                          % section, True, owner_s or mode_s, section,
+                          "socket_owner" if owner_s is not None else "socket_mode")
+        self.load_program(section, "fcgi-program", name or "")
+
+    def load_program(self, section, kind, group_name, grouped=False):
+        name = self.check_name(section)
+        if name is None:
+            name = section.split(":", 1)[1].strip()
+        prog = Program(section, kind, group_name)
+        if kind != "program" or section not in self.out.programs:
+            self.out.programs[section] = prog
+        elif grouped:
+            self.out.programs[section] = prog
+        ctx = {"here": self.tree.here, "program_name": name, "group_name": group_name,
+               "host_node_name": "localhost"}
+        keys = schema.KIND_BY_NAME[kind].keys
+        early = ("priority", "autostart", "autorestart", "startsecs", "startretries",
+                 "stopsignal", "stopwaitsecs", "stopasgroup", "killasgroup", "exitcodes",
+                 "redirect_stderr", "numprocs", "numprocs_start", "stdout_capture_maxbytes",
+                 "stdout_events_enabled", "stderr_capture_maxbytes", "stderr_events_enabled",
+                 "serverurl", "user", "umask")
+        for key in early:
+            spec = keys[key]
+            default = spec.default
+            if key == "killasgroup":
+                sag = prog.values.get("stopasgroup")
+                default = "true" if sag else "false"
+            elif key == "priority" and kind == "eventlistener":
+                default = "-1"
+            value, setting, certain = self.read(section, key, "early", ctx, spec.type, default)
+            prog.values[key] = value if certain else None
+            if setting is not None:
+                prog.settings[key] = setting
+        env_setting = self.tree.get(section, "environment")
+        pn_setting = self.tree.get(section, "process_name")
+        process_name = pn_setting.value if pn_setting is not None else "%(program_name)s"
+        if pn_setting is not None:
+            prog.settings["process_name"] = pn_setting
+            if convert("process_name", process_name)[1]:
+                self.find("SV110", "process_name=%s: supervisord refuses to load: %s" % (
+                    _short(process_name), convert("process_name", process_name)[1]), True,
+                    pn_setting, section, "process_name")
+        numprocs = prog.values.get("numprocs")
+        if numprocs is not None and numprocs > 1 and "%(process_num)" not in process_name:
+            self.find("SV108", "numprocs=%d but process_name has no %%(process_num): supervisord "
+                      "refuses to load; write process_name=%%(program_name)s_%%(process_num)02d"
+                      % numprocs, True, pn_setting or prog.settings.get("numprocs"), section,
+                      "process_name" if pn_setting else "numprocs")
+        if prog.values.get("stopasgroup") and prog.values.get("killasgroup") is False:
+            self.find("SV103", "Cannot set stopasgroup=true and killasgroup=false: supervisord "
+                      "refuses to load; remove killasgroup (stopasgroup=true implies it)", True,
+                      prog.settings.get("killasgroup"), section, "killasgroup")
+        start = prog.values.get("numprocs_start") or 0
+        if numprocs is not None and numprocs < 1:
+            return prog
+        proc_ctx = dict(ctx, process_num=start, numprocs=numprocs if numprocs is not None else 1)
+        prog_env = {}
+        if env_setting is not None:
+            prog.settings["environment"] = env_setting
+            text, certain = self.expand(section, "environment", env_setting, env_setting.value,
+                                        "proc", proc_ctx, label="environment")
+            if text is not None:
+                env = self.environment(section, env_setting, text)
+                if env:
+                    prog.values["environment"] = env
+                    prog_env = {"ENV_%s" % k: v for k, v in env.items()}
+        for key in ("directory", "stdout_logfile", "stdout_logfile_backups",
+                    "stdout_logfile_maxbytes", "stdout_syslog", "stderr_logfile",
+                    "stderr_logfile_backups", "stderr_logfile_maxbytes", "stderr_syslog",
+                    "command"):
+            spec = keys[key]
+            value, setting, certain = self.read(
+                section, key, "proc", proc_ctx, spec.type, spec.default,
+                double=key.endswith("_logfile"), extra_env=prog_env)
+            prog.values[key] = value if certain else None
+            if setting is not None:
+                prog.settings[key] = setting
+        if self.tree.get(section, "command") is None:
+            self.find("SV104", "program section %s does not specify a command: supervisord "
+                      "refuses to load; add command=/absolute/path/to/program" % section,
+                      True, section=section, key="command")
+        if pn_setting is not None:
+            self.expand(section, "process_name", pn_setting, process_name, "proc", proc_ctx,
+                        label="process_name", extra_env=prog_env)
+        return prog
+
+    def load_inet(self, section):
+        self.auth(section)
+        port, setting, certain = self.read(section, "port", "env", {}, "inet_address")
+        if setting is None:
+            self.find("SV104", "supervisord refuses to load: section [%s] has no port value; "
+                      "add port=127.0.0.1:9001" % section, True, section=section, key="port")
+
+    def load_unix(self, section):
+        f, setting, certain = self.read(section, "file", "here", {"here": self.tree.here})
+        if setting is None:
+            self.find("SV104", "supervisord refuses to load: section [%s] has no file value; "
+                      "add file=/run/supervisor.sock" % section, True, section=section, key="file")
+        self.auth(section)
+        chown, setting, certain = self.read(section, "chown", "env", {})
+        if chown is not None and certain and convert("user_group", chown)[1]:
+            self.find("SV103", "supervisord refuses to load: Invalid sockchown value %s; write "
+                      "user or user:group" % chown, True, setting, section, "chown")
+        chmod, setting, certain = self.read(section, "chmod", "env", {})
+        if chmod is not None and certain and convert("octal", chmod)[1]:
+            self.find("SV103", "supervisord refuses to load: Invalid chmod value %s; write an "
+                      "octal mode such as 0700" % chmod, True, setting, section, "chmod")
+
+    def auth(self, section):
+        user, us, _ = self.read(section, "username", "env", {})
+        password, ps, _ = self.read(section, "password", "env", {})
+        if (us is None) != (ps is None):
+            missing = "password" if ps is None else "username"
+            self.find("SV104", "Section [%s] contains incomplete authentication: supervisord "
+                      "refuses to load; set both username and password, or neither (%s is "
+                      "missing)" % (section, missing), True, us or ps, section, missing)
+
+
+def _short(text, limit=60):
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _close(word, candidates):
+    import difflib
+    found = difflib.get_close_matches(word, candidates, n=1, cutoff=0.75)
+    return found[0] if found else None
+
+
+def load(tree):
+    return Loader(tree).run()

@@ -1,0 +1,343 @@
+"""The lossless reader.
+
+It reads a file's bytes and classifies every line the way supervisor 4.3.0's
+``UnhosedConfigParser`` (``configparser.RawConfigParser`` with
+``inline_comment_prefixes=(';', '#')`` and ``strict=False``) would, keeping
+every byte: ``Document.emit()`` returns the input unchanged.  It never raises
+on bad input; problems are recorded in ``Document.problems``.
+
+Line breaks follow Python's universal-newline reading (``\\r\\n``, ``\\r`` and
+``\\n``), because supervisor opens its files in text mode.
+"""
+
+import re
+import sys
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+_SECTCRE = re.compile(r"\[(?P<header>.+)\]")
+_OPTCRE = re.compile(r"(?P<option>.*?)\s*(?P<vi>=|:)\s*(?P<value>.*)$")
+_NONSPACE = re.compile(r"\S")
+_INLINE_PREFIXES = (";", "#")
+_COMMENT_PREFIXES = ("#", ";")
+BOM = b"\xef\xbb\xbf"
+
+
+class Position:
+    """A place in a file: 1-based line and column (in characters), byte offset."""
+
+    __slots__ = ("line", "column", "offset")
+
+    def __init__(self, line, column, offset):
+        self.line = line
+        self.column = column
+        self.offset = offset
+
+    def __repr__(self):
+        return "Position(%d, %d, %d)" % (self.line, self.column, self.offset)
+
+
+class Span:
+    __slots__ = ("start", "end")
+
+    def __init__(self, start, end):
+        self.start = start
+        self.end = end
+
+    def __repr__(self):
+        return "Span(%r, %r)" % (self.start, self.end)
+
+
+class Line:
+    """One physical line: its text (decoded, without line ending) and ending."""
+
+    __slots__ = ("number", "offset", "text", "eol", "kind", "comment_start",
+                 "indent", "value_start", "value_end", "_ascii")
+
+    def __init__(self, number, offset, text, eol):
+        self.number = number          # 1-based
+        self.offset = offset          # byte offset of the first character
+        self.text = text
+        self.eol = eol
+        self.kind = None              # blank, comment, header, entry, continuation, error, orphan
+        self.comment_start = None     # character index of an inline/full comment
+        self.indent = 0
+        self.value_start = 0          # character span of the meaningful text
+        self.value_end = 0
+        self._ascii = text.isascii()
+
+    def byte_offset(self, column):
+        """Byte offset in the file of character index ``column`` (0-based)."""
+        if self._ascii:
+            return self.offset + column
+        return self.offset + len(self.text[:column].encode("utf-8", "surrogateescape"))
+
+    def position(self, column):
+        return Position(self.number, column + 1, self.byte_offset(column))
+
+    def span(self, start, end):
+        return Span(self.position(start), self.position(end))
+
+    @property
+    def end_offset(self):
+        """Byte offset just past the line ending."""
+        return self.byte_offset(len(self.text)) + len(self.eol)
+
+    @property
+    def comment(self):
+        if self.comment_start is None:
+            return None
+        return self.text[self.comment_start:]
+
+
+class Entry:
+    """A ``key = value`` line and its continuation lines."""
+
+    __slots__ = ("document", "section", "line", "raw_key", "key", "key_span",
+                 "delimiter", "value_span", "continuations", "blank_lines",
+                 "parts")
+
+    def __init__(self, document, section, line, raw_key, key, key_span,
+                 delimiter, value_span, first_value):
+        self.document = document
+        self.section = section        # the SectionBlock it belongs to
+        self.line = line              # the Line holding the key
+        self.raw_key = raw_key
+        self.key = key                # lower-cased, as configparser stores it
+        self.key_span = key_span
+        self.delimiter = delimiter
+        self.value_span = value_span
+        self.continuations = []       # Lines appended to the value
+        self.parts = [first_value]    # as configparser collects them ('' for blank lines)
+
+    @property
+    def value(self):
+        """The value as configparser joins it."""
+        return "\n".join(self.parts).rstrip()
+
+    @property
+    def lines(self):
+        return [self.line] + self.continuations
+
+    @property
+    def last_line(self):
+        return self.continuations[-1] if self.continuations else self.line
+
+    @property
+    def span(self):
+        last = self.last_line
+        return Span(self.line.position(self.line.indent), last.position(last.value_end))
+
+    @property
+    def path(self):
+        return self.document.path
+
+
+class SectionBlock:
+    """One ``[name]`` header and the entries written under it."""
+
+    __slots__ = ("document", "name", "line", "name_span", "entries")
+
+    def __init__(self, document, name, line, name_span):
+        self.document = document
+        self.name = name
+        self.line = line
+        self.name_span = name_span
+        self.entries = []
+
+    @property
+    def header_span(self):
+        return self.line.span(self.line.value_start, self.line.value_end)
+
+
+class Problem:
+    """Something the INI layer itself objects to, or that decoding found."""
+
+    __slots__ = ("kind", "line", "column", "end_column", "fatal", "detail")
+
+    def __init__(self, kind, line, column, end_column, fatal, detail=""):
+        self.kind = kind              # 'no-section-header', 'no-delimiter', 'empty-key', 'not-utf8'
+        self.line = line
+        self.column = column          # 0-based character index
+        self.end_column = end_column
+        self.fatal = fatal
+        self.detail = detail
+
+
+class Document:
+    def __init__(self, path, data):
+        self.path = path
+        self.data = data
+        self.bom = data.startswith(BOM)
+        self.lines = []
+        self.blocks = []              # SectionBlocks in file order
+        self.entries = []             # Entries in file order
+        self.problems = []
+        self.decode_error = None      # (line, column, byte) of the first undecodable byte
+        self.final_newline = False
+
+    # -- output -----------------------------------------------------------
+    def emit(self):
+        """The file's bytes, rebuilt from the parsed lines."""
+        out = [BOM] if self.bom else []
+        for line in self.lines:
+            out.append(line.text.encode("utf-8", "surrogateescape"))
+            out.append(line.eol.encode("ascii"))
+        return b"".join(out)
+
+    # -- semantic view of this file alone -------------------------------------
+    def sections(self):
+        """``{section: {key: value}}`` (``DEFAULT`` kept apart) as configparser
+        builds it from this one file, without applying defaults."""
+        result = {}
+        for block in self.blocks:
+            result.setdefault(block.name, {})
+        for entry in self.entries:
+            result[entry.section.name][entry.key] = entry
+        return {name: {k: e.value for k, e in keys.items()} for name, keys in result.items()}
+
+    @property
+    def fatal(self):
+        return any(p.fatal for p in self.problems)
+
+    def line_at(self, number):
+        return self.lines[number - 1]
+
+
+def _decode(data):
+    """Decode UTF-8 and report the first undecodable byte without giving up."""
+    body = data[3:] if data.startswith(BOM) else data
+    try:
+        return body.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return body.decode("utf-8", "surrogateescape"), exc.start + (len(data) - len(body))
+
+
+def _comment_start(line):
+    """Where configparser (3.9-3.12) cuts a line as a comment, or None."""
+    comment_start = sys.maxsize
+    inline_prefixes = {p: -1 for p in _INLINE_PREFIXES}
+    while comment_start == sys.maxsize and inline_prefixes:
+        next_prefixes = {}
+        for prefix, index in inline_prefixes.items():
+            index = line.find(prefix, index + 1)
+            if index == -1:
+                continue
+            next_prefixes[prefix] = index
+            if index == 0 or (index > 0 and line[index - 1].isspace()):
+                comment_start = min(comment_start, index)
+        inline_prefixes = next_prefixes
+    stripped = line.strip()
+    for prefix in _COMMENT_PREFIXES:
+        if stripped.startswith(prefix):
+            return 0
+    if comment_start == sys.maxsize:
+        return None
+    return comment_start
+
+
+def parse(data, path="<stdin>"):
+    """Read ``data`` (bytes) into a Document.  Never raises."""
+    doc = Document(path, data)
+    text, bad_byte = _decode(data)
+    offset = 3 if doc.bom else 0
+
+    # split into physical lines, as universal newlines would
+    pos = 0
+    number = 0
+    lines = doc.lines
+    for match in _NEWLINE.finditer(text):
+        number += 1
+        chunk = text[pos:match.start()]
+        line = Line(number, offset, chunk, match.group())
+        lines.append(line)
+        offset = line.end_offset
+        pos = match.end()
+    if pos < len(text):
+        number += 1
+        lines.append(Line(number, offset, text[pos:], ""))
+    doc.final_newline = bool(lines) and lines[-1].eol != ""
+
+    if bad_byte is not None:
+        for line in lines:
+            if line.offset <= bad_byte < line.end_offset or bad_byte < line.offset:
+                col = 0
+                while col < len(line.text) and line.byte_offset(col) < bad_byte:
+                    col += 1
+                doc.decode_error = (line.number, col, bad_byte)
+                doc.problems.append(Problem("not-utf8", line, col, col + 1, True))
+                break
+
+    _classify(doc)
+    return doc
+
+
+def _classify(doc):
+    """configparser's ``_read`` state machine, recording instead of raising."""
+    block = None                      # the current SectionBlock (cursect)
+    entry = None                      # the Entry that continuations extend (optname)
+    indent_level = 0
+    seen_header_problem = False
+    for line in doc.lines:
+        raw = line.text + ("\n" if line.eol else "")
+        cstart = _comment_start(raw)
+        line.comment_start = cstart
+        value = raw[:cstart].strip() if cstart is not None else raw.strip()
+        first = _NONSPACE.search(raw)
+        cur_indent = first.start() if first else 0
+        line.indent = cur_indent
+        if not value:
+            if cstart is None:
+                line.kind = "blank"
+                if block is not None and entry is not None:
+                    entry.parts.append("")
+                    entry.continuations.append(line)
+            else:
+                line.kind = "comment"
+            line.value_start = line.value_end = cur_indent
+            continue
+        # the meaningful text sits at cur_indent .. cur_indent + len(value)
+        line.value_start = cur_indent
+        line.value_end = cur_indent + len(value)
+        if block is not None and entry is not None and cur_indent > indent_level:
+            line.kind = "continuation"
+            entry.parts.append(value)
+            entry.continuations.append(line)
+            continue
+        indent_level = cur_indent
+        mo = _SECTCRE.match(value)
+        if mo:
+            line.kind = "header"
+            name = mo.group("header")
+            name_span = line.span(cur_indent + 1, cur_indent + 1 + len(name))
+            block = SectionBlock(doc, name, line, name_span)
+            doc.blocks.append(block)
+            entry = None
+            continue
+        if block is None:
+            line.kind = "orphan"
+            if not seen_header_problem:
+                doc.problems.append(Problem("no-section-header", line, cur_indent,
+                                            line.value_end, True))
+                seen_header_problem = True
+            continue
+        mo = _OPTCRE.match(value)
+        if not mo:
+            line.kind = "error"
+            doc.problems.append(Problem("no-delimiter", line, cur_indent, line.value_end, True))
+            continue
+        line.kind = "entry"
+        raw_key = mo.group("option")
+        key_start = cur_indent
+        key_end = key_start + len(raw_key)
+        vstart = cur_indent + mo.start("value")
+        optval = mo.group("value").strip()
+        value_span = line.span(vstart, vstart + len(optval))
+        new = Entry(doc, block, line, raw_key, raw_key.rstrip().lower(),
+                    line.span(key_start, key_end), mo.group("vi"), value_span, optval)
+        block.entries.append(new)
+        doc.entries.append(new)
+        if not raw_key:
+            doc.problems.append(Problem("empty-key", line, cur_indent, line.value_end, True))
+        # configparser keeps appending to an empty-named option only in name;
+        # ``if optname`` is false for '', so nothing continues it.
+        entry = new if raw_key else None

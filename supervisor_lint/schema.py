@@ -1,0 +1,249 @@
+"""Supervisor 4.3.0's configuration schema, as one declarative table.
+
+Each section kind lists its keys with the converter supervisord applies
+(names mirror ``supervisor/datatypes.py``), the default, whether the key is
+required, and the ``%(name)s`` expansion scope(s) it is read with.
+
+Expansion scopes (which names ``%(name)s`` may use; ``ENV_*`` everywhere):
+
+=============  ===============================================================
+``sd``         ``here``                                  ([supervisord] keys)
+``sd_env``     pass 1 ``here``; pass 2 ``here host_node_name`` (expanded twice)
+``inc``        ``here host_node_name``                   ([include] files)
+``early``      ``here program_name group_name host_node_name``
+``proc``       ``early`` + ``process_num numprocs`` and the program's own
+               ``environment`` as ``ENV_*``
+``proc2``      ``proc``, expanded twice (``stdout_logfile``, ``stderr_logfile``)
+``grp``        ``here``                     (group-level reads of a section)
+``sock``       ``here program_name``        (fcgi ``socket``)
+``env``        no names but ``ENV_*``
+``here``       ``here``
+``None``       supervisord never reads the key (supervisorctl-only sections)
+=============  ===============================================================
+"""
+
+SCOPES = {
+    "sd": ("here",),
+    "inc": ("here", "host_node_name"),
+    "early": ("here", "program_name", "group_name", "host_node_name"),
+    "proc": ("here", "program_name", "group_name", "host_node_name", "process_num", "numprocs"),
+    "grp": ("here",),
+    "sock": ("here", "program_name"),
+    "env": (),
+    "here": ("here",),
+}
+
+# Keys whose value is %-expanded twice in 4.3.0 (a literal % needs %%%%).
+DOUBLE_EXPANDED = {("supervisord", "environment"), ("program", "stdout_logfile"),
+                   ("program", "stderr_logfile")}
+
+
+class Key:
+    __slots__ = ("name", "type", "default", "required", "scope", "since", "note")
+
+    def __init__(self, name, type, default=None, required=False, scope="early",
+                 since=None, note=""):
+        self.name = name
+        self.type = type
+        self.default = default
+        self.required = required
+        self.scope = scope
+        self.since = since
+        self.note = note
+
+
+def _keys(*keys):
+    return {k.name: k for k in keys}
+
+
+SUPERVISORD = _keys(
+    Key("logfile", "dirpath", "supervisord.log", scope="sd"),
+    Key("logfile_maxbytes", "byte_size", "50MB", scope="sd"),
+    Key("logfile_backups", "integer", "10", scope="sd"),
+    Key("loglevel", "logging_level", "info", scope="sd"),
+    Key("pidfile", "dirpath", "supervisord.pid", scope="sd"),
+    Key("umask", "octal", "022", scope="sd"),
+    Key("nodaemon", "boolean", "false", scope="sd"),
+    Key("silent", "boolean", "false", scope="sd", since="4.2.0"),
+    Key("minfds", "integer", "1024", scope="sd"),
+    Key("minprocs", "integer", "200", scope="sd"),
+    Key("nocleanup", "boolean", "false", scope="sd"),
+    Key("childlogdir", "directory", "$TMPDIR", scope="sd"),
+    Key("user", "user", None, scope="sd"),
+    Key("directory", "directory", None, scope="sd"),
+    Key("strip_ansi", "boolean", "false", scope="sd"),
+    Key("environment", "environment", "", scope="sd_env"),
+    Key("identifier", "str", "supervisor", scope="sd"),
+)
+
+# Keys shared by [program:x], [eventlistener:x] and [fcgi-program:x].
+PROGRAM = _keys(
+    Key("command", "command", None, required=True, scope="proc"),
+    Key("process_name", "process_name", "%(program_name)s", scope="proc"),
+    Key("numprocs", "integer", "1"),
+    Key("numprocs_start", "integer", "0"),
+    Key("priority", "integer", "999"),
+    Key("autostart", "boolean", "true"),
+    Key("autorestart", "auto_restart", "unexpected"),
+    Key("startsecs", "integer", "1"),
+    Key("startretries", "integer", "3"),
+    Key("exitcodes", "exitcodes", "0"),
+    Key("stopsignal", "signal", "TERM"),
+    Key("stopwaitsecs", "integer", "10"),
+    Key("stopasgroup", "boolean", "false"),
+    Key("killasgroup", "boolean", "(stopasgroup)"),
+    Key("user", "user", None),
+    Key("redirect_stderr", "boolean", "false"),
+    Key("stdout_logfile", "logfile", "AUTO", scope="proc2"),
+    Key("stdout_logfile_maxbytes", "byte_size", "50MB", scope="proc"),
+    Key("stdout_logfile_backups", "integer", "10", scope="proc"),
+    Key("stdout_capture_maxbytes", "byte_size", "0"),
+    Key("stdout_events_enabled", "boolean", "false"),
+    Key("stdout_syslog", "boolean", "false", scope="proc", since="4.0.0"),
+    Key("stderr_logfile", "logfile", "AUTO", scope="proc2"),
+    Key("stderr_logfile_maxbytes", "byte_size", "50MB", scope="proc"),
+    Key("stderr_logfile_backups", "integer", "10", scope="proc"),
+    Key("stderr_capture_maxbytes", "byte_size", "0"),
+    Key("stderr_events_enabled", "boolean", "false"),
+    Key("stderr_syslog", "boolean", "false", scope="proc", since="4.0.0"),
+    Key("environment", "environment", "", scope="proc"),
+    Key("directory", "str", None, scope="proc"),
+    Key("umask", "octal", None),
+    Key("serverurl", "str", "AUTO"),
+)
+
+EVENTLISTENER = dict(PROGRAM)
+EVENTLISTENER.update(_keys(
+    Key("events", "events", None, required=True, scope="grp"),
+    Key("buffer_size", "buffer_size", "10", scope="grp"),
+    Key("result_handler", "entry_point", "supervisor.dispatchers:default_handler", scope="grp"),
+))
+
+FCGI_PROGRAM = dict(PROGRAM)
+FCGI_PROGRAM.update(_keys(
+    Key("socket", "fcgi_socket", None, required=True, scope="sock"),
+    Key("socket_backlog", "socket_backlog", None, scope="grp"),
+    Key("socket_owner", "user_group", None, scope="grp"),
+    Key("socket_mode", "octal", None, scope="grp"),
+))
+
+GROUP = _keys(
+    Key("programs", "list_of_strings", "", scope="grp"),
+    Key("priority", "integer", "999", scope="grp"),
+)
+
+UNIX_HTTP_SERVER = _keys(
+    Key("file", "str", None, required=True, scope="here"),
+    Key("chmod", "octal", "0700", scope="env"),
+    Key("chown", "user_group", None, scope="env"),
+    Key("username", "str", None, scope="env"),
+    Key("password", "str", None, scope="env"),
+)
+
+INET_HTTP_SERVER = _keys(
+    Key("port", "inet_address", None, required=True, scope="env"),
+    Key("username", "str", None, scope="env"),
+    Key("password", "str", None, scope="env"),
+)
+
+SUPERVISORCTL = _keys(
+    Key("serverurl", "str", "http://localhost:9001", scope=None),
+    Key("username", "str", None, scope=None),
+    Key("password", "str", None, scope=None),
+    Key("prompt", "str", "supervisor", scope=None),
+    Key("history_file", "str", None, scope=None),
+)
+
+INCLUDE = _keys(Key("files", "str", None, required=True, scope="inc"))
+
+RPCINTERFACE = _keys(Key("supervisor.rpcinterface_factory", "entry_point", None,
+                         required=True, scope="env"))
+CTLPLUGIN = _keys(Key("supervisor.ctl_factory", "entry_point", None, required=True,
+                      scope=None))
+
+
+class Kind:
+    __slots__ = ("name", "keys", "prefix", "exact", "open_keys", "needs_name", "reader")
+
+    def __init__(self, name, keys, prefix=None, exact=None, open_keys=False,
+                 needs_name=False, reader="supervisord"):
+        self.name = name
+        self.keys = keys
+        self.prefix = prefix
+        self.exact = exact
+        self.open_keys = open_keys      # every other key is passed to a factory
+        self.needs_name = needs_name    # the part after ':' is a process/group name
+        self.reader = reader
+
+    def matches(self, section):
+        if self.exact is not None:
+            return section == self.exact
+        return section.startswith(self.prefix)
+
+
+# Order matters only for recognition; it mirrors options.py's tests.
+KINDS = (
+    Kind("supervisord", SUPERVISORD, exact="supervisord"),
+    Kind("supervisorctl", SUPERVISORCTL, exact="supervisorctl", reader="supervisorctl"),
+    Kind("include", INCLUDE, exact="include"),
+    Kind("program", PROGRAM, prefix="program:", needs_name=True),
+    Kind("group", GROUP, prefix="group:", needs_name=True),
+    Kind("eventlistener", EVENTLISTENER, prefix="eventlistener:", needs_name=True),
+    Kind("fcgi-program", FCGI_PROGRAM, prefix="fcgi-program:", needs_name=True),
+    Kind("rpcinterface", RPCINTERFACE, prefix="rpcinterface:", open_keys=True),
+    Kind("ctlplugin", CTLPLUGIN, prefix="ctlplugin:", open_keys=True, reader="supervisorctl"),
+    Kind("unix_http_server", UNIX_HTTP_SERVER, prefix="unix_http_server"),
+    Kind("inet_http_server", INET_HTTP_SERVER, prefix="inet_http_server"),
+)
+KIND_BY_NAME = {k.name: k for k in KINDS}
+PROGRAM_KINDS = ("program", "eventlistener", "fcgi-program")
+
+ALL_KEYS = set()
+for _kind in KINDS:
+    ALL_KEYS.update(_kind.keys)
+
+
+def kind_of(section):
+    """The Kind supervisord gives ``section``, or None when it ignores it."""
+    if section == "DEFAULT":
+        return None
+    for kind in KINDS:
+        if kind.matches(section):
+            return kind
+    return None
+
+
+# Keys supervisord once read and now ignores without a word.
+LEGACY_KEYS = {
+    "supervisord": {
+        "http_port": "moved to [inet_http_server] port / [unix_http_server] file in 3.0",
+        "http_username": "moved to [inet_http_server]/[unix_http_server] username in 3.0",
+        "http_password": "moved to [inet_http_server]/[unix_http_server] password in 3.0",
+        "sockchmod": "moved to [unix_http_server] chmod in 3.0",
+        "sockchown": "moved to [unix_http_server] chown in 3.0",
+        "daemon": "replaced by nodaemon",
+        "profile_options": "only accepted on the command line",
+    },
+    "program": {
+        "logfile": "use stdout_logfile",
+        "logfile_maxbytes": "use stdout_logfile_maxbytes",
+        "logfile_backups": "use stdout_logfile_backups",
+        "log_stdout": "use stdout_logfile",
+        "log_stderr": "use stderr_logfile or redirect_stderr",
+        "stdout_capturefile": "replaced by stdout_capture_maxbytes",
+        "stderr_capturefile": "replaced by stderr_capture_maxbytes",
+        "group": "there is no per-program group; the process gets the user's groups",
+    },
+    "inet_http_server": {
+        "host": "the host is part of port, as host:port",
+    },
+}
+
+EVENT_TYPES = frozenset("""EVENT PROCESS_STATE PROCESS_STATE_STOPPED
+PROCESS_STATE_STARTING PROCESS_STATE_RUNNING PROCESS_STATE_BACKOFF
+PROCESS_STATE_STOPPING PROCESS_STATE_EXITED PROCESS_STATE_FATAL
+PROCESS_STATE_UNKNOWN REMOTE_COMMUNICATION PROCESS_LOG PROCESS_LOG_STDOUT
+PROCESS_LOG_STDERR PROCESS_COMMUNICATION PROCESS_COMMUNICATION_STDOUT
+PROCESS_COMMUNICATION_STDERR SUPERVISOR_STATE_CHANGE
+SUPERVISOR_STATE_CHANGE_RUNNING SUPERVISOR_STATE_CHANGE_STOPPING TICK TICK_5
+TICK_60 TICK_3600 PROCESS_GROUP PROCESS_GROUP_ADDED PROCESS_GROUP_REMOVED""".split())

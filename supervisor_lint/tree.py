@@ -1,0 +1,180 @@
+"""Finding files: main configs, what their ``[include]`` pulls in, fragments."""
+
+import glob
+import os
+import stat
+
+from . import reader
+from .model import Tree, Finding
+from .expand import expand
+
+SUPERVISOR_PREFIXES = ("[supervisord]", "[program:", "[group:", "[eventlistener:",
+                       "[fcgi-program:", "[rpcinterface:", "[unix_http_server",
+                       "[inet_http_server", "[supervisorctl]", "[include]", "[ctlplugin:")
+
+
+class ToolError(Exception):
+    """The tool cannot do its job (exit status 2)."""
+
+
+def read_bytes(path, limit=None):
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise ToolError("%s: cannot read: %s" % (path, exc.strerror or exc))
+    if stat.S_ISDIR(st.st_mode):
+        raise ToolError("%s: is a directory" % path)
+    if not stat.S_ISREG(st.st_mode) and not stat.S_ISFIFO(st.st_mode) \
+            and not stat.S_ISCHR(st.st_mode):
+        raise ToolError("%s: not a regular file" % path)
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise ToolError("%s: cannot read: %s" % (path, exc.strerror or exc))
+
+
+def looks_like_supervisor(data):
+    """True when a file holds at least one supervisor section header."""
+    for raw in data.splitlines():
+        line = raw.strip().lstrip(b"\xef\xbb\xbf")
+        if line.startswith(b"["):
+            text = line.decode("utf-8", "replace")
+            if text.startswith(SUPERVISOR_PREFIXES):
+                return True
+    return False
+
+
+def walk(directory):
+    """``*.conf`` and ``*.ini`` files below ``directory`` that hold supervisor
+    sections, sorted; symlink loops are not followed twice."""
+    found = []
+    seen = set()
+    for root, dirs, files in os.walk(directory, followlinks=True):
+        try:
+            real = os.path.realpath(root)
+        except OSError:
+            continue
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs.sort()
+        for name in sorted(files):
+            if not name.endswith((".conf", ".ini")):
+                continue
+            path = os.path.join(root, name)
+            try:
+                data = read_bytes(path)
+            except ToolError:
+                continue
+            if looks_like_supervisor(data):
+                found.append((path, data))
+    return found
+
+
+def is_main(doc):
+    """A main config holds [supervisord], or [include] (which may pull it in)."""
+    return any(block.name in ("supervisord", "include") for block in doc.blocks)
+
+
+def build_main(doc, extra=()):
+    """The tree supervisord reads for main config ``doc``: the file, then each
+    file its ``[include] files=`` matches (sorted per pattern).  ``extra``
+    documents are appended as if included (``--main-config`` context)."""
+    here = os.path.dirname(os.path.abspath(doc.path))
+    tree = Tree(here)
+    tree.add(doc)
+    if "include" not in tree.sections:
+        for other in extra:
+            tree.add(other, os.path.dirname(os.path.abspath(other.path)))
+        return _require_supervisord(tree, doc)
+    tree.expand_here(here)
+    setting = tree.get("include", "files")
+    if setting is None:
+        blocks = tree.blocks["include"]
+        tree.include_problems.append(Finding(
+            "SV111", ".ini file has [include] section, but no files setting: supervisord "
+            "refuses to load; add files=conf.d/*.conf", True, block=blocks[0],
+            section="include", key="files"))
+        patterns = []
+    else:
+        result = expand(setting.value, {"here": here, "host_node_name": "localhost"},
+                        "include.files")
+        if result.error:
+            tree.include_problems.append(Finding(
+                "SV105", "supervisord refuses to load: %s" % result.error, True,
+                entry=setting.entry, section="include", key="files"))
+            patterns = []
+        else:
+            patterns = result.value.split()
+    seen = {os.path.abspath(doc.path)}
+    for pattern in patterns:
+        joined = os.path.join(here, pattern)
+        matches = glob.glob(joined)
+        if not matches:
+            tree.include_problems.append(Finding(
+                "SV111", "No file matches via include %r: supervisord only logs a warning and "
+                "loads without it" % joined, False, entry=setting.entry, section="include",
+                key="files", severity="warning"))
+            continue
+        for filename in sorted(matches):
+            if os.path.isdir(filename):
+                tree.include_problems.append(Finding(
+                    "SV111", "include pattern %r matches the directory %s, which supervisord "
+                    "silently skips" % (pattern, filename), False, entry=setting.entry,
+                    section="include", key="files", severity="warning"))
+                continue
+            try:
+                data = read_bytes(filename)
+            except ToolError:
+                tree.include_problems.append(Finding(
+                    "SV111", "%s matches the include pattern %r but cannot be read: supervisord "
+                    "silently skips it" % (filename, pattern), False, entry=setting.entry,
+                    section="include", key="files", severity="warning"))
+                continue
+            sub = reader.parse(data, _display(filename, doc.path, pattern))
+            tree.add(sub, os.path.abspath(os.path.dirname(filename)))
+            tree.included.append((sub, pattern))
+            seen.add(os.path.abspath(filename))
+            _nested_include(tree, sub)
+    for other in extra:
+        if os.path.abspath(other.path) not in seen:
+            tree.add(other, os.path.dirname(os.path.abspath(other.path)))
+            _nested_include(tree, other)
+    return _require_supervisord(tree, doc)
+
+
+def _require_supervisord(tree, doc):
+    if "supervisord" not in tree.sections:
+        tree.include_problems.append(Finding(
+            "SV104", ".ini file does not include supervisord section: supervisord refuses to "
+            "load; add a [supervisord] section to the main config", True,
+            block=doc.blocks[0] if doc.blocks else None, section=None))
+    return tree
+
+
+def _display(filename, main_path, pattern):
+    """Paths of included files, shown relative when the main path was."""
+    if os.path.isabs(main_path) or os.path.isabs(pattern):
+        return filename
+    rel = os.path.relpath(filename)
+    return rel if not rel.startswith("..") else filename
+
+
+def _nested_include(tree, doc):
+    for block in doc.blocks:
+        if block.name == "include":
+            tree.include_problems.append(Finding(
+                "SV111", "[include] in an included file is ignored: supervisord only processes "
+                "the main config's [include]; move these patterns there", False, block=block,
+                section="include", severity="warning"))
+
+
+def build_fragment(doc):
+    """A file without [supervisord], linted as if a main config included it."""
+    here = os.path.dirname(os.path.abspath(doc.path)) if doc.path != "-" else os.getcwd()
+    tree = Tree(here, fragment=True)
+    tree.add(doc, here)
+    _nested_include(tree, doc)
+    return tree
