@@ -293,7 +293,7 @@ class Loader:
 
     def check_name(self, section, suffix=False):
         raw = section.split(":", 1)[1]
-        value, error = convert("process_name", raw)
+        value, error = convert("name", raw)
         if error:
             self.find("SV110", "supervisord refuses to load: %s; program and group names "
                       "may not contain spaces, ':' or '/'" % error, True, section=section)
@@ -483,9 +483,9 @@ class Loader:
         process_name = pn_setting.value if pn_setting is not None else "%(program_name)s"
         if pn_setting is not None:
             prog.settings["process_name"] = pn_setting
-            if convert("process_name", process_name)[1]:
+            if convert("name", process_name)[1]:
                 self.find("SV110", "process_name=%s: supervisord refuses to load: %s" % (
-                    _short(process_name), convert("process_name", process_name)[1]), True,
+                    _short(process_name), convert("name", process_name)[1]), True,
                     pn_setting, section, "process_name")
         numprocs = prog.values.get("numprocs")
         if numprocs is not None and numprocs > 1 and "%(process_num)" not in process_name:

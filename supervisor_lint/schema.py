@@ -69,7 +69,7 @@ SUPERVISORD = _keys(
     Key("minprocs", "integer", "200", scope="sd"),
     Key("nocleanup", "boolean", "false", scope="sd"),
     Key("childlogdir", "directory", "$TMPDIR", scope="sd"),
-    Key("user", "user", None, scope="sd"),
+    Key("user", "str", None, scope="sd", note="resolved by realize(), after loading"),
     Key("directory", "directory", None, scope="sd"),
     Key("strip_ansi", "boolean", "false", scope="sd"),
     Key("environment", "environment", "", scope="sd_env"),

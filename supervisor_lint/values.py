@@ -282,6 +282,7 @@ CONVERTERS = {
     "str": lambda v: v,
     "command": lambda v: v,
     "process_name": lambda v: v,
+    "name": process_or_group_name,
 }
 
 

@@ -1,0 +1,106 @@
+"""Test helpers: supervisor 4.3.0's own loader as the oracle, and lint wrappers."""
+
+import contextlib
+import io
+import os
+import re
+
+SHARED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..", "shared")
+SHARED = os.path.normpath(os.environ.get("SUPERVISOR_LINT_SHARED", SHARED))
+CORPUS = os.path.join(SHARED, "corpus", "real")
+
+_ENTRY_POINT = re.compile(r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?((?P<extras>\[.*\])\s*)?$")
+
+
+@contextlib.contextmanager
+def _machine_independent():
+    """Patch supervisor so that user names, directories and plugin imports
+    count as valid: the linter assumes the same (the host audit checks them)."""
+    import platform
+    from supervisor import datatypes, options
+
+    def dirpath(v):
+        return os.path.expanduser(v)
+
+    def uid(name):
+        try:
+            return int(name)
+        except ValueError:
+            if not name or any(c.isspace() or c == ":" for c in name):
+                raise ValueError("Invalid user name %s" % name)
+            return 0
+
+    def import_spec(self, spec):
+        if not _ENTRY_POINT.match(spec):
+            raise ImportError(spec)
+        return lambda *a, **k: None
+
+    saved = []
+
+    def patch(obj, name, value):
+        saved.append((obj, name, getattr(obj, name)))
+        setattr(obj, name, value)
+
+    for module in (datatypes, options):
+        for name, value in (("existing_dirpath", dirpath), ("existing_directory", dirpath),
+                            ("name_to_uid", uid), ("name_to_gid", uid)):
+            if hasattr(module, name):
+                patch(module, name, value)
+    patch(options.ServerOptions, "import_spec", import_spec)
+    patch(options.Options, "import_spec", import_spec)
+    patch(platform, "node", lambda: "localhost")
+    try:
+        yield
+    finally:
+        for obj, name, value in reversed(saved):
+            setattr(obj, name, value)
+
+
+def env_names(text):
+    return set(re.findall(r"%\(ENV_([^)]*)\)", text))
+
+
+def supervisor_verdict(main_path, env=None):
+    """(ok, message) from supervisor 4.3.0's loader, as ``supervisord -c``
+    would load ``main_path`` (machine-dependent checks assumed to pass)."""
+    from supervisor import options
+    if env is None:
+        with open(main_path, "rb") as fh:
+            env = {n: "1" for n in env_names(fh.read().decode("utf-8", "replace"))}
+    with _machine_independent():
+        opts = options.ServerOptions()
+        opts.environ_expansions = {"ENV_%s" % k: v for k, v in env.items()}
+        opts.configfile = main_path
+        try:
+            opts.process_config_file(do_usage=False)
+        except ValueError as exc:
+            return False, str(exc)
+        except Exception as exc:  # supervisord would die with a traceback
+            return False, "%s: %s" % (type(exc).__name__, exc)
+    return True, None
+
+
+def lint_json(argv):
+    """Run the CLI in-process; returns (exit status, diagnostics, stderr)."""
+    import json
+    from supervisor_lint.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["check", "--format", "json"] + list(argv), stdout=out, stderr=err)
+    diags = json.loads(out.getvalue()) if out.getvalue().strip() else []
+    return status, diags, err.getvalue()
+
+
+def lint_text(text, tmp_path, name="test.conf"):
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    status, diags, err = lint_json([str(path)])
+    assert err == "", err
+    return diags
+
+
+def codes(diags):
+    return sorted({d["code"] for d in diags})
+
+
+def fatal(diags):
+    return any(d["fatal"] for d in diags)
