@@ -151,7 +151,7 @@ class Loader:
 
     # -- recording ------------------------------------------------------------
     def find(self, code, message, fatal, setting=None, section=None, key=None,
-             block=None, severity=None, fix=None):
+             block=None, severity=None, fix=None, columns=None):
         entry = setting.entry if setting is not None else None
         if entry is None and block is None and section is not None:
             blocks = self.tree.blocks.get(section)
@@ -163,7 +163,8 @@ class Loader:
             return
         self._seen.add(ident)
         self.out.findings.append(Finding(code, message, fatal, entry=entry, block=block,
-                                         section=section, key=key, severity=severity, fix=fix))
+                                         section=section, key=key, severity=severity, fix=fix,
+                                         columns=columns))
 
     # -- reading one key ----------------------------------------------------------
     def expand(self, section, key, setting, text, scope, ctx, label=None, extra_env=None):
@@ -213,10 +214,15 @@ class Loader:
             edits = [Edit(line.byte_offset(vstart + a), line.byte_offset(vstart + a + 1), escaped)
                      for a, b in specs]
             fix = Fix("safe", edits, "escape % as " + escaped)
+        columns = None
+        if entry is not None and not setting.inherited and not entry.continuations \
+                and entry.value == text:
+            vstart = entry.value_span.start.column - 1
+            columns = (entry.line, vstart + specs[0][0], vstart + specs[0][1])
         self.find("SV106", "%s in %s is not a %%(name)s expansion: supervisord formats its whole "
                   "expansion dictionary (every ENV_ variable) into the value; write %s for a "
                   "literal %s" % (first, key, escaped + first[1:], first),
-                  False, setting, section, key, fix=fix)
+                  False, setting, section, key, fix=fix, columns=columns)
 
     def read(self, section, key, scope, ctx, typ=None, default=None, double=False,
              extra_env=None, allow_default=True):

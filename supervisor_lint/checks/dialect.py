@@ -180,6 +180,9 @@ def duplicate_key(ctx):
                 continue
             seen.setdefault((entry.section.name, entry.key), []).append(entry)
     for (section, key), entries in seen.items():
+        if section == "include":
+            # an [include] in an included file is never acted on (SV111 says so)
+            entries = [e for e in entries if e.document is ctx.docs[0]]
         if len(entries) < 2:
             continue
         last = entries[-1]
