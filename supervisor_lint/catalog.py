@@ -16,8 +16,16 @@ def rules_dir():
     return os.path.join(here, "rules")
 
 
+class CatalogError(Exception):
+    pass
+
+
 def _yaml():
-    from ruamel.yaml import YAML
+    try:
+        from ruamel.yaml import YAML
+    except ImportError:
+        raise CatalogError("the rule documentation needs ruamel.yaml: pip install ruamel.yaml "
+                           "(or install supervisor-lint with pip)")
     return YAML(typ="safe", pure=True)
 
 

@@ -70,6 +70,9 @@ def main(argv=None, stdout=None, stderr=None, stdin=None):
     except _ToolError as exc:
         stderr.write("supervisor-lint: error: %s\n" % exc)
         return EXIT_ERROR
+    except ImportError as exc:
+        stderr.write("supervisor-lint: error: %s\n" % exc)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         stderr.write("supervisor-lint: interrupted\n")
         return EXIT_ERROR
@@ -185,8 +188,11 @@ def _check(args, stdout, stdin):
 
 
 def _rule(code, stdout):
-    from .catalog import find, render
-    doc = find(code)
+    from .catalog import find, render, CatalogError
+    try:
+        doc = find(code)
+    except CatalogError as exc:
+        raise _ToolError(str(exc))
     if doc is None:
         raise _ToolError("unknown rule %r; 'supervisor-lint rules' lists them" % code)
     stdout.write(render(doc))
@@ -195,8 +201,11 @@ def _rule(code, stdout):
 
 def _rules(stdout):
     from .checks import all_rules
-    from .catalog import load_all
-    docs = load_all()
+    from .catalog import load_all, CatalogError
+    try:
+        docs = load_all()
+    except CatalogError:
+        docs = {}
     for rule in all_rules().values():
         summary = docs.get(rule.code, {}).get("summary", "")
         fatal = {True: "fatal", False: "", "per case": "fatal per case"}[rule.fatal]

@@ -42,14 +42,14 @@ def _locate(finding):
         return doc_path, line.number, start + 1, line.number, end + 1
     if finding.entry is not None:
         entry = finding.entry
-        span = entry.value_span
-        if span.start.offset == span.end.offset:   # empty value: point at the key
-            span = entry.key_span
+        start, end = entry.value_start, entry.value_end
+        if start == end:                            # empty value: point at the key
+            start, end = entry.key_start, entry.key_start + len(entry.raw_key)
+        number = entry.line.number
         last = entry.last_line
         if entry.continuations and last.kind == "continuation":
-            return (entry.document.path, span.start.line, span.start.column, last.number,
-                    last.value_end + 1)
-        return entry.document.path, span.start.line, span.start.column, span.end.line, span.end.column
+            return entry.document.path, number, start + 1, last.number, last.value_end + 1
+        return entry.document.path, number, start + 1, number, end + 1
     if finding.block is not None:
         line = finding.block.line
         return (finding.block.document.path, line.number, line.value_start + 1, line.number,

@@ -1,19 +1,56 @@
 """The ``environment=`` grammar of supervisor 4.3.0 (``dict_of_key_value_pairs``)."""
 
 
+import re
+
+# shlex.shlex in non-POSIX mode with wordchars + '/.+-():', as a regex: a
+# quoted run keeps its quotes and ends the token; a word may take quote
+# characters in; every other non-blank character is a token of its own.
+_WORD = "A-Za-z0-9_/.+\\-():"
+_TOKEN = re.compile(r"""(?P<q>"[^"]*"|'[^']*')|(?P<w>[%s][%s'"]*)|[ \t\r\n]+|(?P<open>["'])|(?P<c>.)"""
+                    % (_WORD, _WORD), re.DOTALL)
+
+
 def tokens(arg):
-    import shlex
-    lexer = shlex.shlex(str(arg))
-    lexer.wordchars += "/.+-():"
-    return list(lexer)
+    """``list(shlex.shlex(arg))`` with supervisor's extra word characters.
+    Raises ValueError('No closing quotation') as shlex does."""
+    arg = str(arg)
+    if "#" in arg:
+        # comments interact with words in shlex's own odd ways: let it decide
+        import shlex
+        lexer = shlex.shlex(arg)
+        lexer.wordchars += "/.+-():"
+        return list(lexer)
+    out = []
+    for m in _TOKEN.finditer(arg):
+        kind = m.lastgroup
+        if kind == "open":
+            raise ValueError("No closing quotation")
+        if kind is not None:
+            out.append(m.group())
+    return out
+
+
+_cache = {}
+
+
+def _tokens_cached(arg):
+    found = _cache.get(arg)
+    if found is None:
+        if len(_cache) > 4096:
+            _cache.clear()
+        try:
+            found = _cache[arg] = (tokens(arg), None)
+        except ValueError as exc:
+            found = _cache[arg] = (None, str(exc))
+    return found
 
 
 def parse(arg):
     """Returns (dict, error) exactly as supervisord would see it."""
-    try:
-        toks = tokens(arg)
-    except ValueError as exc:
-        return None, str(exc)
+    toks, error = _tokens_cached(arg)
+    if error is not None:
+        return None, error
     result = {}
     i = 0
     while i < len(toks):
@@ -29,9 +66,8 @@ def mangled(arg):
     """Ways supervisord accepts ``arg`` but keeps something else than written.
 
     Returns a list of (variable, what happened) pairs; empty when clean."""
-    try:
-        toks = tokens(arg)
-    except ValueError:
+    toks, error = _tokens_cached(arg)
+    if error is not None:
         return []
     found = []
     i = 0

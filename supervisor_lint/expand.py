@@ -8,6 +8,8 @@ reported separately.
 
 import re
 
+_NONWORD = re.compile(r"[^A-Za-z0-9_]")
+
 # A %-conversion spec, as Python's printf-style formatting reads it.
 SPEC = re.compile(r"%(?:\((?P<name>[^)]*)\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<conv>.?)",
                   re.DOTALL)
@@ -24,7 +26,9 @@ class _Names(dict):
     def __missing__(self, key):
         if self.allow_env and key.startswith("ENV_"):
             self.assumed.append(key)
-            return "${%s}" % key[4:]
+            # a stand-in made of word characters only, so that the grammars
+            # that read it later (environment=, names) accept it as one word
+            return "ENV_" + _NONWORD.sub("_", key[4:])
         raise KeyError(key)
 
 
@@ -50,6 +54,8 @@ def positional_specs(s):
 
 
 def expand(s, names, label, allow_env=True):
+    if "%" not in s:
+        return Expansion(s)
     mapping = _Names(names, allow_env)
     try:
         value = s % mapping

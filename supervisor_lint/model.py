@@ -17,6 +17,7 @@ from .expand import expand, positional_specs
 from .values import convert, EXPECTED
 
 HERE = "%(here)s"
+_DEFAULTS = {}                  # (type, default text) -> convert() result
 
 
 class Setting:
@@ -42,11 +43,14 @@ class Tree:
         self.section_doc = {}         # name -> Document that first added it
         self.include_problems = []    # Findings from include resolution
         self.included = []            # (Document, matched pattern)
+        self._custom_rpc = None
 
     def add(self, doc, here_dir=None):
         self.docs.append(doc)
+        touched = set()
         for block in doc.blocks:
             self.blocks.setdefault(block.name, []).append(block)
+            touched.add(block.name)
             if block.name != "DEFAULT" and block.name not in self.sections:
                 self.sections[block.name] = {}
                 self.section_doc[block.name] = doc
@@ -55,13 +59,22 @@ class Tree:
             target = self.defaults if name == "DEFAULT" else self.sections[name]
             target[entry.key] = Setting(entry.key, entry.value, entry)
         if here_dir is not None:
-            self.expand_here(here_dir)
+            # Earlier values were replaced already; only what this file touched
+            # can hold %(here)s, unless it brought [DEFAULT] keys (then all).
+            if "DEFAULT" in touched and any(HERE in s.value for s in self.defaults.values()):
+                self.expand_here(here_dir)
+            else:
+                self.expand_here(here_dir, touched)
 
-    def expand_here(self, here):
+    def expand_here(self, here, only=None):
         """``UnhosedConfigParser.expand_here``: textual ``%(here)s`` replacement
         in every value of every section, [DEFAULT] values copied in."""
-        for name, keys in self.sections.items():
-            for key, setting in list(self.items(name)):
+        names = self.sections if only is None else [n for n in only if n in self.sections]
+        defaults_have_here = any(HERE in s.value for s in self.defaults.values())
+        for name in names:
+            keys = self.sections[name]
+            items = self.items(name) if defaults_have_here else list(keys.items())
+            for key, setting in list(items):
                 if HERE in setting.value:
                     keys[key] = Setting(key, setting.value.replace(HERE, here), setting.entry,
                                         setting.inherited)
@@ -86,6 +99,11 @@ class Tree:
         return list(self.sections)
 
     def has_custom_rpcinterface(self):
+        if self._custom_rpc is None:
+            self._custom_rpc = self._find_custom_rpcinterface()
+        return self._custom_rpc
+
+    def _find_custom_rpcinterface(self):
         for name in self.sections:
             if name.startswith("rpcinterface:"):
                 s = self.get(name, "supervisor.rpcinterface_factory")
@@ -191,14 +209,14 @@ class Loader:
                       True, setting, section, key)
             return None, False
         if result.positional:
-            self._positional(section, key, setting, text)
+            self._positional(section, key, setting, text, fatal=_is_path_key(section, key))
         for name in dict.fromkeys(result.assumed_env):
             self.find("SV105", "%%(%s)s is not defined by this configuration: it must be set in "
                       "supervisord's own environment, or supervisord refuses to load" % name,
                       False, setting, section, key, severity="warning")
         return result.value, not result.assumed_env
 
-    def _positional(self, section, key, setting, text):
+    def _positional(self, section, key, setting, text, fatal=False):
         double = (section == "supervisord" and key == "environment") or key in (
             "stdout_logfile", "stderr_logfile")
         specs = positional_specs(text)
@@ -210,19 +228,24 @@ class Loader:
                 and entry.value == text:
             from .diagnostics import Edit, Fix
             line = entry.line
-            vstart = entry.value_span.start.column - 1
+            vstart = entry.value_start
             edits = [Edit(line.byte_offset(vstart + a), line.byte_offset(vstart + a + 1), escaped)
                      for a, b in specs]
             fix = Fix("safe", edits, "escape % as " + escaped)
         columns = None
         if entry is not None and not setting.inherited and not entry.continuations \
                 and entry.value == text:
-            vstart = entry.value_span.start.column - 1
+            vstart = entry.value_start
             columns = (entry.line, vstart + specs[0][0], vstart + specs[0][1])
-        self.find("SV106", "%s in %s is not a %%(name)s expansion: supervisord formats its whole "
-                  "expansion dictionary (every ENV_ variable) into the value; write %s for a "
-                  "literal %s" % (first, key, escaped + first[1:], first),
-                  False, setting, section, key, fix=fix, columns=columns)
+        if fatal:
+            consequence = ("the path then names a directory that cannot exist, so supervisord "
+                           "refuses to load")
+        else:
+            consequence = "supervisord formats its whole expansion dictionary (every ENV_ " \
+                          "variable) into the value"
+        self.find("SV106", "%s in %s is not a %%(name)s expansion: %s; write %s for a literal %s"
+                  % (first, key, consequence, escaped + first[1:], first),
+                  fatal, setting, section, key, fix=fix, columns=columns)
 
     def read(self, section, key, scope, ctx, typ=None, default=None, double=False,
              extra_env=None, allow_default=True):
@@ -232,7 +255,13 @@ class Loader:
         if setting is None:
             if default is None:
                 return None, None, True
-            text = default
+            if typ is None:
+                return default, None, True
+            cached = _DEFAULTS.get((typ, default))
+            if cached is None:
+                cached = _DEFAULTS[(typ, default)] = convert(typ, default)
+            value, error = cached
+            return value, None, error is None
         else:
             text = setting.value
             if scope is not None:
@@ -370,11 +399,17 @@ class Loader:
                 else:
                     why = "%r, which is no [program:%s] or [fcgi-program:%s] section" % (
                         program, program, program)
-                    close = _close(p_sec, [s for s in sections if s.startswith(("program:", "fcgi-program:"))])
-                    if close:
-                        why += "; did you mean [%s]?" % close
-                self.find("SV109", "[%s] programs= names %s: supervisord refuses to load" % (
-                    section, why), True, setting, section, "programs")
+                hint = ""
+                if program:
+                    same = [s for s in sections if s.lower() in (p_sec.lower(), f_sec.lower())]
+                    close = _close(p_sec, [s for s in sections
+                                           if s.startswith(("program:", "fcgi-program:"))])
+                    if same:
+                        hint = "; [%s] exists, but section names are case-sensitive" % same[0]
+                    elif close:
+                        hint = "; did you mean [%s]?" % close
+                self.find("SV109", "[%s] programs= names %s: supervisord refuses to load%s" % (
+                    section, why, hint), True, setting, section, "programs")
                 continue
             if p_sec in sections and f_sec in sections:
                 self.find("SV109", "[%s] name %s is ambiguous (exists as program and "
@@ -567,6 +602,14 @@ class Loader:
             self.find("SV104", "Section [%s] contains incomplete authentication: supervisord "
                       "refuses to load; set both username and password, or neither (%s is "
                       "missing)" % (section, missing), True, us or ps, section, missing)
+
+
+def _is_path_key(section, key):
+    """Keys whose directory must exist at load: a formatted expansion
+    dictionary (which holds the absolute ``here``) can never be one."""
+    if section == "supervisord":
+        return key in ("logfile", "pidfile", "childlogdir", "directory")
+    return key in ("stdout_logfile", "stderr_logfile")
 
 
 def _short(text, limit=60):

@@ -15,7 +15,6 @@ import sys
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _SECTCRE = re.compile(r"\[(?P<header>.+)\]")
-_OPTCRE = re.compile(r"(?P<option>.*?)\s*(?P<vi>=|:)\s*(?P<value>.*)$")
 _NONSPACE = re.compile(r"\S")
 _INLINE_PREFIXES = (";", "#")
 _COMMENT_PREFIXES = ("#", ";")
@@ -92,22 +91,30 @@ class Line:
 class Entry:
     """A ``key = value`` line and its continuation lines."""
 
-    __slots__ = ("document", "section", "line", "raw_key", "key", "key_span",
-                 "delimiter", "value_span", "continuations", "blank_lines",
-                 "parts")
+    __slots__ = ("document", "section", "line", "raw_key", "key", "key_start",
+                 "delimiter", "value_start", "value_end", "continuations", "parts")
 
-    def __init__(self, document, section, line, raw_key, key, key_span,
-                 delimiter, value_span, first_value):
+    def __init__(self, document, section, line, raw_key, key, key_start,
+                 delimiter, value_start, value_end, first_value):
         self.document = document
         self.section = section        # the SectionBlock it belongs to
         self.line = line              # the Line holding the key
         self.raw_key = raw_key
         self.key = key                # lower-cased, as configparser stores it
-        self.key_span = key_span
+        self.key_start = key_start    # character index of the key in its line
         self.delimiter = delimiter
-        self.value_span = value_span
+        self.value_start = value_start  # character span of the first line's value
+        self.value_end = value_end
         self.continuations = []       # Lines appended to the value
         self.parts = [first_value]    # as configparser collects them ('' for blank lines)
+
+    @property
+    def key_span(self):
+        return self.line.span(self.key_start, self.key_start + len(self.raw_key))
+
+    @property
+    def value_span(self):
+        return self.line.span(self.value_start, self.value_end)
 
     @property
     def value(self):
@@ -135,14 +142,18 @@ class Entry:
 class SectionBlock:
     """One ``[name]`` header and the entries written under it."""
 
-    __slots__ = ("document", "name", "line", "name_span", "entries")
+    __slots__ = ("document", "name", "line", "entries")
 
-    def __init__(self, document, name, line, name_span):
+    def __init__(self, document, name, line):
         self.document = document
         self.name = name
         self.line = line
-        self.name_span = name_span
         self.entries = []
+
+    @property
+    def name_span(self):
+        start = self.line.value_start + 1
+        return self.line.span(start, start + len(self.name))
 
     @property
     def header_span(self):
@@ -214,6 +225,8 @@ def _decode(data):
 
 def _comment_start(line):
     """Where configparser (3.9-3.12) cuts a line as a comment, or None."""
+    if ";" not in line and "#" not in line:
+        return None
     comment_start = sys.maxsize
     inline_prefixes = {p: -1 for p in _INLINE_PREFIXES}
     while comment_start == sys.maxsize and inline_prefixes:
@@ -271,6 +284,20 @@ def parse(data, path="<stdin>"):
     return doc
 
 
+def _split_option(value):
+    """What ``OPTCRE`` (``(?P<option>.*?)\\s*(?P<vi>=|:)\\s*(?P<value>.*)$``)
+    matches, in linear time: the lazy option ends where the whitespace before
+    the first delimiter begins.  Returns (option, delimiter, value offset)."""
+    eq = value.find("=")
+    colon = value.find(":")
+    if eq == -1 and colon == -1:
+        return None
+    d = eq if colon == -1 or (eq != -1 and eq < colon) else colon
+    option = value[:d].rstrip()
+    rest = value[d + 1:]
+    return option, value[d], d + 1 + (len(rest) - len(rest.lstrip()))
+
+
 def _classify(doc):
     """configparser's ``_read`` state machine, recording instead of raising."""
     block = None                      # the current SectionBlock (cursect)
@@ -307,9 +334,7 @@ def _classify(doc):
         mo = _SECTCRE.match(value)
         if mo:
             line.kind = "header"
-            name = mo.group("header")
-            name_span = line.span(cur_indent + 1, cur_indent + 1 + len(name))
-            block = SectionBlock(doc, name, line, name_span)
+            block = SectionBlock(doc, mo.group("header"), line)
             doc.blocks.append(block)
             entry = None
             continue
@@ -320,20 +345,17 @@ def _classify(doc):
                                             line.value_end, True))
                 seen_header_problem = True
             continue
-        mo = _OPTCRE.match(value)
-        if not mo:
+        split = _split_option(value)
+        if split is None:
             line.kind = "error"
             doc.problems.append(Problem("no-delimiter", line, cur_indent, line.value_end, True))
             continue
         line.kind = "entry"
-        raw_key = mo.group("option")
-        key_start = cur_indent
-        key_end = key_start + len(raw_key)
-        vstart = cur_indent + mo.start("value")
-        optval = mo.group("value").strip()
-        value_span = line.span(vstart, vstart + len(optval))
-        new = Entry(doc, block, line, raw_key, raw_key.rstrip().lower(),
-                    line.span(key_start, key_end), mo.group("vi"), value_span, optval)
+        raw_key, delimiter, value_offset = split
+        vstart = cur_indent + value_offset
+        optval = value[value_offset:].strip()
+        new = Entry(doc, block, line, raw_key, raw_key.rstrip().lower(), cur_indent,
+                    delimiter, vstart, vstart + len(optval), optval)
         block.entries.append(new)
         doc.entries.append(new)
         if not raw_key:

@@ -203,14 +203,24 @@ for _kind in KINDS:
     ALL_KEYS.update(_kind.keys)
 
 
+_KIND_CACHE = {}
+
+
 def kind_of(section):
     """The Kind supervisord gives ``section``, or None when it ignores it."""
-    if section == "DEFAULT":
-        return None
-    for kind in KINDS:
-        if kind.matches(section):
-            return kind
-    return None
+    try:
+        return _KIND_CACHE[section]
+    except KeyError:
+        pass
+    found = None
+    if section != "DEFAULT":
+        for kind in KINDS:
+            if kind.matches(section):
+                found = kind
+                break
+    if len(_KIND_CACHE) < 100000:
+        _KIND_CACHE[section] = found
+    return found
 
 
 # Keys supervisord once read and now ignores without a word.

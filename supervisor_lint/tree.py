@@ -24,9 +24,9 @@ def read_bytes(path, limit=None):
         raise ToolError("%s: cannot read: %s" % (path, exc.strerror or exc))
     if stat.S_ISDIR(st.st_mode):
         raise ToolError("%s: is a directory" % path)
-    if not stat.S_ISREG(st.st_mode) and not stat.S_ISFIFO(st.st_mode) \
-            and not stat.S_ISCHR(st.st_mode):
-        raise ToolError("%s: not a regular file" % path)
+    if not stat.S_ISREG(st.st_mode):
+        # a FIFO or device could block forever; stdin is read with '-'
+        raise ToolError("%s: not a regular file (use - to read standard input)" % path)
     try:
         with open(path, "rb") as fh:
             return fh.read()

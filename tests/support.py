@@ -20,6 +20,11 @@ def _machine_independent():
     from supervisor import datatypes, options
 
     def dirpath(v):
+        # any directory a config names is assumed to exist, except the text of
+        # a formatted expansion dictionary (a bare %s in the path), which no
+        # directory can be named like
+        if "{'" in v and "': " in v:
+            raise ValueError("The directory named as part of the path %s does not exist" % v)
         return os.path.expanduser(v)
 
     def uid(name):

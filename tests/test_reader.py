@@ -118,3 +118,40 @@ def test_bom_is_recorded_and_not_part_of_line_one():
 def test_undecodable_byte_is_located():
     doc = reader.parse(b"[a]\nk=caf\xe9\n", "p")
     assert doc.decode_error == (2, 5, 9)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab=: \t\u00a0\x0b\x1c;")), max_size=30))
+def test_option_split_equals_configparser_regex(text):
+    import re
+    value = text.strip()
+    optcre = re.compile(configparser.RawConfigParser._OPT_TMPL.format(delim="=|:"), re.VERBOSE)
+    mo = optcre.match(value)
+    got = reader._split_option(value)
+    if mo is None:
+        assert got is None
+    else:
+        assert got == (mo.group("option"), mo.group("vi"), mo.start("value"))
+
+
+def test_long_line_with_whitespace_run_is_linear():
+    # configparser's own OPTCRE backtracks quadratically here; the reader must not
+    data = b"[a]\nk" + b" " * 200000 + b"x=1\n"
+    doc = reader.parse(data, "p")
+    assert doc.entries[0].key == "k" + " " * 200000 + "x"
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("AB=,\"' \t\n\r$@#:/.-_é\x0b?")), max_size=25))
+def test_environment_tokens_equal_shlex(text):
+    import shlex
+    from supervisor_lint import environment
+    lexer = shlex.shlex(text)
+    lexer.wordchars += "/.+-():"
+    try:
+        expected = list(lexer)
+    except ValueError as exc:
+        with pytest.raises(ValueError, match=str(exc)):
+            environment.tokens(text)
+        return
+    assert environment.tokens(text) == expected

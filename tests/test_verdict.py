@@ -119,7 +119,7 @@ def _compare(path):
         message, [(d["code"], d["line"], d["message"]) for d in lint_fatal], text)
 
 
-@settings(max_examples=400, deadline=None,
+@settings(max_examples=int(__import__("os").environ.get("SVLINT_EXAMPLES", 400)), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(config())
 def test_fatal_verdict_matches_supervisor(workdir, text):

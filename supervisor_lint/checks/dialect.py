@@ -98,17 +98,6 @@ def swallowed_line(ctx):
                               columns=_at(line, line.value_start, line.value_end))
 
 
-def _outside_quotes(text, index):
-    quote = None
-    for ch in text[:index]:
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-    return quote is None
-
-
 @rule("SV005", "comment-char-in-value", "warning")
 def comment_char_in_value(ctx):
     for doc in ctx.docs:
@@ -119,21 +108,41 @@ def comment_char_in_value(ctx):
                 continue
             typed = spec.type in _TYPED
             for line in entry.lines:
-                text = line.text
-                stop = line.comment_start if line.comment_start is not None else len(text)
-                for i in range(line.value_start + 1, stop):
-                    ch = text[i]
-                    if ch not in ";#" or text[i - 1].isspace():
-                        continue
-                    rest = text[i + 1:stop]
-                    if typed or (rest[:1].isspace() and rest.strip()
-                                 and _outside_quotes(text[line.value_start:i], i - line.value_start)):
-                        yield Finding("SV005", "%r has no whitespace before it, so it does not "
-                                      "start a comment: supervisord keeps %r in %s; put a space "
-                                      "before it" % (ch, _short(text[i:stop].strip()), entry.key),
-                                      False, entry=entry, section=entry.section.name,
-                                      key=entry.key, columns=_at(line, i, stop))
-                        break
+                found = _glued_comment(line, typed)
+                if found is None:
+                    continue
+                i, stop = found
+                yield Finding("SV005", "%r has no whitespace before it, so it does not start a "
+                              "comment: supervisord keeps %r in %s; put a space before it"
+                              % (line.text[i], _short(line.text[i:stop].strip()), entry.key),
+                              False, entry=entry, section=entry.section.name, key=entry.key,
+                              columns=_at(line, i, stop))
+                break
+
+
+def _glued_comment(line, typed):
+    """The first ';' or '#' glued to the text before it that reads as a comment:
+    in a typed value any, in a string one followed by a space and more text,
+    outside quotes.  One pass over the line."""
+    text = line.text
+    if ";" not in text and "#" not in text:
+        return None
+    stop = line.comment_start if line.comment_start is not None else len(text)
+    quote = None
+    for i in range(line.value_start, stop):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = None
+            continue
+        if ch in "'\"":
+            quote = ch
+            continue
+        if ch not in ";#" or i == line.value_start or text[i - 1].isspace():
+            continue
+        if typed or (text[i + 1:i + 2].isspace() and text[i + 1:stop].strip()):
+            return i, stop
+    return None
 
 
 @rule("SV006", "comment-cuts-value", "warning")
