@@ -44,6 +44,7 @@ class Tree:
         self.include_problems = []    # Findings from include resolution
         self.included = []            # (Document, matched pattern)
         self._custom_rpc = None
+        self.overridden = []          # (earlier Entry, the Entry that overrides it)
 
     def add(self, doc, here_dir=None):
         self.docs.append(doc)
@@ -54,9 +55,13 @@ class Tree:
             if block.name != "DEFAULT" and block.name not in self.sections:
                 self.sections[block.name] = {}
                 self.section_doc[block.name] = doc
+        sections, defaults, overridden = self.sections, self.defaults, self.overridden
         for entry in doc.entries:
             name = entry.section.name
-            target = self.defaults if name == "DEFAULT" else self.sections[name]
+            target = defaults if name == "DEFAULT" else sections[name]
+            old = target.get(entry.key)
+            if old is not None:
+                overridden.append((old.entry, entry))
             target[entry.key] = Setting(entry.key, entry.value, entry)
         if here_dir is not None:
             # Earlier values were replaced already; only what this file touched
@@ -188,6 +193,8 @@ class Loader:
     def expand(self, section, key, setting, text, scope, ctx, label=None, extra_env=None):
         """Expand ``text`` read from ``setting`` with the names of ``scope``.
         Returns (value, certain)."""
+        if "%" not in text:
+            return text, True
         names = _names_for(scope, ctx)
         names.update(self.env)
         if extra_env:
@@ -447,7 +454,9 @@ class Loader:
                 if name not in schema.EVENT_TYPES:
                     close = _close(name, sorted(schema.EVENT_TYPES))
                     hint = "; did you mean %s?" % close if close else ""
-                    if custom:
+                    if " " in name.strip():
+                        hint = "; separate event names with commas, not spaces"
+                    if custom and name:
                         self.find("SV103", "Unknown event type %s in [%s] events, unless a "
                                   "custom [rpcinterface:x] registers it%s" % (name, section, hint),
                                   False, setting, section, "events", severity="warning")

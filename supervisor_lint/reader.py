@@ -13,9 +13,8 @@ Line breaks follow Python's universal-newline reading (``\\r\\n``, ``\\r`` and
 import re
 import sys
 
-_NEWLINE = re.compile(r"\r\n|\r|\n")
+_NEWLINE = re.compile(r"(\r\n|\r|\n)")
 _SECTCRE = re.compile(r"\[(?P<header>.+)\]")
-_NONSPACE = re.compile(r"\S")
 _INLINE_PREFIXES = (";", "#")
 _COMMENT_PREFIXES = ("#", ";")
 BOM = b"\xef\xbb\xbf"
@@ -255,27 +254,29 @@ def parse(data, path="<stdin>"):
     offset = 3 if doc.bom else 0
 
     # split into physical lines, as universal newlines would
-    pos = 0
-    number = 0
+    pieces = _NEWLINE.split(text)        # text, eol, text, eol, ..., text
     lines = doc.lines
-    for match in _NEWLINE.finditer(text):
+    ascii_text = text.isascii()
+    number = 0
+    for i in range(0, len(pieces) - 1, 2):
         number += 1
-        chunk = text[pos:match.start()]
-        line = Line(number, offset, chunk, match.group())
+        chunk, eol = pieces[i], pieces[i + 1]
+        line = Line(number, offset, chunk, eol)
         lines.append(line)
-        offset = line.end_offset
-        pos = match.end()
-    if pos < len(text):
+        if ascii_text:
+            offset += len(chunk) + len(eol)
+        else:
+            offset += len(chunk.encode("utf-8", "surrogateescape")) + len(eol)
+    if pieces[-1]:
         number += 1
-        lines.append(Line(number, offset, text[pos:], ""))
+        lines.append(Line(number, offset, pieces[-1], ""))
     doc.final_newline = bool(lines) and lines[-1].eol != ""
 
     if bad_byte is not None:
         for line in lines:
-            if line.offset <= bad_byte < line.end_offset or bad_byte < line.offset:
-                col = 0
-                while col < len(line.text) and line.byte_offset(col) < bad_byte:
-                    col += 1
+            if bad_byte < line.end_offset or line is lines[-1]:
+                prefix = data[line.offset:max(bad_byte, line.offset)]
+                col = len(prefix.decode("utf-8", "surrogateescape"))
                 doc.decode_error = (line.number, col, bad_byte)
                 doc.problems.append(Problem("not-utf8", line, col, col + 1, True))
                 break
@@ -305,12 +306,12 @@ def _classify(doc):
     indent_level = 0
     seen_header_problem = False
     for line in doc.lines:
-        raw = line.text + ("\n" if line.eol else "")
-        cstart = _comment_start(raw)
+        text = line.text
+        cstart = _comment_start(text)
         line.comment_start = cstart
-        value = raw[:cstart].strip() if cstart is not None else raw.strip()
-        first = _NONSPACE.search(raw)
-        cur_indent = first.start() if first else 0
+        value = (text[:cstart] if cstart is not None else text).strip()
+        # the first non-blank character (\S in configparser's NONSPACECRE)
+        cur_indent = len(text) - len(text.lstrip()) if value else 0
         line.indent = cur_indent
         if not value:
             if cstart is None:

@@ -13,7 +13,7 @@ _ENTRY_POINT = re.compile(r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?((?P<
 
 
 @contextlib.contextmanager
-def _machine_independent():
+def _machine_independent(custom_events=False):
     """Patch supervisor so that user names, directories and plugin imports
     count as valid: the linter assumes the same (the host audit checks them)."""
     import platform
@@ -54,6 +54,18 @@ def _machine_independent():
     patch(options.ServerOptions, "import_spec", import_spec)
     patch(options.Options, "import_spec", import_spec)
     patch(platform, "node", lambda: "localhost")
+    if custom_events:
+        # a custom [rpcinterface:x] may register event types when imported;
+        # assume it registers any non-empty name an eventlistener asks for
+        from supervisor import events
+
+        class _Any(type):
+            def __getattr__(cls, name):
+                if name and not name.startswith("_"):
+                    return object
+                raise AttributeError(name)
+
+        patch(events, "EventTypes", _Any("EventTypes", (events.EventTypes,), {}))
     try:
         yield
     finally:
@@ -72,7 +84,11 @@ def supervisor_verdict(main_path, env=None):
     if env is None:
         with open(main_path, "rb") as fh:
             env = {n: "1" for n in env_names(fh.read().decode("utf-8", "replace"))}
-    with _machine_independent():
+    with open(main_path, "rb") as fh:
+        custom = any(line.strip().startswith(b"supervisor.rpcinterface_factory") and
+                     b"supervisor.rpcinterface:make_main_rpcinterface" not in line
+                     for line in fh.read().splitlines())
+    with _machine_independent(custom):
         opts = options.ServerOptions()
         opts.environ_expansions = {"ENV_%s" % k: v for k, v in env.items()}
         opts.configfile = main_path

@@ -102,9 +102,12 @@ def swallowed_line(ctx):
 def comment_char_in_value(ctx):
     for doc in ctx.docs:
         for entry in doc.entries:
+            if entry.key == "environment" or not any(
+                    ";" in line.text or "#" in line.text for line in entry.lines):
+                continue
             kind = schema.kind_of(entry.section.name)
             spec = kind.keys.get(entry.key) if kind else None
-            if spec is None or entry.key == "environment":
+            if spec is None:
                 continue
             typed = spec.type in _TYPED
             for line in entry.lines:
@@ -182,32 +185,28 @@ def duplicate_section(ctx):
 
 @rule("SV008", "duplicate-key", "warning", scope="tree")
 def duplicate_key(ctx):
-    seen = {}
-    for doc in ctx.docs:
-        for entry in doc.entries:
-            if not entry.raw_key:
-                continue
-            seen.setdefault((entry.section.name, entry.key), []).append(entry)
-    for (section, key), entries in seen.items():
-        if section == "include":
-            # an [include] in an included file is never acted on (SV111 says so)
-            entries = [e for e in entries if e.document is ctx.docs[0]]
-        if len(entries) < 2:
+    main = ctx.docs[0] if ctx.docs else None
+    final = {}
+    for earlier, later in ctx.tree.overridden:
+        final[(earlier.section.name, earlier.key)] = later
+    for earlier, later in ctx.tree.overridden:
+        if not earlier.raw_key:
             continue
-        last = entries[-1]
-        for entry in entries[:-1]:
-            where = "line %d" % last.line.number
-            if last.document is not entry.document:
-                where += " of %s" % last.document.path
-            start = entry.line.offset
-            end = entry.last_line.end_offset
-            fix = None
-            if last.document is entry.document:
-                fix = Fix("unsafe", [Edit(start, end, "")], "remove the overridden %s" % key)
-            yield Finding("SV008", "%s is set again at %s in [%s]: supervisord silently uses the "
-                          "last value (%s); remove one of them" % (
-                              entry.raw_key.strip(), where, section, _short(last.value, 40)),
-                          False, entry=entry, section=section, key=key, fix=fix)
+        section, key = earlier.section.name, earlier.key
+        if section == "include" and (earlier.document is not main or later.document is not main):
+            continue   # an [include] in an included file is never acted on (SV111 says so)
+        last = final[(section, key)]
+        where = "line %d" % last.line.number
+        if last.document is not earlier.document:
+            where += " of %s" % last.document.path
+        fix = None
+        if last.document is earlier.document:
+            fix = Fix("unsafe", [Edit(earlier.line.offset, earlier.last_line.end_offset, "")],
+                      "remove the overridden %s" % key)
+        yield Finding("SV008", "%s is set again at %s in [%s]: supervisord silently uses the "
+                      "last value (%s); remove one of them" % (
+                          earlier.raw_key.strip(), where, section, _short(last.value, 40)),
+                      False, entry=earlier, section=section, key=key, fix=fix)
 
 
 @rule("SV009", "default-section", "warning", scope="tree")
