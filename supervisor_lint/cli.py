@@ -121,6 +121,19 @@ def collect(paths, stdin=None, stdin_filename=None):
 
 def lint(paths, select=(), ignore=(), main_config=None, stdin=None, stdin_filename=None):
     """Lint ``paths``; returns the sorted list of Diagnostics."""
+    import gc
+    # The reader allocates an object per line, entry and section and frees
+    # nothing until the end: the cyclic collector would only rescan them.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _lint(paths, select, ignore, main_config, stdin, stdin_filename)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _lint(paths, select, ignore, main_config, stdin, stdin_filename):
     from . import reader, engine
     from .tree import build_main, build_fragment, is_main, read_bytes
     selection = engine.Selection(select, ignore)

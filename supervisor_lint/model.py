@@ -18,6 +18,7 @@ from .values import convert, EXPECTED
 
 HERE = "%(here)s"
 _DEFAULTS = {}                  # (type, default text) -> convert() result
+_CONVERTED = {}                 # (type, text) -> convert() result; converters are pure
 
 
 class Setting:
@@ -258,7 +259,10 @@ class Loader:
              extra_env=None, allow_default=True):
         """Read, expand and convert one key as ``saneget`` + a converter would.
         Returns (value, setting, certain); value is None when invalid."""
-        setting = self.tree.get(section, key)
+        keys = self.tree.sections.get(section)
+        setting = keys.get(key) if keys is not None else None
+        if setting is None and self.tree.defaults:
+            setting = self.tree.get(section, key)
         if setting is None:
             if default is None:
                 return None, None, True
@@ -287,7 +291,12 @@ class Loader:
                     return text, setting, False
         if typ is None:
             return text, setting, True
-        value, error = convert(typ, text)
+        found = _CONVERTED.get((typ, text))
+        if found is None:
+            if len(_CONVERTED) > 65536:
+                _CONVERTED.clear()
+            found = _CONVERTED[(typ, text)] = convert(typ, text)
+        value, error = found
         if error is not None:
             if setting is None:
                 return None, None, False

@@ -91,7 +91,8 @@ class Entry:
     """A ``key = value`` line and its continuation lines."""
 
     __slots__ = ("document", "section", "line", "raw_key", "key", "key_start",
-                 "delimiter", "value_start", "value_end", "continuations", "parts")
+                 "delimiter", "value_start", "value_end", "continuations", "parts",
+                 "value")
 
     def __init__(self, document, section, line, raw_key, key, key_start,
                  delimiter, value_start, value_end, first_value):
@@ -106,6 +107,7 @@ class Entry:
         self.value_end = value_end
         self.continuations = []       # Lines appended to the value
         self.parts = [first_value]    # as configparser collects them ('' for blank lines)
+        self.value = first_value      # joined as configparser does, once the file is read
 
     @property
     def key_span(self):
@@ -114,11 +116,6 @@ class Entry:
     @property
     def value_span(self):
         return self.line.span(self.value_start, self.value_end)
-
-    @property
-    def value(self):
-        """The value as configparser joins it."""
-        return "\n".join(self.parts).rstrip()
 
     @property
     def lines(self):
@@ -285,31 +282,24 @@ def parse(data, path="<stdin>"):
     return doc
 
 
-def _split_option(value):
-    """What ``OPTCRE`` (``(?P<option>.*?)\\s*(?P<vi>=|:)\\s*(?P<value>.*)$``)
-    matches, in linear time: the lazy option ends where the whitespace before
-    the first delimiter begins.  Returns (option, delimiter, value offset)."""
-    eq = value.find("=")
-    colon = value.find(":")
-    if eq == -1 and colon == -1:
-        return None
-    d = eq if colon == -1 or (eq != -1 and eq < colon) else colon
-    option = value[:d].rstrip()
-    rest = value[d + 1:]
-    return option, value[d], d + 1 + (len(rest) - len(rest.lstrip()))
-
-
 def _classify(doc):
     """configparser's ``_read`` state machine, recording instead of raising."""
     block = None                      # the current SectionBlock (cursect)
     entry = None                      # the Entry that continuations extend (optname)
     indent_level = 0
     seen_header_problem = False
+    comment_start = _comment_start
+    sectcre = _SECTCRE.match
+    blocks, entries = doc.blocks, doc.entries
     for line in doc.lines:
         text = line.text
-        cstart = _comment_start(text)
-        line.comment_start = cstart
-        value = (text[:cstart] if cstart is not None else text).strip()
+        if ";" in text or "#" in text:
+            cstart = comment_start(text)
+            line.comment_start = cstart
+            value = (text[:cstart] if cstart is not None else text).strip()
+        else:
+            cstart = None
+            value = text.strip()
         # the first non-blank character (\S in configparser's NONSPACECRE)
         cur_indent = len(text) - len(text.lstrip()) if value else 0
         line.indent = cur_indent
@@ -332,11 +322,11 @@ def _classify(doc):
             entry.continuations.append(line)
             continue
         indent_level = cur_indent
-        mo = _SECTCRE.match(value)
+        mo = sectcre(value) if value[0] == "[" else None
         if mo:
             line.kind = "header"
             block = SectionBlock(doc, mo.group("header"), line)
-            doc.blocks.append(block)
+            blocks.append(block)
             entry = None
             continue
         if block is None:
@@ -346,21 +336,32 @@ def _classify(doc):
                                             line.value_end, True))
                 seen_header_problem = True
             continue
-        split = _split_option(value)
-        if split is None:
+        # configparser's OPTCRE, (?P<option>.*?)\s*(?P<vi>=|:)\s*(?P<value>.*)$,
+        # in linear time: the lazy option ends where the blanks before the
+        # first delimiter begin (the regex itself backtracks quadratically).
+        d = value.find("=")
+        colon = value.find(":", 0, d if d != -1 else len(value))
+        if colon != -1:
+            d = colon
+        if d == -1:
             line.kind = "error"
             doc.problems.append(Problem("no-delimiter", line, cur_indent, line.value_end, True))
             continue
         line.kind = "entry"
-        raw_key, delimiter, value_offset = split
-        vstart = cur_indent + value_offset
-        optval = value[value_offset:].strip()
+        raw_key = value[:d].rstrip()
+        delimiter = value[d]
+        optval = value[d + 1:].strip()
+        vstart = cur_indent + len(value) - len(optval)
         new = Entry(doc, block, line, raw_key, raw_key.rstrip().lower(), cur_indent,
                     delimiter, vstart, vstart + len(optval), optval)
         block.entries.append(new)
-        doc.entries.append(new)
+        entries.append(new)
         if not raw_key:
             doc.problems.append(Problem("empty-key", line, cur_indent, line.value_end, True))
         # configparser keeps appending to an empty-named option only in name;
         # ``if optname`` is false for '', so nothing continues it.
         entry = new if raw_key else None
+    for entry in entries:
+        # configparser's _join_multiline_values
+        if entry.continuations:
+            entry.value = "\n".join(entry.parts).rstrip()
