@@ -221,6 +221,11 @@ def main(argv=None):
 
     notes = []
     errors = []
+    # Both sides run from compiled bytecode, as an installed package does
+    # (supervisor's was compiled by pip); PYTHONDONTWRITEBYTECODE would
+    # otherwise make every linter run compile its modules again.
+    subprocess.run([sys.executable, "-m", "compileall", "-q",
+                    os.path.join(REPO, "supervisor_lint")], stdout=subprocess.DEVNULL)
     try:
         probe = subprocess.run([args.supervisor_python, "-c", IMPORT_PROBE],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)

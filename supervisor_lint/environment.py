@@ -87,6 +87,8 @@ def mangled(arg):
 
 
 def _has_comment(arg):
+    if "#" not in arg:
+        return False
     quote = None
     for ch in arg:
         if quote:

@@ -17,8 +17,32 @@ from .expand import expand, positional_specs
 from .values import convert, EXPECTED
 
 HERE = "%(here)s"
-_DEFAULTS = {}                  # (type, default text) -> convert() result
 _CONVERTED = {}                 # (type, text) -> convert() result; converters are pure
+
+# The keys _processes_from_section reads before its per-process loop, and in it.
+_EARLY = ("priority", "autostart", "autorestart", "startsecs", "startretries", "stopsignal",
+          "stopwaitsecs", "stopasgroup", "killasgroup", "exitcodes", "redirect_stderr",
+          "numprocs", "numprocs_start", "stdout_capture_maxbytes", "stdout_events_enabled",
+          "stderr_capture_maxbytes", "stderr_events_enabled", "serverurl", "user", "umask")
+_PER_PROCESS = ("directory", "stdout_logfile", "stdout_logfile_backups",
+                "stdout_logfile_maxbytes", "stdout_syslog", "stderr_logfile",
+                "stderr_logfile_backups", "stderr_logfile_maxbytes", "stderr_syslog", "command")
+
+
+def _converted(typ, text):
+    found = _CONVERTED.get((typ, text))
+    if found is None:
+        if len(_CONVERTED) > 65536:
+            _CONVERTED.clear()
+        found = _CONVERTED[(typ, text)] = convert(typ, text)
+    return found
+
+
+def _default(typ, default):
+    """A default's converted value (None for no default)."""
+    if default is None:
+        return None
+    return _converted(typ, default)[0]
 
 
 class Setting:
@@ -268,10 +292,7 @@ class Loader:
                 return None, None, True
             if typ is None:
                 return default, None, True
-            cached = _DEFAULTS.get((typ, default))
-            if cached is None:
-                cached = _DEFAULTS[(typ, default)] = convert(typ, default)
-            value, error = cached
+            value, error = _converted(typ, default)
             return value, None, error is None
         else:
             text = setting.value
@@ -291,12 +312,7 @@ class Loader:
                     return text, setting, False
         if typ is None:
             return text, setting, True
-        found = _CONVERTED.get((typ, text))
-        if found is None:
-            if len(_CONVERTED) > 65536:
-                _CONVERTED.clear()
-            found = _CONVERTED[(typ, text)] = convert(typ, text)
-        value, error = found
+        value, error = _converted(typ, text)
         if error is not None:
             if setting is None:
                 return None, None, False
@@ -520,21 +536,24 @@ class Loader:
         ctx = {"here": self.tree.here, "program_name": name, "group_name": group_name,
                "host_node_name": "localhost"}
         keys = schema.KIND_BY_NAME[kind].keys
-        early = ("priority", "autostart", "autorestart", "startsecs", "startretries",
-                 "stopsignal", "stopwaitsecs", "stopasgroup", "killasgroup", "exitcodes",
-                 "redirect_stderr", "numprocs", "numprocs_start", "stdout_capture_maxbytes",
-                 "stdout_events_enabled", "stderr_capture_maxbytes", "stderr_events_enabled",
-                 "serverurl", "user", "umask")
-        for key in early:
+        # keys neither written in the section nor in [DEFAULT] take their
+        # default without being read (the common case, and the hot path)
+        written = self.tree.sections.get(section, {})
+        if self.tree.defaults:
+            written = dict(self.tree.defaults, **written)
+        values = prog.values
+        for key in _EARLY:
             spec = keys[key]
             default = spec.default
             if key == "killasgroup":
-                sag = prog.values.get("stopasgroup")
-                default = "true" if sag else "false"
+                default = "true" if values.get("stopasgroup") else "false"
             elif key == "priority" and kind == "eventlistener":
                 default = "-1"
+            if key not in written:
+                values[key] = _default(spec.type, default)
+                continue
             value, setting, certain = self.read(section, key, "early", ctx, spec.type, default)
-            prog.values[key] = value if certain else None
+            values[key] = value if certain else None
             if setting is not None:
                 prog.settings[key] = setting
         env_setting = self.tree.get(section, "environment")
@@ -570,11 +589,11 @@ class Loader:
                 if env:
                     prog.values["environment"] = env
                     prog_env = {"ENV_%s" % k: v for k, v in env.items()}
-        for key in ("directory", "stdout_logfile", "stdout_logfile_backups",
-                    "stdout_logfile_maxbytes", "stdout_syslog", "stderr_logfile",
-                    "stderr_logfile_backups", "stderr_logfile_maxbytes", "stderr_syslog",
-                    "command"):
+        for key in _PER_PROCESS:
             spec = keys[key]
+            if key not in written:
+                values[key] = _default(spec.type, spec.default)
+                continue
             value, setting, certain = self.read(
                 section, key, "proc", proc_ctx, spec.type, spec.default,
                 double=key.endswith("_logfile"), extra_env=prog_env)

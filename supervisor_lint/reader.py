@@ -56,12 +56,11 @@ class Line:
         self.offset = offset          # byte offset of the first character
         self.text = text
         self.eol = eol
-        self.kind = None              # blank, comment, header, entry, continuation, error, orphan
-        self.comment_start = None     # character index of an inline/full comment
-        self.indent = 0
-        self.value_start = 0          # character span of the meaningful text
-        self.value_end = 0
         self._ascii = text.isascii()
+        # set by _classify for every line:
+        # kind: blank, comment, header, entry, continuation, error or orphan
+        # comment_start: character index where a comment starts, or None
+        # indent, value_start, value_end: the meaningful text's character span
 
     def byte_offset(self, column):
         """Byte offset in the file of character index ``column`` (0-based)."""
@@ -298,7 +297,7 @@ def _classify(doc):
             line.comment_start = cstart
             value = (text[:cstart] if cstart is not None else text).strip()
         else:
-            cstart = None
+            cstart = line.comment_start = None
             value = text.strip()
         # the first non-blank character (\S in configparser's NONSPACECRE)
         cur_indent = len(text) - len(text.lstrip()) if value else 0

@@ -223,29 +223,32 @@ def kind_of(section):
     return found
 
 
-# Keys supervisord once read and now ignores without a word.
+# Keys people write that supervisord 4 ignores without a word: old keys it
+# once read, and a few it never had.  The text completes "supervisord ignores
+# the key K in [section]: ...".
 LEGACY_KEYS = {
     "supervisord": {
-        "http_port": "moved to [inet_http_server] port / [unix_http_server] file in 3.0",
-        "http_username": "moved to [inet_http_server]/[unix_http_server] username in 3.0",
-        "http_password": "moved to [inet_http_server]/[unix_http_server] password in 3.0",
-        "sockchmod": "moved to [unix_http_server] chmod in 3.0",
-        "sockchown": "moved to [unix_http_server] chown in 3.0",
-        "daemon": "replaced by nodaemon",
-        "profile_options": "only accepted on the command line",
+        "http_port": "a 2.x key; since 3.0 use [inet_http_server] port or [unix_http_server] file",
+        "http_username": "a 2.x key; since 3.0 use username in [inet_http_server]/[unix_http_server]",
+        "http_password": "a 2.x key; since 3.0 use password in [inet_http_server]/[unix_http_server]",
+        "sockchmod": "a 2.x key; since 3.0 use [unix_http_server] chmod",
+        "sockchown": "a 2.x key; since 3.0 use [unix_http_server] chown",
+        "daemon": "an old key; use nodaemon=true to stay in the foreground",
+        "profile_options": "it is only accepted on the command line",
     },
     "program": {
-        "logfile": "use stdout_logfile",
-        "logfile_maxbytes": "use stdout_logfile_maxbytes",
-        "logfile_backups": "use stdout_logfile_backups",
-        "log_stdout": "use stdout_logfile",
-        "log_stderr": "use stderr_logfile or redirect_stderr",
-        "stdout_capturefile": "replaced by stdout_capture_maxbytes",
-        "stderr_capturefile": "replaced by stderr_capture_maxbytes",
-        "group": "there is no per-program group; the process gets the user's groups",
+        "logfile": "a 2.x key; use stdout_logfile",
+        "logfile_maxbytes": "a 2.x key; use stdout_logfile_maxbytes",
+        "logfile_backups": "a 2.x key; use stdout_logfile_backups",
+        "log_stdout": "a 2.x key; use stdout_logfile",
+        "log_stderr": "a 2.x key; use stderr_logfile or redirect_stderr=true",
+        "stdout_capturefile": "a 3.0 alpha key; use stdout_capture_maxbytes",
+        "stderr_capturefile": "a 3.0 alpha key; use stderr_capture_maxbytes",
+        "group": "there is no per-program group; the process gets the primary and "
+                 "supplementary groups of user=",
     },
     "inet_http_server": {
-        "host": "the host is part of port, as host:port",
+        "host": "there is no host key; write the host into port, as port=127.0.0.1:9001",
     },
 }
 

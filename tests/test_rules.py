@@ -33,7 +33,7 @@ CASES = [
      "supervisord ignores the section [Program:web]"),
     ("SV101", "[programs:web]\ncommand=/bin/true\n", (1, 1), "supervisord ignores the section [programs:web]"),
     ("SV102", P + "autostrat=true\n", (3, 1), "supervisord ignores the key autostrat in [program:web]; did you mean autostart?"),
-    ("SV102", P + "logfile=/tmp/web.log\n", (3, 1), "supervisord ignores the key logfile in [program:web]: an old key"),
+    ("SV102", P + "logfile=/tmp/web.log\n", (3, 1), "supervisord ignores the key logfile in [program:web]: a 2.x key; use stdout_logfile"),
     ("SV103", P + "autostart=ture\n", (3, 11), "autostart=ture: supervisord refuses to load: not a valid boolean value: 'ture'"),
     ("SV103", P + "stdout_logfile_maxbytes=50M\n", (3, 25),
      "stdout_logfile_maxbytes=50M: supervisord refuses to load: invalid literal for int() with base 10: '50m'"),

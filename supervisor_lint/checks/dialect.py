@@ -75,6 +75,8 @@ def byte_order_mark(ctx):
 def swallowed_line(ctx):
     for doc in ctx.docs:
         for entry in doc.entries:
+            if not entry.continuations:
+                continue
             previous = entry.parts[0]
             for line, part in zip(entry.continuations, entry.parts[1:]):
                 if not part:
@@ -102,8 +104,10 @@ def swallowed_line(ctx):
 def comment_char_in_value(ctx):
     for doc in ctx.docs:
         for entry in doc.entries:
-            if entry.key == "environment" or not any(
-                    ";" in line.text or "#" in line.text for line in entry.lines):
+            if entry.key == "environment":
+                continue
+            text = entry.line.text
+            if ";" not in text and "#" not in text and not entry.continuations:
                 continue
             kind = schema.kind_of(entry.section.name)
             spec = kind.keys.get(entry.key) if kind else None
@@ -152,6 +156,8 @@ def _glued_comment(line, typed):
 def comment_cuts_value(ctx):
     for doc in ctx.docs:
         for entry in doc.entries:
+            if entry.line.comment_start is None and not entry.continuations:
+                continue
             for line in entry.lines:
                 c = line.comment_start
                 if c is None or c == 0 or c <= line.value_start:
@@ -280,7 +286,7 @@ def unknown_key(ctx):
             legacy = schema.LEGACY_KEYS.get(
                 "program" if kind_name in schema.PROGRAM_KINDS else kind_name, {}).get(entry.key)
             if legacy:
-                hint = ": an old key that supervisord 4 ignores (%s)" % legacy
+                hint = ": " + legacy
             else:
                 match = difflib.get_close_matches(entry.key, candidates, n=1, cutoff=0.75)
                 if match:
