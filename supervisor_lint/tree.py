@@ -1,6 +1,5 @@
 """Finding files: main configs, what their ``[include]`` pulls in, fragments."""
 
-import glob
 import os
 import stat
 
@@ -111,6 +110,7 @@ def build_main(doc, extra=()):
     seen = {os.path.abspath(doc.path)}
     for pattern in patterns:
         joined = os.path.join(here, pattern)
+        import glob
         matches = glob.glob(joined)
         if not matches:
             tree.include_problems.append(Finding(

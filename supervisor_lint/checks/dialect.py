@@ -264,7 +264,6 @@ def _suggest_section(name):
 
 @rule("SV102", "unknown-key", "warning", scope="tree")
 def unknown_key(ctx):
-    import difflib
     for doc in ctx.docs:
         for entry in doc.entries:
             section = entry.section.name
@@ -288,6 +287,7 @@ def unknown_key(ctx):
             if legacy:
                 hint = ": " + legacy
             else:
+                import difflib
                 match = difflib.get_close_matches(entry.key, candidates, n=1, cutoff=0.75)
                 if match:
                     hint = "; did you mean %s?" % match[0]
