@@ -77,8 +77,7 @@ def run(tree, selection=None, paths=None):
             if paths is not None and path not in paths:
                 continue
             fatal = bool(finding.fatal)
-            severity = "error" if fatal else (finding.severity or
-                                               (rule.severity if rule.severity != "error" else "warning"))
+            severity = "error" if fatal else (finding.severity or rule.severity)
             diag = Diagnostic(rule.code, rule.name, severity, fatal, finding.message, path, line,
                               col, end_line, end_col, finding.section, finding.key, finding.fix)
             ident = (diag.code, path, line, col, diag.message)

@@ -18,6 +18,7 @@ from .values import convert, EXPECTED
 
 HERE = "%(here)s"
 _CONVERTED = {}                 # (type, text) -> convert() result; converters are pure
+_CELERY_PERCENT = __import__("re").compile(r"(?<!%)%[hndiI]")
 
 # The keys _processes_from_section reads before its per-process loop, and in it.
 _EARLY = ("priority", "autostart", "autorestart", "startsecs", "startretries", "stopsignal",
@@ -171,6 +172,24 @@ class Program:
         self.group = group
         self.values = {}              # key -> converted value (None if unknown)
         self.settings = {}            # key -> Setting, where written
+        self.command_text = None      # the expanded command (ENV_ stand-ins where unknown)
+        self._command = None
+
+    @property
+    def name(self):
+        return self.section.split(":", 1)[1].strip()
+
+    @property
+    def command(self):
+        """What the command runs (``command.Command``), or None without one."""
+        if self._command is None and self.command_text is not None:
+            from .command import parse
+            self._command = parse(self.command_text)
+        return self._command
+
+    def written(self, key):
+        """The Setting of ``key`` when the section (or [DEFAULT]) sets it."""
+        return self.settings.get(key)
 
 
 class Loaded:
@@ -180,6 +199,8 @@ class Loaded:
         self.programs = {}            # section -> Program
         self.env = {}                 # ENV_ names defined by [supervisord] environment
         self.group_members = {}       # group section -> [program sections]
+        self.supervisord = {}         # [supervisord] key -> converted value, where written
+        self.supervisord_settings = {}
 
 
 def _names_for(scope, ctx):
@@ -237,6 +258,9 @@ class Loader:
                     hint = " Unknown name %%(%s)s; write %%%% for a literal %%." % result.missing
             else:
                 hint = " Write %% for a literal %."
+                if key == "command" and _CELERY_PERCENT.search(text):
+                    hint = (" Celery's %h, %n, %d, %i and %I must be written %%h, %%n, %%d, "
+                            "%%i and %%I in a supervisor config.")
             self.find("SV105", "supervisord refuses to load: %s.%s" % (result.error, hint),
                       True, setting, section, key)
             return None, False
@@ -369,10 +393,14 @@ class Loader:
 
     def load_supervisord(self):
         ctx = {"here": self.tree.here}
+        values = self.out.supervisord
         for key, spec in schema.SUPERVISORD.items():
             if key == "environment":
                 continue
-            self.read("supervisord", key, "sd", ctx, spec.type)
+            value, setting, certain = self.read("supervisord", key, "sd", ctx, spec.type)
+            if setting is not None:
+                values[key] = value if certain else None
+                self.out.supervisord_settings[key] = setting
         env_text, setting, certain = self.read("supervisord", "environment", "sd", ctx)
         if env_text is not None and setting is not None:
             host_ctx = {"here": self.tree.here, "host_node_name": "localhost"}
@@ -597,6 +625,8 @@ class Loader:
             value, setting, certain = self.read(
                 section, key, "proc", proc_ctx, spec.type, spec.default,
                 double=key.endswith("_logfile"), extra_env=prog_env)
+            if key == "command":
+                prog.command_text = value
             prog.values[key] = value if certain else None
             if setting is not None:
                 prog.settings[key] = setting

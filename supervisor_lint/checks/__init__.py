@@ -40,5 +40,5 @@ class Context:
 
 
 def all_rules():
-    from . import dialect, load  # noqa: F401  (registration happens on import)
+    from . import dialect, load, programs, security, celery  # noqa: F401  (registration)
     return RULES

@@ -44,7 +44,7 @@ def invalid_syntax(ctx):
                               "key %r in [%s]; close it with ']'" % (
                                   _short(line.text[line.value_start:line.value_end]),
                                   entry.key, entry.section.name), False, entry=entry,
-                              section=entry.section.name, key=entry.key,
+                              section=entry.section.name, key=entry.key, severity="warning",
                               columns=_at(line, line.value_start, line.value_end))
 
 

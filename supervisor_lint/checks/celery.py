@@ -1,0 +1,321 @@
+"""Celery under supervisord: the command line, beat, shutdown and node names.
+Facts checked against Celery 5.7.0's source (celery/bin/celery.py,
+celery/apps/worker.py, celery/concurrency/prefork.py)."""
+
+import re
+
+from . import rule
+from .programs import programs, find, celery, add, effective_signal, env, at_key, TERM, QUIT, KILL
+from ..diagnostics import Edit, Fix
+from ..fixes import replace_value
+
+_DB_SCHEDULER = re.compile(r"(database|redbeat|redis|mongo|sqlalchemy)", re.I)
+
+
+_GLOBAL_VALUE = ("-A", "--app", "-b", "--broker", "--result-backend", "--loader", "--config",
+                 "--workdir")
+
+
+def _moved(argv, cel):
+    """The global options written after the subcommand, with their values."""
+    out = []
+    for index, tok in cel.globals_after:
+        out.append(tok)
+        if "=" not in tok and tok in _GLOBAL_VALUE and index + 1 < len(argv):
+            out.append(argv[index + 1])
+    return out
+
+
+def _reorder_fix(prog, cel):
+    """Move the global options (with their values) written after the
+    subcommand to just after `celery`.  Offered only when the command is one
+    plain line whose words are the argv (no quotes, no continuation)."""
+    written = at_key(prog, "command")
+    if written is None or written.entry.continuations or written.inherited:
+        return None
+    entry = written.entry
+    text = entry.line.text[entry.value_start:entry.value_end]
+    cmd = prog.command
+    if text != prog.command_text or cmd.wrappers or text.split() != cmd.argv:
+        return None
+    argv = list(cmd.argv)
+    moving = _moved(argv, cel)
+    skip = set()
+    for index, tok in cel.globals_after:
+        skip.add(index)
+        if "=" not in tok and tok in _GLOBAL_VALUE and index + 1 < len(argv):
+            skip.add(index + 1)
+    rest = [t for i, t in enumerate(argv) if i not in skip]
+    at = cel.index + 1
+    new = rest[:at] + moving + rest[at:]
+    line = entry.line
+    return Fix("safe", [Edit(line.byte_offset(entry.value_start), line.byte_offset(entry.value_end),
+                             " ".join(new))], "move %s before %s" % (" ".join(moving),
+                                                                     cel.subcommand))
+
+
+@rule("SV401", "celery-option-order", "error", scope="tree")
+def option_order(ctx):
+    for prog in programs(ctx):
+        cel = celery(prog)
+        if cel is None or cel.removed or not cel.globals_after or cel.subcommand is None:
+            continue
+        opts = ", ".join(tok.split("=", 1)[0] for _, tok in cel.globals_after)
+        moved = " ".join(_moved(prog.command.inner, cel))
+        yield find("SV401", "celery %s %s: Celery 5 takes %s only before the subcommand and "
+                   "exits at once (\"support for this usage was removed in Celery 5.0\" / No "
+                   "such option); write celery %s %s ..." % (
+                       cel.subcommand, opts, opts, moved, cel.subcommand),
+                   ctx, prog, "command", fix=_reorder_fix(prog, cel))
+
+
+def _beat_instances(prog):
+    cel = celery(prog)
+    if cel is None or not cel.runs_beat:
+        return 0
+    numprocs = prog.values.get("numprocs")
+    return max(numprocs if numprocs is not None else 1, 0)
+
+
+@rule("SV402", "beat-not-singleton", "error", scope="tree")
+def beat_not_singleton(ctx):
+    beats = [(p, _beat_instances(p)) for p in programs(ctx)]
+    beats = [(p, n) for p, n in beats if n > 0]
+    lockers = [p for p, _ in beats
+               if "redbeat" in str(celery(p).options.get("-S") or celery(p).options.get("--scheduler")
+                                   or "").lower()]
+    total = sum(n for _, n in beats)
+    if total <= 1 or len(lockers) == len(beats):
+        return
+    names = ", ".join("[%s]%s" % (p.section, " x%d" % n if n > 1 else "") for p, n in beats)
+    for prog, n in beats:
+        cel = celery(prog)
+        how = "beat" if cel.subcommand == "beat" else "a worker with -B"
+        if n > 1:
+            msg = ("%s with numprocs=%d runs %d schedulers: every periodic task is sent %d "
+                   "times; run beat as one program with numprocs=1" % (how, n, n, n))
+            key = "numprocs"
+        else:
+            msg = ("%d beat schedulers in this configuration (%s): every periodic task is sent "
+                   "%d times; keep exactly one" % (total, names, total))
+            key = "command"
+        yield find("SV402", msg, ctx, prog, key)
+
+
+def _stopwait(prog):
+    value = prog.values.get("stopwaitsecs")
+    return 10 if value is None and prog.written("stopwaitsecs") is None else value
+
+
+def _seconds(text):
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+@rule("SV403", "short-stopwaitsecs", "warning", scope="tree")
+def short_stopwaitsecs(ctx):
+    for prog in programs(ctx):
+        cel = celery(prog)
+        if cel is None or not cel.is_worker:
+            continue
+        wait = _stopwait(prog)
+        if wait is None:
+            continue
+        limit = _seconds(cel.options.get("--time-limit"))
+        soft = _seconds(cel.options.get("--soft-time-limit"))
+        bound = limit if limit is not None else soft
+        written = at_key(prog, "stopwaitsecs")
+        target = max(600, int(bound) + 30) if bound is not None else 600
+        if bound is not None and wait <= bound:
+            why = "the worker's %s is %g s" % ("--time-limit" if limit is not None else
+                                               "--soft-time-limit", bound)
+        elif wait < 60:
+            why = "a warm shutdown waits for the running tasks"
+        else:
+            continue
+        what = "stopwaitsecs=%d" % wait if written is not None else \
+            "stopwaitsecs is not set (10 seconds)"
+        fix = replace_value(written.entry, str(target), "unsafe") if written is not None else \
+            add(ctx, prog, "stopwaitsecs", str(target), "unsafe")
+        yield find("SV403", "%s, but %s: supervisord SIGKILLs the worker when it runs out and "
+                   "the tasks still running are lost; set stopwaitsecs=%d" % (what, why, target),
+                   ctx, prog, "stopwaitsecs", fix=fix)
+
+
+@rule("SV404", "cold-shutdown-signal", "warning", scope="tree")
+def cold_shutdown_signal(ctx):
+    for prog in programs(ctx):
+        cel = celery(prog)
+        if cel is None or cel.subcommand not in ("worker", "beat"):
+            continue
+        sig = effective_signal(prog)
+        written = at_key(prog, "stopsignal")
+        remap = env(prog).get("REMAP_SIGTERM", "").upper() in ("SIGQUIT", "QUIT")
+        if sig in (QUIT, KILL):
+            what = "stopsignal=%s" % written.value.strip() if written else "stopsignal"
+            if cel.subcommand == "beat":
+                cost = "beat does not save its schedule, so some entries run again after the " \
+                       "restart"
+            elif sig == QUIT:
+                cost = "QUIT is Celery's cold shutdown: running tasks are terminated"
+            else:
+                cost = "KILL gives no shutdown at all: running tasks are lost"
+            good = "INT" if prog.values.get("stopasgroup") and cel.forks else "TERM"
+            yield find("SV404", "%s: %s; use stopsignal=%s (a warm shutdown)" % (what, cost, good),
+                       ctx, prog, "stopsignal",
+                       fix=replace_value(written.entry, good, "unsafe") if written else None)
+        elif sig == TERM and remap and cel.is_worker:
+            yield find("SV404", "REMAP_SIGTERM=SIGQUIT in environment= turns supervisord's TERM "
+                       "into a cold shutdown: running tasks are terminated on every stop",
+                       ctx, prog, "environment")
+
+
+def _hostname(cel):
+    return cel.options.get("--hostname")
+
+
+@rule("SV405", "duplicate-nodename", "warning", scope="tree")
+def duplicate_nodename(ctx):
+    seen = {}
+    for prog in programs(ctx):
+        cel = celery(prog)
+        if cel is None or not cel.is_worker:
+            continue
+        name = _hostname(cel)
+        numprocs = prog.values.get("numprocs") or 1
+        raw = prog.written("command").value if prog.written("command") else ""
+        if numprocs > 1:
+            if name is None:
+                yield find("SV405", "numprocs=%d workers all take the default node name "
+                           "celery@<host>: remote control, inspect and monitoring see one node; "
+                           "add -n %%(program_name)s_%%(process_num)02d@%%%%h" % numprocs,
+                           ctx, prog, "command")
+                continue
+            if "%(process_num)" not in raw and "%%i" not in raw and "%%I" not in raw:
+                yield find("SV405", "numprocs=%d workers share the node name %s: remote control "
+                           "and monitoring see one node; put %%(process_num)02d in -n"
+                           % (numprocs, name), ctx, prog, "command")
+                continue
+        key = name if name is not None else "celery@%h"
+        if "%(process_num)" in raw or "%(program_name)" in raw and name is not None \
+                and "%(program_name)" in (raw or ""):
+            continue
+        seen.setdefault(key, []).append(prog)
+    for key, progs in seen.items():
+        if len(progs) < 2:
+            continue
+        for prog in progs:
+            others = ", ".join("[%s]" % p.section for p in progs if p is not prog)
+            yield find("SV405", "this worker's node name %s is also used by %s: Celery warns "
+                       "about duplicate nodes and broadcast commands reach only one; give each "
+                       "worker its own -n" % (key, others), ctx, prog, "command")
+
+
+_SYSTEM_PYTHON = re.compile(r"^/(usr/(local/)?)?bin/python")
+
+
+def _venv_root(path):
+    m = re.match(r"^(.*?)/bin/[^/]+$", path or "")
+    return m.group(1) if m else None
+
+
+@rule("SV406", "venv-mismatch", "warning", scope="tree")
+def venv_mismatch(ctx):
+    for prog in programs(ctx):
+        cmd = prog.command
+        cel = celery(prog)
+        if cmd is None or cel is None or not cmd.inner:
+            continue
+        environ = env(prog)
+        if cmd.module == "celery" and cmd.python:
+            if _SYSTEM_PYTHON.match(cmd.python) and "VIRTUAL_ENV" not in environ:
+                yield find("SV406", "%s -m celery runs the system interpreter: it imports the "
+                           "system's Celery (or none), not the project's virtualenv; use the "
+                           "virtualenv's bin/python or bin/celery" % cmd.python, ctx, prog,
+                           "command")
+            continue
+        exe = cmd.inner[0]
+        root = _venv_root(exe) if exe.startswith("/") else None
+        if root is None or root in ("/usr", "/usr/local", ""):
+            continue
+        other = None
+        venv = environ.get("VIRTUAL_ENV")
+        path = environ.get("PATH", "").split(":")[0]
+        if venv and venv.rstrip("/") != root:
+            other = "VIRTUAL_ENV=%s" % venv
+        elif path.startswith("/") and path.rstrip("/").endswith("/bin") and \
+                path.rstrip("/")[:-4] != root and not path.startswith(("/usr", "/bin", "/sbin")):
+            other = "PATH starting with %s" % path
+        if other:
+            yield find("SV406", "%s comes from the virtualenv %s, but environment= sets %s: the "
+                       "worker and the tools it starts use two different environments; point "
+                       "both at the same one" % (exe, root, other), ctx, prog, "command")
+
+
+@rule("SV407", "removed-celery-command", "error", scope="tree")
+def removed_celery_command(ctx):
+    for prog in programs(ctx):
+        cel = celery(prog)
+        if cel is None or not cel.removed:
+            continue
+        removed = cel.removed
+        if removed.startswith("--"):
+            hint = {"--maxtasksperchild": "--max-tasks-per-child",
+                    "--autoreload": "nothing (it was removed in Celery 4.0)",
+                    "--no-execv": "nothing (it was removed)"}.get(removed, "")
+            msg = "%s is no longer a Celery option: Celery 5 exits with 'No such option'; use %s" % (
+                removed, hint)
+        else:
+            msg = ("%s is gone since Celery 4.0 (only the celery program remains): the program "
+                   "fails at every start; use celery -A proj %s" % (
+                       removed, cel.subcommand or "worker"))
+        yield find("SV407", msg, ctx, prog, "command")
+
+
+@rule("SV408", "celery-without-directory", "warning", scope="tree")
+def celery_without_directory(ctx):
+    for prog in programs(ctx):
+        cel = celery(prog)
+        if cel is None or cel.removed:
+            continue
+        environ = env(prog)
+        app = cel.app or environ.get("CELERY_APP") or environ.get("APP")
+        if not app or prog.written("directory") is not None:
+            continue
+        if cel.options.get("--workdir") or "PYTHONPATH" in environ:
+            continue
+        cmd = prog.command
+        if cmd.shell is not None and ("cd " in (cmd.script or "")):
+            continue
+        yield find("SV408", "celery -A %s imports %s from the working directory (unless it is "
+                   "an installed package), but directory= is not set: the working directory is "
+                   "supervisord's own (often /) and the import fails; add "
+                   "directory=/path/to/project" % (app, app.split(":")[0].split(".")[0]),
+                   ctx, prog, "directory")
+
+
+@rule("SV409", "beat-files-in-cwd", "warning", scope="tree")
+def beat_files_in_cwd(ctx):
+    for prog in programs(ctx):
+        cel = celery(prog)
+        if cel is None or not cel.runs_beat or cel.removed:
+            continue
+        if cel.options.get("--schedule"):
+            continue
+        scheduler = cel.options.get("--scheduler") or (cel.options.get("-S")
+                                                       if cel.subcommand == "beat" else None)
+        if scheduler and scheduler is not True and _DB_SCHEDULER.search(str(scheduler)):
+            continue
+        where = prog.values.get("directory")
+        if where:
+            yield find("SV409", "beat keeps its schedule file celerybeat-schedule in its working "
+                       "directory %s, which must be writable by the program's user and survive "
+                       "deploys; set -s /var/lib/celery/celerybeat-schedule" % where, ctx, prog,
+                       "command", severity="info")
+        else:
+            yield find("SV409", "beat keeps its schedule file celerybeat-schedule in its working "
+                       "directory, and directory= is not set: that is supervisord's own (/ "
+                       "under systemd), usually not writable; set -s /var/lib/celery/"
+                       "celerybeat-schedule", ctx, prog, "command")

@@ -1,0 +1,190 @@
+"""supervisord's own control surface, privileges and secrets.  No message
+ever prints the value of a secret."""
+
+import re
+
+from . import rule
+from .programs import programs, find, celery
+from ..fixes import replace_value
+from ..model import Finding
+from ..values import inet_address, octal
+
+_SHA = re.compile(r"^\{SHA\}[0-9a-fA-F]{40}$")
+_SECRET_KEY = re.compile(r"(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|PRIVATE_KEY|API_KEY|"
+                         r"ACCESS_KEY|_KEY$|^KEY$|CREDENTIALS|DSN$)", re.I)
+_NOT_SECRET_KEY = re.compile(r"(_FILE|_PATH|_DIR|_ID|_NAME|_URL_FILE|KEY_ID|PUBLIC)$", re.I)
+_URL_CREDENTIALS = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@", re.I)
+_SECRET_OPTIONS = {"--password", "--basic_auth", "--basic-auth", "--secret", "--token",
+                   "--api-key", "--api_key"}
+
+
+def _sections(ctx, prefix):
+    for name in ctx.tree.sections:
+        if name.startswith(prefix):
+            yield name
+
+
+def _get(ctx, section, key):
+    setting = ctx.tree.get(section, key)
+    return setting
+
+
+def _block(ctx, section):
+    blocks = ctx.tree.blocks.get(section)
+    return blocks[0] if blocks else None
+
+
+@rule("SV301", "unauthenticated-http-server", "error", scope="tree")
+def unauthenticated_http_server(ctx):
+    for section in _sections(ctx, "inet_http_server"):
+        user = _get(ctx, section, "username")
+        password = _get(ctx, section, "password")
+        if user is not None and user.value and password is not None and password.value:
+            continue
+        yield Finding("SV301", "[%s] has no username and password: anyone who can reach the "
+                      "port can stop, start and reconfigure every program (and read their "
+                      "logs); set username and password={SHA}<sha1 hex>" % section, False,
+                      block=_block(ctx, section), section=section)
+
+
+@rule("SV302", "http-server-on-all-interfaces", "warning", scope="tree")
+def http_server_all_interfaces(ctx):
+    for section in _sections(ctx, "inet_http_server"):
+        setting = _get(ctx, section, "port")
+        if setting is None or "%(" in setting.value:
+            continue
+        raw = setting.value.strip()
+        try:
+            host, port = inet_address(raw)
+        except Exception:
+            continue
+        written_host = raw.rsplit(":", 1)[0] if ":" in raw else ""
+        if written_host not in ("", "*", "0.0.0.0", "::", "[::]"):
+            continue
+        yield Finding("SV302", "port=%s listens on every network interface: supervisord's "
+                      "control server is reachable from other machines; bind it to "
+                      "127.0.0.1:%d" % (raw, port), False, entry=setting.entry, section=section,
+                      key="port", fix=replace_value(setting.entry, "127.0.0.1:%d" % port,
+                                                    "unsafe", "listen on 127.0.0.1 only"))
+
+
+@rule("SV303", "plaintext-password", "warning", scope="tree")
+def plaintext_password(ctx):
+    for prefix in ("inet_http_server", "unix_http_server"):
+        for section in _sections(ctx, prefix):
+            setting = _get(ctx, section, "password")
+            if setting is None or not setting.value or _SHA.match(setting.value.strip()):
+                continue
+            if setting.value.startswith("%(ENV_"):
+                continue
+            yield Finding("SV303", "[%s] password is written in clear text: anyone who can "
+                          "read this file can control supervisord; write {SHA} followed by the "
+                          "password's SHA-1 hex digest (and keep the file readable by root "
+                          "only)" % section, False, entry=setting.entry, section=section,
+                          key="password")
+
+
+@rule("SV304", "world-writable-socket", "error", scope="tree")
+def world_writable_socket(ctx):
+    for section in _sections(ctx, "unix_http_server"):
+        setting = _get(ctx, section, "chmod")
+        if setting is None:
+            continue
+        try:
+            mode = octal(setting.value.strip())
+        except Exception:
+            continue
+        if not mode & 0o002:
+            continue
+        yield Finding("SV304", "chmod=%s lets every local user write to supervisord's control "
+                      "socket, and so stop, start and reconfigure every program (usually as "
+                      "root); use 0700, or 0770 with chown=root:<group>" % setting.value.strip(),
+                      False, entry=setting.entry, section=section, key="chmod",
+                      fix=replace_value(setting.entry, "0700", "unsafe", "set chmod=0700"))
+
+
+def _supervisord_is_root(ctx):
+    """False when [supervisord] user= names another user; True otherwise
+    (supervisord is normally started as root by the service manager)."""
+    user = ctx.loaded.supervisord.get("user")
+    if user is None:
+        return True
+    return str(user).strip() in ("root", "0")
+
+
+@rule("SV305", "runs-as-root", "warning", scope="tree")
+def runs_as_root(ctx):
+    if not _supervisord_is_root(ctx):
+        return
+    for prog in programs(ctx):
+        user = prog.values.get("user")
+        written = prog.written("user")
+        if written is not None and user is None:
+            continue        # unknown (an ENV_ value)
+        if user is not None and str(user).strip() not in ("root", "0"):
+            continue
+        cmd = prog.command
+        cel = celery(prog)
+        if cel is not None and (cel.options.get("--uid") or "--uid" in (cmd.inner or [])):
+            continue
+        if cmd is not None and cmd.program in ("nginx", "php-fpm", "apache2", "httpd", "sshd") or \
+                (cmd is not None and cmd.program and cmd.program.startswith("php-fpm")):
+            continue        # these drop privileges themselves
+        worker = cel is not None and cel.subcommand in ("worker", None)
+        how = "user=root" if written is not None else "no user="
+        if worker:
+            message = ("%s: this Celery worker runs as root; Celery refuses to start as root "
+                       "when it accepts pickle (unless C_FORCE_ROOT is set), and every task "
+                       "from the broker runs as root; set user= to an unprivileged account"
+                       % how)
+        else:
+            message = ("%s: under a root supervisord this program runs as root; set user= to "
+                       "an unprivileged account" % how)
+        yield find("SV305", message, ctx, prog, "user",
+                   severity="error" if worker else None)
+
+
+def _secret_env(values):
+    for key, value in values.items():
+        if not value or value.startswith("ENV_") or "%(" in value:
+            continue
+        if _URL_CREDENTIALS.search(value):
+            yield key, "holds a URL with a password"
+        elif _SECRET_KEY.search(key) and not _NOT_SECRET_KEY.search(key):
+            yield key, "looks like a secret"
+
+
+@rule("SV306", "secret-in-config", "warning", scope="tree")
+def secret_in_config(ctx):
+    for prog in programs(ctx):
+        env = prog.values.get("environment") or {}
+        for key, what in _secret_env(env):
+            yield find("SV306", "environment variable %s %s: it is readable by anyone who can "
+                       "read this file and by every process of the same user; read it from a "
+                       "file only the program's user can read (the value is not shown here)"
+                       % (key, what), ctx, prog, "environment")
+        cmd = prog.command
+        if cmd is None or not cmd.argv:
+            continue
+        for i, tok in enumerate(cmd.argv):
+            opt = tok.split("=", 1)[0]
+            reason = None
+            if _URL_CREDENTIALS.search(tok):
+                reason = "a URL with a password"
+            elif opt in _SECRET_OPTIONS and ("=" in tok or i + 1 < len(cmd.argv)):
+                reason = "a %s option" % opt
+            if reason:
+                yield find("SV306", "the command line holds %s: every local user sees it in ps, "
+                           "and supervisorctl shows it; pass it through a file or an "
+                           "environment variable read from a protected file (the value is not "
+                           "shown here)" % reason, ctx, prog, "command")
+                break
+    env = ctx.loaded.env
+    setting = ctx.loaded.supervisord_settings.get("environment") or \
+        ctx.tree.get("supervisord", "environment")
+    if setting is not None:
+        for key, what in _secret_env({k[4:]: v for k, v in env.items()}):
+            yield Finding("SV306", "environment variable %s %s: [supervisord] environment is "
+                          "passed to every program and readable by anyone who can read this "
+                          "file (the value is not shown here)" % (key, what), False,
+                          entry=setting.entry, section="supervisord", key="environment")

@@ -1,0 +1,384 @@
+"""What a program's ``command`` runs.
+
+supervisord splits ``command`` (after ``%`` expansion) with ``shlex.split``
+in POSIX mode and execs ``argv[0]`` itself: no shell.  This module does the
+same split and then looks through the usual wrappers (``sh -c``, ``env``,
+``uv run``, ``poetry run``, ``python -m``, ``manage.py``, ...) to the program
+that really runs, and for Celery reads the app, the subcommand, the pool and
+the options that matter under supervisord.
+"""
+
+import os
+import re
+
+SHELLS = {"sh", "bash", "dash", "zsh", "ash", "ksh"}
+RUNNERS = {  # tool -> how many tokens after it before the wrapped command
+    ("uv", "run"): 2, ("poetry", "run"): 2, ("pipenv", "run"): 2, ("pdm", "run"): 2,
+    ("hatch", "run"): 2, ("rye", "run"): 2,
+}
+TRANSPARENT = {"newrelic-admin": 2, "ddtrace-run": 1, "opentelemetry-instrument": 1,
+               "nice": 1, "ionice": 1, "chpst": 1, "setsid": 1, "stdbuf": 1, "tini": 1,
+               "dumb-init": 1, "pidproxy": 2, "authbind": 1}
+# Celery 5 options that belong before the subcommand
+CELERY_GLOBAL_VALUE = {"-A", "--app", "-b", "--broker", "--result-backend", "--loader",
+                       "--config", "--workdir"}
+CELERY_GLOBAL_FLAG = {"-C", "--no-color", "-q", "--quiet", "--skip-checks"}
+# worker/beat options that take a value (so the next token is not positional)
+CELERY_SUB_VALUE = {"-l", "--loglevel", "-c", "--concurrency", "-P", "--pool", "-n",
+                    "--hostname", "-Q", "--queues", "-X", "--exclude-queues", "-I",
+                    "--include", "-f", "--logfile", "--pidfile", "-s", "--schedule",
+                    "--schedule-filename", "-S", "--statedb", "--scheduler", "--time-limit",
+                    "--soft-time-limit", "--max-tasks-per-child", "--max-memory-per-child",
+                    "--autoscale", "-O", "--prefetch-multiplier", "--uid", "--gid", "--umask",
+                    "--executable", "--max-interval", "-E", "--purge", "--port", "--address",
+                    "--broker-api", "--basic_auth", "--basic-auth", "--url_prefix",
+                    "--url-prefix", "--persistent", "--db", "--state-save-interval"}
+CELERY_SUB_FLAGS_TAKE_NO_VALUE = {"-E", "--purge", "--persistent"}
+REMOVED_CELERY_PROGRAMS = {"celeryd", "celerybeat", "celeryd-multi", "celeryev", "camqadm",
+                           "celerycam"}
+REMOVED_MANAGE_COMMANDS = {"celery", "celeryd", "celerybeat", "celerycam", "celeryev"}
+
+
+class Celery:
+    """The Celery invocation found in a command."""
+
+    def __init__(self):
+        self.index = None             # position of the `celery` token in argv
+        self.subcommand = None        # worker, beat, flower, multi, events, ...
+        self.sub_index = None
+        self.app = None
+        self.options = {}             # normalised option -> value (True for flags)
+        self.globals_after = []       # (index, token) of global options after the subcommand
+        self.removed = None           # a removed program or option, as written
+
+    @property
+    def pool(self):
+        pool = self.options.get("--pool")
+        return (pool or "prefork").lower() if pool is not True else "prefork"
+
+    @property
+    def is_worker(self):
+        return self.subcommand == "worker"
+
+    @property
+    def runs_beat(self):
+        return self.subcommand == "beat" or (self.is_worker and bool(self.options.get("--beat")))
+
+    @property
+    def forks(self):
+        return self.is_worker and self.pool in ("prefork", "processes")
+
+
+class Command:
+    def __init__(self, text):
+        self.text = text
+        self.argv = None              # None when shlex cannot split it
+        self.error = None
+        self.wrappers = []            # e.g. ['sh -c', 'env', 'uv run', 'python -m']
+        self.shell = None             # the shell name when argv is `sh -c STRING`
+        self.script = None            # the STRING of `sh -c`
+        self.script_execs = None      # True when the script's last command starts with exec
+        self.script_commands = 1      # simple commands in the script
+        self.script_pipeline = False  # the last command is part of a pipeline
+        self.inner = None             # argv of the program that really runs
+        self.python = None            # the interpreter, when one runs a module or a script
+        self.module = None            # `python -m MODULE`
+        self.manage = None            # `manage.py SUBCOMMAND`
+        self.celery = None
+
+    # -- argv[0] as supervisord sees it ------------------------------------------------
+    @property
+    def executable(self):
+        return self.argv[0] if self.argv else None
+
+    @property
+    def executable_kind(self):
+        exe = self.executable
+        if not exe:
+            return None
+        if exe.startswith("~"):
+            return "tilde"
+        if os.path.isabs(exe):
+            return "absolute"
+        if "/" in exe:
+            return "relative"
+        return "bare"
+
+    @property
+    def program(self):
+        """Basename of the program that really runs (after wrappers)."""
+        if not self.inner:
+            return None
+        return os.path.basename(self.inner[0])
+
+    def has(self, *tokens):
+        return any(t in (self.inner or ()) for t in tokens)
+
+
+def split(text):
+    import shlex
+    try:
+        return shlex.split(text), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def _is_python(name):
+    return re.match(r"^(python|pypy)(\d+(\.\d+)?)?$", name) is not None
+
+
+def parse(text):
+    """Analyse a command line (already %-expanded)."""
+    cmd = Command(text)
+    argv, error = split(text)
+    cmd.argv, cmd.error = argv, error
+    if not argv:
+        return cmd
+    inner = list(argv)
+    for _ in range(8):            # wrappers nest: sh -c "exec env X=1 uv run celery ..."
+        name = os.path.basename(inner[0])
+        if name in SHELLS and len(inner) >= 3 and inner[1] in ("-c", "-lc", "-ec", "-cl", "-ce"):
+            cmd.wrappers.append("%s -c" % name)
+            if cmd.shell is None:
+                cmd.shell = name
+                cmd.script = inner[2]
+                _read_script(cmd, inner[2])
+            last = _last_command(inner[2])
+            if not last:
+                break
+            if last[0] == "exec":
+                last = last[1:]
+            if not last:
+                break
+            inner = last
+            continue
+        if name == "env":
+            cmd.wrappers.append("env")
+            i = 1
+            while i < len(inner) and (inner[i].startswith("-") or "=" in inner[i]):
+                if inner[i] in ("-u", "--unset", "-C", "--chdir", "-S", "--split-string"):
+                    i += 1
+                i += 1
+            if i >= len(inner):
+                break
+            inner = inner[i:]
+            continue
+        if len(inner) >= 2 and (name, inner[1]) in RUNNERS:
+            cmd.wrappers.append("%s run" % name)
+            i = 2
+            while i < len(inner) and inner[i].startswith("-"):
+                if inner[i] in ("--with", "--python", "-p", "--env-file", "--directory",
+                                "--project", "--group", "--extra"):
+                    i += 1
+                i += 1
+            if i >= len(inner):
+                break
+            inner = inner[i:]
+            continue
+        if name == "conda" and len(inner) >= 2 and inner[1] == "run":
+            cmd.wrappers.append("conda run")
+            i = 2
+            while i < len(inner) and inner[i].startswith("-"):
+                if inner[i] in ("-n", "--name", "-p", "--prefix", "--cwd"):
+                    i += 1
+                i += 1
+            if i >= len(inner):
+                break
+            inner = inner[i:]
+            continue
+        if name in TRANSPARENT and len(inner) > 1:
+            cmd.wrappers.append(name)
+            i = 1
+            if name == "newrelic-admin" and inner[1] == "run-program":
+                i = 2
+            elif name == "pidproxy":
+                i = 2
+            while i < len(inner) and inner[i].startswith("-") and name != "pidproxy":
+                i += 1
+            if i >= len(inner):
+                break
+            inner = inner[i:]
+            continue
+        if _is_python(name):
+            cmd.python = inner[0]
+            i = 1
+            while i < len(inner) and inner[i].startswith("-") and inner[i] != "-m" \
+                    and not inner[i].startswith("-m"):
+                if inner[i] in ("-W", "-X", "-c"):
+                    if inner[i] == "-c":
+                        break
+                    i += 1
+                i += 1
+            if i < len(inner) and inner[i].startswith("-m"):
+                module = inner[i][2:] or (inner[i + 1] if i + 1 < len(inner) else None)
+                step = 1 if inner[i][2:] else 2
+                if module:
+                    cmd.module = module
+                    cmd.wrappers.append("python -m")
+                    inner = [module] + inner[i + step:]
+                break
+            if i < len(inner) and not inner[i].startswith("-"):
+                inner = inner[i:]        # python script.py ...: the script runs
+                continue
+            break
+        break
+    cmd.inner = inner
+    name = os.path.basename(inner[0]) if inner else ""
+    if name == "manage.py" and len(inner) > 1:
+        cmd.manage = inner[1]
+    _read_celery(cmd, inner)
+    return cmd
+
+
+def _shell_tokens(script):
+    import shlex
+    lexer = shlex.shlex(script, posix=True, punctuation_chars=";&|<>()")
+    lexer.whitespace_split = True
+    lexer.commenters = "#"
+    return list(lexer)
+
+
+def _simple_commands(script):
+    """The simple commands of a shell string, with the operator after each."""
+    try:
+        tokens = _shell_tokens(script.replace("\n", " ; "))
+    except ValueError:
+        return []
+    commands, current = [], []
+    for tok in tokens:
+        if tok in (";", "&&", "||", "|", "&", ";;", "|&"):
+            commands.append((current, tok))
+            current = []
+        elif tok in ("(", ")"):
+            continue
+        else:
+            current.append(tok)
+    commands.append((current, None))
+    return [(c, op) for c, op in commands if c]
+
+
+def _last_command(script):
+    commands = _simple_commands(script)
+    return commands[-1][0] if commands else None
+
+
+def _read_script(cmd, script):
+    commands = _simple_commands(script)
+    cmd.script_commands = len(commands)
+    if not commands:
+        cmd.script_execs = False
+        return
+    last = commands[-1][0]
+    cmd.script_execs = last[0] == "exec"
+    cmd.script_pipeline = len(commands) > 1 and commands[-2][1] in ("|", "|&")
+
+
+def _option(token):
+    """('--opt', value or None) for '--opt=value', '-Xvalue' forms."""
+    if token.startswith("--") and "=" in token:
+        opt, value = token.split("=", 1)
+        return opt, value
+    return token, None
+
+
+_SHORT_VALUE = {"-A", "-b", "-l", "-c", "-P", "-n", "-Q", "-X", "-I", "-f", "-s", "-S", "-O"}
+_LONG = {"-A": "--app", "-b": "--broker", "-l": "--loglevel", "-c": "--concurrency",
+         "-P": "--pool", "-n": "--hostname", "-Q": "--queues", "-X": "--exclude-queues",
+         "-I": "--include", "-f": "--logfile", "-s": "--schedule", "-O": "-O",
+         "-B": "--beat", "-D": "--detach", "-C": "--no-color", "-q": "--quiet",
+         "--schedule-filename": "--schedule"}
+
+
+def _read_celery(cmd, inner):
+    if not inner:
+        return
+    start = None
+    name = os.path.basename(inner[0])
+    if name in REMOVED_CELERY_PROGRAMS:
+        cel = Celery()
+        cel.index = 0
+        cel.removed = name
+        cel.subcommand = {"celeryd": "worker", "celerybeat": "beat", "celeryd-multi": "multi",
+                          "celeryev": "events", "celerycam": "events"}.get(name)
+        _celery_options(cel, inner, 1, after_sub=True)
+        cmd.celery = cel
+        return
+    if name == "manage.py" and len(inner) > 1 and inner[1] in REMOVED_MANAGE_COMMANDS:
+        cel = Celery()
+        cel.index = 1
+        cel.removed = "manage.py %s" % inner[1]
+        if inner[1] == "celery":
+            start = 2
+        else:
+            cel.subcommand = {"celeryd": "worker", "celerybeat": "beat"}.get(inner[1], "events")
+            _celery_options(cel, inner, 2, after_sub=True)
+            cmd.celery = cel
+            return
+        cmd.celery = cel
+    elif name in ("celery", "celery.exe"):
+        cmd.celery = Celery()
+        cmd.celery.index = 0
+        start = 1
+    else:
+        return
+    cel = cmd.celery
+    i = start
+    while i < len(inner):
+        tok = inner[i]
+        opt, value = _option(tok)
+        if not tok.startswith("-") or tok == "-":
+            cel.subcommand = tok
+            cel.sub_index = i
+            _celery_options(cel, inner, i + 1, after_sub=True)
+            return
+        if opt in CELERY_GLOBAL_VALUE:
+            if value is None and i + 1 < len(inner):
+                value = inner[i + 1]
+                i += 1
+            _store(cel, opt, value)
+        elif len(opt) > 2 and opt[:2] in _SHORT_VALUE and not opt.startswith("--"):
+            _store(cel, opt[:2], opt[2:])
+        elif opt in CELERY_SUB_VALUE and opt not in CELERY_SUB_FLAGS_TAKE_NO_VALUE:
+            # a subcommand option before the subcommand: keep reading
+            if value is None and i + 1 < len(inner):
+                i += 1
+            cel.options.setdefault("_before", []).append(opt)
+        else:
+            _store(cel, opt, value if value is not None else True)
+        i += 1
+
+
+def _store(cel, opt, value):
+    key = _LONG.get(opt, opt)
+    if key == "--app":
+        cel.app = value
+    cel.options[key] = value
+
+
+def _celery_options(cel, inner, i, after_sub):
+    while i < len(inner):
+        tok = inner[i]
+        if not tok.startswith("-") or tok == "-":
+            i += 1
+            continue
+        opt, value = _option(tok)
+        if opt in CELERY_GLOBAL_VALUE or opt in CELERY_GLOBAL_FLAG:
+            cel.globals_after.append((i, tok))
+            if opt in CELERY_GLOBAL_VALUE and value is None and i + 1 < len(inner):
+                value = inner[i + 1]
+                i += 1
+            _store(cel, opt, value if value is not None else True)
+            i += 1
+            continue
+        if opt in ("--autoreload", "--maxtasksperchild", "--no-execv", "--autoreload"):
+            cel.removed = cel.removed or opt
+        if not opt.startswith("--") and len(opt) > 2 and opt[:2] in _SHORT_VALUE:
+            _store(cel, opt[:2], opt[2:])
+            i += 1
+            continue
+        if value is None and opt in CELERY_SUB_VALUE and opt not in CELERY_SUB_FLAGS_TAKE_NO_VALUE \
+                and i + 1 < len(inner):
+            value = inner[i + 1]
+            i += 1
+        _store(cel, opt, value if value is not None else True)
+        i += 1
