@@ -4,6 +4,7 @@ into sorted, selected Diagnostics."""
 from .checks import Context, all_rules
 from .diagnostics import Diagnostic
 from .model import load
+from .redact import redact
 
 
 class Selection:
@@ -78,7 +79,7 @@ def run(tree, selection=None, paths=None):
                 continue
             fatal = bool(finding.fatal)
             severity = "error" if fatal else (finding.severity or rule.severity)
-            diag = Diagnostic(rule.code, rule.name, severity, fatal, finding.message, path, line,
+            diag = Diagnostic(rule.code, rule.name, severity, fatal, redact(finding.message), path, line,
                               col, end_line, end_col, finding.section, finding.key, finding.fix)
             ident = (diag.code, path, line, col, diag.message)
             if ident in seen:

@@ -111,10 +111,10 @@ def lint_json(argv):
     return status, diags, err.getvalue()
 
 
-def lint_text(text, tmp_path, name="test.conf"):
+def lint_text(text, tmp_path, name="test.conf", args=()):
     path = tmp_path / name
     path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
-    status, diags, err = lint_json([str(path)])
+    status, diags, err = lint_json(list(args) + [str(path)])
     assert err == "", err
     return diags
 

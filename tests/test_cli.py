@@ -13,8 +13,8 @@ from supervisor_lint.cli import main
 from support import lint_json
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-GOOD = "[program:web]\ncommand=/bin/true\n"
-BAD = "[program:web]\ncommand=/bin/true\nautostart=ture\n"
+GOOD = "[program:web]\ncommand=/bin/true\nuser=web\n"
+BAD = "[program:web]\ncommand=/bin/true\nautostart=ture\nuser=web\n"
 
 
 def run(argv, stdin=None):
@@ -52,7 +52,7 @@ def test_info_only_findings_exit_zero(tmp_path):
 
 def test_json_output_fields(tmp_path):
     path = tmp_path / "web.conf"
-    path.write_text("[program:clock]\ncommand=/bin/date +%s\n")
+    path.write_text("[program:clock]\ncommand=/bin/date +%s\nuser=clock\n")
     status, out, err = run(["check", "--format", "json", str(path)])
     assert status == 1
     (d,) = json.loads(out)
@@ -201,14 +201,16 @@ def test_symlink_loop(tmp_path):
 
 def test_five_megabyte_line(tmp_path):
     path = tmp_path / "big.conf"
-    path.write_bytes(b"[program:a]\ncommand=/bin/echo " + b"x;y " * (5 * 1024 * 1024 // 4) + b"\n")
+    path.write_bytes(b"[program:a]\nuser=nobody\ncommand=/bin/echo " +
+                     b"x;y " * (5 * 1024 * 1024 // 4) + b"\n")
     status, out, err = run(["check", str(path)])
     assert status == 0 and err == ""
 
 
 def test_hundred_thousand_sections(tmp_path):
     path = tmp_path / "many.conf"
-    path.write_text("".join("[program:p%d]\ncommand=/bin/true\n" % i for i in range(100000)))
+    path.write_text("".join("[program:p%d]\ncommand=/bin/true\nuser=nobody\n" % i
+                            for i in range(100000)))
     status, out, err = run(["check", str(path)])
     assert (status, out, err) == (0, "", "")
 

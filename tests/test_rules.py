@@ -1,9 +1,16 @@
-"""Each rule fires on the right line and column of its own case, and stays
-silent on its clean twin."""
+"""Each core rule (SV0xx, SV1xx) fires on the right line and column of its own
+case, and stays silent on its clean twin.  The process-hygiene rules have
+their own cases in test_hygiene_rules.py; they are not selected here."""
 
 import pytest
 
-from support import lint_text
+from support import lint_text as _lint_text
+
+CORE = ("--select", "SV0,SV1")
+
+
+def lint_text(text, tmp_path, name="test.conf"):
+    return _lint_text(text, tmp_path, name, CORE)
 
 P = "[program:web]\ncommand=/bin/true\n"   # a clean program to build on
 
@@ -104,7 +111,8 @@ def test_clean_twin_is_silent(tmp_path, text):
 
 def test_each_code_has_a_case():
     from supervisor_lint.checks import all_rules
-    covered = {c[0] for c in CASES}
+    from test_hygiene_rules import CASES as MORE
+    covered = {c[0] for c in CASES} | {c[0] for c in MORE}
     assert covered == set(all_rules()), set(all_rules()) ^ covered
 
 
@@ -155,7 +163,7 @@ def test_findings_in_an_included_file_are_reported_there(tmp_path):
     (tmp_path / "conf.d" / "web.conf").write_text(P + "autostart=ture\n")
     (tmp_path / "supervisord.conf").write_text("[supervisord]\n[include]\nfiles=conf.d/*.conf\n")
     from support import lint_json
-    status, diags, err = lint_json([str(tmp_path / "supervisord.conf")])
+    status, diags, err = lint_json(list(CORE) + [str(tmp_path / "supervisord.conf")])
     assert [(d["code"], d["path"], d["line"]) for d in diags] == [
         ("SV103", str(tmp_path / "conf.d" / "web.conf"), 3)]
     assert status == 1
@@ -166,7 +174,7 @@ def test_duplicate_section_across_includes(tmp_path):
     (tmp_path / "conf.d" / "a.conf").write_text(P)
     (tmp_path / "supervisord.conf").write_text("[supervisord]\n[include]\nfiles=conf.d/*.conf\n" + P)
     from support import lint_json
-    status, diags, err = lint_json([str(tmp_path)])
+    status, diags, err = lint_json(list(CORE) + [str(tmp_path)])
     found = [(d["code"], d["path"], d["line"], d["message"]) for d in diags]
     assert found == [("SV007", str(tmp_path / "conf.d" / "a.conf"), 1,
                       "[program:web] is already defined at line 4 of %s: supervisord merges the "
@@ -182,7 +190,7 @@ def test_nested_include_is_reported_as_ignored(tmp_path):
     (tmp_path / "conf.d" / "a.conf").write_text("[include]\nfiles=more/*.conf\n" + P)
     (tmp_path / "supervisord.conf").write_text("[supervisord]\n[include]\nfiles=conf.d/*.conf\n")
     from support import lint_json
-    status, diags, err = lint_json([str(tmp_path / "supervisord.conf")])
+    status, diags, err = lint_json(list(CORE) + [str(tmp_path / "supervisord.conf")])
     assert [(d["code"], d["line"], d["fatal"]) for d in diags] == [("SV111", 1, False)]
     assert diags[0]["message"].startswith("[include] in an included file is ignored")
 
@@ -195,8 +203,8 @@ def test_fragment_in_context_of_main_config(tmp_path):
     main.write_text("[supervisord]\nenvironment=APP_HOME=\"/srv\"\n[include]\nfiles=conf.d/*.conf\n")
     from support import lint_json
     # alone, the ENV_ name is unknown: a warning
-    status, diags, err = lint_json([str(frag)])
+    status, diags, err = lint_json(list(CORE) + [str(frag)])
     assert [(d["code"], d["severity"]) for d in diags] == [("SV105", "warning")]
     # in the context of its main config it is defined
-    status, diags, err = lint_json(["--main-config", str(main), str(frag)])
+    status, diags, err = lint_json(list(CORE) + ["--main-config", str(main), str(frag)])
     assert diags == [] and status == 0

@@ -8,6 +8,7 @@ from . import rule
 from .programs import programs, find, celery, add, effective_signal, env, at_key, TERM, QUIT, KILL
 from ..diagnostics import Edit, Fix
 from ..fixes import replace_value
+from ..redact import has_secret
 
 _DB_SCHEDULER = re.compile(r"(database|redbeat|redis|mongo|sqlalchemy)", re.I)
 
@@ -38,6 +39,8 @@ def _reorder_fix(prog, cel):
     cmd = prog.command
     if text != prog.command_text or cmd.wrappers or text.split() != cmd.argv:
         return None
+    if has_secret(text):
+        return None     # the replacement would carry the secret into the report
     argv = list(cmd.argv)
     moving = _moved(argv, cel)
     skip = set()
