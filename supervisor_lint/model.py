@@ -267,6 +267,8 @@ class Loader:
         if result.positional:
             self._positional(section, key, setting, text, fatal=_is_path_key(section, key))
         for name in dict.fromkeys(result.assumed_env):
+            if name == "ENV_PATH":
+                continue    # every service manager gives supervisord a PATH
             self.find("SV105", "%%(%s)s is not defined by this configuration: it must be set in "
                       "supervisord's own environment, or supervisord refuses to load" % name,
                       False, setting, section, key, severity="warning")
