@@ -38,6 +38,14 @@ def _build_parser():
                        help="comma-separated codes, names or prefixes to disable")
     check.add_argument("--stdin-filename", metavar="NAME",
                        help="the name to report for input read from stdin")
+    check.add_argument("--fix", action="store_true",
+                       help="apply safe fixes (with - the fixed text goes to stdout)")
+    check.add_argument("--unsafe-fixes", action="store_true",
+                       help="with --fix or --diff, also apply unsafe fixes")
+    check.add_argument("--diff", action="store_true",
+                       help="print what --fix would change as a unified diff; write nothing")
+    check.add_argument("--exit-non-zero-on-fix", action="store_true",
+                       help="with --fix, exit 1 when a file was changed, even if nothing remains")
     rule_p = sub.add_parser("rule", help="print a rule's documentation")
     rule_p.add_argument("code", metavar="CODE")
     sub.add_parser("rules", help="list every rule")
@@ -57,7 +65,7 @@ def main(argv=None, stdout=None, stderr=None, stdin=None):
     try:
         args = _build_parser().parse_args(argv)
         if args.command == "check":
-            return _check(args, stdout, stdin)
+            return _check(args, stdout, stdin, stderr)
         if args.command == "rule":
             return _rule(args.code, stdout)
         if args.command == "rules":
@@ -108,7 +116,10 @@ def collect(paths, stdin=None, stdin_filename=None):
     files = []
     for path in paths:
         if path == "-":
-            files.append((stdin_filename or "-", _read_stdin(stdin), True))
+            from .tree import OVERLAY
+            if "-" not in OVERLAY:
+                OVERLAY["-"] = _read_stdin(stdin)
+            files.append((stdin_filename or "-", OVERLAY["-"], True))
         elif os.path.isdir(path):
             for found, data in walk(path):
                 files.append((found, data, False))
@@ -179,11 +190,98 @@ def _lint(paths, select, ignore, main_config, stdin, stdin_filename):
     return sorted(unique.values(), key=Diagnostic.sort_key)
 
 
-def _check(args, stdout, stdin):
+def _check(args, stdout, stdin, stderr=None):
+    from .tree import OVERLAY
+    OVERLAY.clear()
+    try:
+        return _check_paths(args, stdout, stdin, stderr or sys.stderr)
+    finally:
+        OVERLAY.clear()
+
+
+def _check_paths(args, stdout, stdin, stderr):
     if not args.paths and not args.main_config:
         raise _UsageError("check: give at least one PATH (or - for stdin)")
-    diags = lint(args.paths, _split(args.select), _split(args.ignore), args.main_config,
-                 stdin, args.stdin_filename)
+    if args.unsafe_fixes and not (args.fix or args.diff):
+        raise _UsageError("--unsafe-fixes goes with --fix or --diff")
+
+    def run_lint():
+        return lint(args.paths, _split(args.select), _split(args.ignore), args.main_config,
+                    stdin, args.stdin_filename)
+
+    if args.fix or args.diff:
+        return _fix(args, run_lint, stdout, stderr)
+    diags = run_lint()
+    _report(args, diags, stdout)
+    failing = [d for d in diags if d.severity in ("error", "warning")]
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _stdin_name(args):
+    return args.stdin_filename or "-"
+
+
+def _fix(args, run_lint, stdout, stderr):
+    from . import fix as fixer
+    from .tree import OVERLAY
+    applicable = ("safe", "unsafe") if args.unsafe_fixes else ("safe",)
+    uses_stdin = "-" in args.paths
+
+    def key_of(path):
+        return "-" if uses_stdin and path == _stdin_name(args) else os.path.realpath(path)
+
+    results, diags, problems, rejected = fixer.run(run_lint, key_of, applicable)
+    status = EXIT_OK
+    changed = [r for r in results.values() if r.changed]
+    if args.diff:
+        import difflib
+        for result in changed:
+            before = result.original.decode("utf-8", "surrogateescape").splitlines(True)
+            after = result.data.decode("utf-8", "surrogateescape").splitlines(True)
+            stdout.writelines(difflib.unified_diff(before, after, "a/" + result.path.lstrip("/"),
+                                                   "b/" + result.path.lstrip("/")))
+        for line in problems:
+            stderr.write("supervisor-lint: %s\n" % line)
+        return EXIT_FINDINGS if changed else (EXIT_ERROR if rejected else EXIT_OK)
+    out = stdout
+    for result in changed:
+        if uses_stdin and result.path == _stdin_name(args):
+            stdout.write(result.data.decode("utf-8", "surrogateescape"))
+            out = stderr
+            continue
+        try:
+            fixer.write_atomic(result.path, result.data)
+        except fixer.FixError as exc:
+            problems.append(str(exc))
+            result.error = str(exc)
+            status = EXIT_ERROR
+    if uses_stdin and not any(r.path == _stdin_name(args) for r in changed):
+        stdout.write(OVERLAY.get("-", b"").decode("utf-8", "surrogateescape"))
+        out = stderr
+    _report(args, diags, out, summary=False)
+    remaining = {}
+    for d in diags:
+        remaining[d.path] = remaining.get(d.path, 0) + 1
+    for result in results.values():
+        if result.changed:
+            n, left = len(result.applied), remaining.get(result.path, 0)
+            out.write("Fixed %d problem%s in %s (%d remaining).\n" % (
+                n, "" if n == 1 else "s", result.path, left))
+    if diags:
+        fatal = sum(1 for d in diags if d.fatal)
+        out.write("Found %d problem%s (%d that supervisord refuses to load).\n"
+                  % (len(diags), "" if len(diags) == 1 else "s", fatal))
+    for line in problems:
+        stderr.write("supervisor-lint: %s\n" % line)
+    if status == EXIT_ERROR or rejected:
+        return EXIT_ERROR
+    failing = [d for d in diags if d.severity in ("error", "warning")]
+    if failing or (args.exit_non_zero_on_fix and changed):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _report(args, diags, stdout, summary=True):
     if args.format == "json":
         import json
         stdout.write(json.dumps([d.to_dict() for d in diags], indent=2, ensure_ascii=False))
@@ -192,12 +290,10 @@ def _check(args, stdout, stdin):
         for d in diags:
             stdout.write("%s:%d:%d: %s [%s] %s\n" % (d.path, d.line, d.column, d.code,
                                                      d.severity, d.message))
-        if diags:
+        if diags and summary:
             fatal = sum(1 for d in diags if d.fatal)
             stdout.write("Found %d problem%s (%d that supervisord refuses to load).\n"
                          % (len(diags), "" if len(diags) == 1 else "s", fatal))
-    failing = [d for d in diags if d.severity in ("error", "warning")]
-    return EXIT_FINDINGS if failing else EXIT_OK
 
 
 def _rule(code, stdout):

@@ -22,13 +22,18 @@ class Edit:
 
 
 class Fix:
-    __slots__ = ("applicability", "edits", "description")
+    """Edits to one file, applied all together or not at all.  ``keys`` names
+    the (section, key) pairs whose value the fix may change: the fixer checks
+    that nothing else does."""
 
-    def __init__(self, applicability, edits, description=""):
+    __slots__ = ("applicability", "edits", "description", "keys")
+
+    def __init__(self, applicability, edits, description="", keys=()):
         assert applicability in ("safe", "unsafe")
         self.applicability = applicability
         self.edits = list(edits)
         self.description = description
+        self.keys = tuple(keys)
 
     def to_dict(self):
         return {"applicability": self.applicability,

@@ -48,7 +48,7 @@ def insert_key(block, key, value, applicability="safe", description=None):
     else:                       # the last line of a file without a final newline
         replacement = eol + text
     return Fix(applicability, [Edit(end, end, replacement)],
-               description or "add %s%s%s" % (key, delimiter, value))
+               description or "add %s%s%s" % (key, delimiter, value), keys=[(block.name, key)])
 
 
 def replace_value(entry, value, applicability="unsafe", description=None):
@@ -60,4 +60,5 @@ def replace_value(entry, value, applicability="unsafe", description=None):
     start = line.byte_offset(entry.value_start)
     end = line.byte_offset(entry.value_end)
     return Fix(applicability, [Edit(start, end, value)],
-               description or "set %s to %s" % (entry.key, value))
+               description or "set %s to %s" % (entry.key, value),
+               keys=[(entry.section.name, entry.key)])

@@ -289,7 +289,7 @@ class Loader:
             vstart = entry.value_start
             edits = [Edit(line.byte_offset(vstart + a), line.byte_offset(vstart + a + 1), escaped)
                      for a, b in specs]
-            fix = Fix("safe", edits, "escape % as " + escaped)
+            fix = Fix("safe", edits, "escape % as " + escaped, keys=[(entry.section.name, entry.key)])
         columns = None
         if entry is not None and not setting.inherited and not entry.continuations \
                 and entry.value == text:

@@ -54,7 +54,8 @@ def _reorder_fix(prog, cel):
     line = entry.line
     return Fix("safe", [Edit(line.byte_offset(entry.value_start), line.byte_offset(entry.value_end),
                              " ".join(new))], "move %s before %s" % (" ".join(moving),
-                                                                     cel.subcommand))
+                                                                     cel.subcommand),
+               keys=[(entry.section.name, "command")])
 
 
 @rule("SV401", "celery-option-order", "error", scope="tree")

@@ -207,12 +207,27 @@ def duplicate_key(ctx):
             where += " of %s" % last.document.path
         fix = None
         if last.document is earlier.document:
-            fix = Fix("unsafe", [Edit(earlier.line.offset, earlier.last_line.end_offset, "")],
-                      "remove the overridden %s" % key)
+            fix = _remove_entry(earlier)
         yield Finding("SV008", "%s is set again at %s in [%s]: supervisord silently uses the "
                       "last value (%s); remove one of them" % (
                           earlier.raw_key.strip(), where, section, _short(last.value, 40)),
                       False, entry=earlier, section=section, key=key, fix=fix)
+
+
+def _remove_entry(entry):
+    """An unsafe fix deleting the lines of ``entry`` (its key line and its
+    continuation lines, not the blank lines after them); None when a comment
+    sits among its lines."""
+    lines = entry.document.lines
+    last = entry.line
+    for line in entry.continuations:
+        if line.kind == "continuation":
+            last = line
+    between = lines[entry.line.number:last.number - 1]
+    if any(line.kind == "comment" for line in between):
+        return None
+    return Fix("unsafe", [Edit(entry.line.offset, last.end_offset, "")],
+               "remove the overridden %s" % entry.key, keys=[(entry.section.name, entry.key)])
 
 
 @rule("SV009", "default-section", "warning", scope="tree")

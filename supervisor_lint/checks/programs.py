@@ -500,7 +500,8 @@ def _drop_token(entry, token):
     line = entry.line
     start = line.byte_offset(entry.value_start + m.start())
     end = line.byte_offset(entry.value_start + m.end())
-    return Fix("unsafe", [Edit(start, end, "")], "remove %s" % token)
+    return Fix("unsafe", [Edit(start, end, "")], "remove %s" % token,
+               keys=[(entry.section.name, entry.key)])
 
 
 _TOOLS = {"celery", "gunicorn", "uvicorn", "flower", "rq", "dramatiq", "daphne", "uwsgi",
