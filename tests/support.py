@@ -125,3 +125,50 @@ def codes(diags):
 
 def fatal(diags):
     return any(d["fatal"] for d in diags)
+
+
+PROCESS_ATTRS = ("command", "directory", "umask", "priority", "autostart", "autorestart",
+                 "startsecs", "startretries", "uid", "stdout_logfile", "stdout_logfile_maxbytes",
+                 "stdout_logfile_backups", "stderr_logfile", "stderr_logfile_maxbytes",
+                 "stderr_logfile_backups", "stopsignal", "stopwaitsecs", "stopasgroup",
+                 "killasgroup", "exitcodes", "redirect_stderr", "environment", "serverurl",
+                 "stdout_capture_maxbytes", "stderr_capture_maxbytes", "stdout_syslog",
+                 "stderr_syslog")
+
+
+def supervisor_load(main_path, env=None):
+    """(ok, message, {process name: {attribute: value}}) from supervisor 4.3.0's
+    loader, with the same machine-independence as supervisor_verdict."""
+    from supervisor import options, datatypes
+    if env is None:
+        env = {}
+        for root, _, files in os.walk(os.path.dirname(os.path.abspath(main_path))):
+            for name in files:
+                try:
+                    with open(os.path.join(root, name), "rb") as fh:
+                        env.update({n: "1" for n in env_names(fh.read().decode("utf-8", "replace"))})
+                except OSError:
+                    pass
+    with _machine_independent():
+        opts = options.ServerOptions()
+        opts.environ_expansions = {"ENV_%s" % k: v for k, v in env.items()}
+        opts.configfile = main_path
+        try:
+            opts.process_config_file(do_usage=False)
+        except ValueError as exc:
+            return False, str(exc), {}
+        except Exception as exc:
+            return False, "%s: %s" % (type(exc).__name__, exc), {}
+    procs = {}
+    for group in opts.process_group_configs:
+        for pconfig in group.process_configs:
+            attrs = {}
+            for a in PROCESS_ATTRS:
+                v = getattr(pconfig, a, None)
+                if v is datatypes.Automatic:
+                    v = "AUTO"
+                elif isinstance(v, type):
+                    v = v.__name__
+                attrs[a] = v
+            procs["%s:%s" % (group.name, pconfig.name)] = attrs
+    return True, None, procs
