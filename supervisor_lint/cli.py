@@ -38,6 +38,33 @@ def _build_parser():
                        help="comma-separated codes, names or prefixes to disable")
     check.add_argument("--stdin-filename", metavar="NAME",
                        help="the name to report for input read from stdin")
+    check.add_argument("--disable-suppressions", action="store_true", default=None,
+                       help="ignore every supervisor-lint: disable comment (for audits)")
+    check.add_argument("--extend-select", metavar="CODES", action="append", default=[],
+                       help="codes, names or prefixes to enable on top of the selection")
+    check.add_argument("--extend-ignore", metavar="CODES", action="append", default=[],
+                       help="codes, names or prefixes to disable on top of the selection")
+    check.add_argument("--severity", metavar="CODE=LEVEL", action="append", default=[],
+                       help="re-grade a rule: error, warning or info (repeatable)")
+    check.add_argument("--per-file-ignores", metavar="GLOB:CODES", action="append", default=[],
+                       help="ignore codes in files matching a glob (repeatable)")
+    check.add_argument("--exclude", metavar="GLOBS", action="append", default=[],
+                       help="paths to skip when searching directories (replaces the default)")
+    check.add_argument("--extend-exclude", metavar="GLOBS", action="append", default=[],
+                       help="paths to skip on top of the exclude list")
+    check.add_argument("--force-exclude", action="store_true", default=None,
+                       help="apply exclude to files named on the command line too")
+    check.add_argument("--fail-level", choices=("error", "warning", "info"), default=None,
+                       help="the lowest severity that makes the exit status 1 (default warning)")
+    check.add_argument("--exit-zero", action="store_true",
+                       help="exit 0 even when there are findings")
+    check.add_argument("--config", metavar="FILE",
+                       help="use this pyproject.toml or .supervisor-lint.yaml, not the nearest one")
+    check.add_argument("--isolated", action="store_true",
+                       help="ignore every configuration file")
+    check.add_argument("--supervisor-files-only", action="store_true",
+                       help="skip files named on the command line that hold no supervisor "
+                            "section (for hooks that pass every *.conf)")
     check.add_argument("--fix", action="store_true",
                        help="apply safe fixes (with - the fixed text goes to stdout)")
     check.add_argument("--unsafe-fixes", action="store_true",
@@ -110,57 +137,174 @@ def _read_stdin(stdin):
     return data
 
 
-def collect(paths, stdin=None, stdin_filename=None):
-    """(path, bytes, explicit) for every file to lint."""
-    from .tree import read_bytes, walk
+class Options:
+    """What the command line says; None means 'as the configuration file says'."""
+
+    def __init__(self, select=None, ignore=None, extend_select=None, extend_ignore=None,
+                 main_config=None, config=None, isolated=False, disable_suppressions=None,
+                 per_file_ignores=None, severity=None, exclude=None, extend_exclude=None,
+                 force_exclude=None, fail_level=None, supervisor_files_only=False):
+        self.select = select
+        self.ignore = ignore
+        self.extend_select = extend_select
+        self.extend_ignore = extend_ignore
+        self.main_config = main_config
+        self.config = config
+        self.isolated = isolated
+        self.disable_suppressions = disable_suppressions
+        self.per_file_ignores = per_file_ignores
+        self.severity = severity
+        self.exclude = exclude
+        self.extend_exclude = extend_exclude
+        self.force_exclude = force_exclude
+        self.fail_level = fail_level
+        self.supervisor_files_only = supervisor_files_only
+        self._explicit = None
+
+    def settings_for(self, path):
+        """The configuration that applies to ``path``."""
+        from . import config
+        if self._explicit is None and self.config:
+            self._explicit = config.load(self.config)
+        if self._explicit is not None:
+            return self._explicit
+        if self.isolated or path in ("-", None):
+            start = os.getcwd() if path in ("-", None) and not self.isolated else None
+            return config.find(start) if start else config.Settings()
+        return config.find(os.path.dirname(os.path.abspath(path)))
+
+    def value(self, settings, key, default=None):
+        attr = getattr(self, key.replace("-", "_"))
+        if attr is not None:
+            return attr
+        return settings.get(key, default)
+
+    def selection(self, settings):
+        from .engine import Selection
+        select = self.value(settings, "select") or []
+        extend = list(settings.get("extend-select", [])) + list(self.extend_select or [])
+        ignore = list(self.value(settings, "ignore") or []) + \
+            list(settings.get("extend-ignore", [])) + list(self.extend_ignore or [])
+        if select and extend:
+            select = list(select) + extend
+        return Selection(select, ignore)
+
+    def excluded(self, settings, path):
+        from . import config
+        patterns = list(self.value(settings, "exclude", config.DEFAULT_EXCLUDE)) + \
+            list(settings.get("extend-exclude", [])) + list(self.extend_exclude or [])
+        return config.matches(settings, path, patterns)
+
+
+def collect(paths, options, stdin=None, stdin_filename=None):
+    """(path, bytes) for every file to lint."""
+    from .tree import read_bytes, walk, looks_like_supervisor
     files = []
     for path in paths:
         if path == "-":
             from .tree import OVERLAY
             if "-" not in OVERLAY:
                 OVERLAY["-"] = _read_stdin(stdin)
-            files.append((stdin_filename or "-", OVERLAY["-"], True))
+            name = stdin_filename or "-"
+            if stdin_filename:
+                settings = options.settings_for(stdin_filename)
+                if options.value(settings, "force-exclude") and \
+                        options.excluded(settings, stdin_filename):
+                    continue
+            files.append((name, OVERLAY["-"]))
         elif os.path.isdir(path):
+            found_any = False
             for found, data in walk(path):
-                files.append((found, data, False))
+                if options.excluded(options.settings_for(found), found):
+                    continue
+                files.append((found, data))
+                found_any = True
+            if not found_any:
+                sys.stderr.write("supervisor-lint: warning: no supervisor config files "
+                                 "(*.conf, *.ini) found under %s\n" % path)
         elif os.path.exists(path) or os.path.islink(path):
-            files.append((path, read_bytes(path), True))
+            settings = options.settings_for(path)
+            if options.value(settings, "force-exclude") and options.excluded(settings, path):
+                continue
+            data = read_bytes(path)
+            if options.supervisor_files_only and not looks_like_supervisor(data):
+                continue
+            files.append((path, data))
         else:
             raise _ToolError("%s: no such file or directory" % path)
     return files
 
 
-def lint(paths, select=(), ignore=(), main_config=None, stdin=None, stdin_filename=None):
+def lint(paths, select=(), ignore=(), main_config=None, stdin=None, stdin_filename=None,
+         options=None):
     """Lint ``paths``; returns the sorted list of Diagnostics."""
     import gc
+    if options is None:
+        options = Options(select=list(select) or None, ignore=list(ignore) or None,
+                          main_config=main_config)
     # The reader allocates an object per line, entry and section and frees
     # nothing until the end: the cyclic collector would only rescan them.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _lint(paths, select, ignore, main_config, stdin, stdin_filename)
+        from .config import ConfigError, clear_cache
+        clear_cache()
+        try:
+            return _lint(paths, options, stdin, stdin_filename)
+        except ConfigError as exc:
+            raise _ToolError(str(exc))
     finally:
         if enabled:
             gc.enable()
 
 
-def _lint(paths, select, ignore, main_config, stdin, stdin_filename):
-    from . import reader, engine
-    from .tree import build_main, build_fragment, is_main, read_bytes
-    selection = engine.Selection(select, ignore)
+def _run_tree(tree, root_path, options, wanted=None):
+    """Lint one tree with the configuration of its root file."""
+    from . import engine, config
+    settings = options.settings_for(root_path)
+    selection = options.selection(settings)
     unknown = selection.unknown()
     if unknown:
         raise _ToolError("unknown rule code or name: %s" % ", ".join(unknown))
-    files = collect(paths, stdin, stdin_filename)
+    disable = options.value(settings, "disable-suppressions", False)
+    diags = engine.run(tree, selection, wanted, suppressions=not disable)
+    per_file = options.value(settings, "per-file-ignores", {}) or {}
+    overrides = options.value(settings, "severity", {}) or {}
+    out = []
+    for d in diags:
+        ignored = False
+        for pattern, codes in per_file.items():
+            if any(c in (d.code, d.name) or (c.isupper() and d.code.startswith(c)) for c in codes) \
+                    and config.matches(settings, d.path, [pattern]):
+                ignored = True
+                break
+        if ignored:
+            continue
+        level = overrides.get(d.code) or overrides.get(d.name)
+        if level and not d.fatal:
+            d.severity = level
+        out.append(d)
+    return out
+
+
+def _lint(paths, options, stdin, stdin_filename):
+    from . import reader
+    from .tree import build_main, build_fragment, is_main, read_bytes
+    files = collect(paths, options, stdin, stdin_filename)
     docs = []
     seen = set()
-    for path, data, explicit in files:
+    for path, data in files:
         key = os.path.realpath(path) if path not in ("-", stdin_filename) else path
         if key in seen:
             continue
         seen.add(key)
         docs.append(reader.parse(data, path))
     results = []
+    main_config = options.main_config
+    if main_config is None and docs:
+        main_config = options.value(options.settings_for(docs[0].path), "main-config")
+        if main_config is not None and not os.path.isabs(main_config):
+            main_config = os.path.join(options.settings_for(docs[0].path).root, main_config)
     if main_config is not None:
         main = reader.parse(read_bytes(main_config), main_config)
         others = [d for d in docs if os.path.realpath(d.path) != os.path.realpath(main_config)]
@@ -171,18 +315,19 @@ def _lint(paths, select, ignore, main_config, stdin, stdin_filename):
         if wanted is not None:
             wanted |= {d.path for d in tree.docs
                        if any(os.path.realpath(d.path) == os.path.realpath(x.path) for x in docs)}
-        return engine.run(tree, selection, wanted)
+        return _run_tree(tree, main_config, options, wanted)
     covered = set()
     mains = [d for d in docs if is_main(d)]
     for main in mains:
         tree = build_main(main)
         for d in tree.docs:
             covered.add(os.path.realpath(d.path))
-        results.extend(engine.run(tree, selection))
+        results.extend(_run_tree(tree, main.path, options))
     for doc in docs:
         if is_main(doc) or (doc.path != "-" and os.path.realpath(doc.path) in covered):
             continue
-        results.extend(engine.run(build_fragment(doc), selection))
+        results.extend(_run_tree(build_fragment(doc), doc.path if doc.path != "-" else None,
+                                 options))
     from .diagnostics import Diagnostic
     unique = {}
     for d in results:
@@ -205,16 +350,58 @@ def _check_paths(args, stdout, stdin, stderr):
     if args.unsafe_fixes and not (args.fix or args.diff):
         raise _UsageError("--unsafe-fixes goes with --fix or --diff")
 
-    def run_lint():
-        return lint(args.paths, _split(args.select), _split(args.ignore), args.main_config,
-                    stdin, args.stdin_filename)
+    options = _options(args)
 
+    def run_lint():
+        return lint(args.paths, stdin=stdin, stdin_filename=args.stdin_filename,
+                    options=options)
+
+    args.failing = _fail_test(args, options)
     if args.fix or args.diff:
         return _fix(args, run_lint, stdout, stderr)
     diags = run_lint()
     _report(args, diags, stdout)
-    failing = [d for d in diags if d.severity in ("error", "warning")]
-    return EXIT_FINDINGS if failing else EXIT_OK
+    return EXIT_FINDINGS if any(args.failing(d) for d in diags) else EXIT_OK
+
+
+def _options(args):
+    severity = {}
+    for item in args.severity:
+        code, _, level = item.partition("=")
+        if level not in ("error", "warning", "info"):
+            raise _UsageError("--severity %s: write CODE=error|warning|info" % item)
+        severity[code.strip()] = level
+    per_file = {}
+    for item in args.per_file_ignores:
+        glob, _, codes = item.rpartition(":")
+        if not glob:
+            raise _UsageError("--per-file-ignores %s: write GLOB:CODES" % item)
+        per_file[glob] = _split([codes])
+    return Options(select=_split(args.select) or None, ignore=_split(args.ignore) or None,
+                   extend_select=_split(args.extend_select), extend_ignore=_split(args.extend_ignore),
+                   main_config=args.main_config, config=args.config, isolated=args.isolated,
+                   disable_suppressions=args.disable_suppressions,
+                   per_file_ignores=per_file or None, severity=severity or None,
+                   exclude=_split(args.exclude) or None, extend_exclude=_split(args.extend_exclude),
+                   force_exclude=args.force_exclude, fail_level=args.fail_level,
+                   supervisor_files_only=args.supervisor_files_only)
+
+
+_RANK = {"error": 3, "warning": 2, "info": 1}
+
+
+def _fail_test(args, options):
+    """A predicate: does this diagnostic make the exit status 1?"""
+    if args.exit_zero:
+        return lambda d: False
+    first = next((p for p in args.paths if p != "-"), args.stdin_filename)
+    try:
+        from .config import ConfigError
+        settings = options.settings_for(first)
+    except ConfigError as exc:
+        raise _ToolError(str(exc))
+    level = _RANK[options.value(settings, "fail-level", "warning")]
+    return lambda d: _RANK[d.severity] >= level
 
 
 def _stdin_name(args):
@@ -275,7 +462,7 @@ def _fix(args, run_lint, stdout, stderr):
         stderr.write("supervisor-lint: %s\n" % line)
     if status == EXIT_ERROR or rejected:
         return EXIT_ERROR
-    failing = [d for d in diags if d.severity in ("error", "warning")]
+    failing = [d for d in diags if args.failing(d)]
     if failing or (args.exit_non_zero_on_fix and changed):
         return EXIT_FINDINGS
     return EXIT_OK

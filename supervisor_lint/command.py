@@ -127,9 +127,15 @@ def _is_python(name):
     return re.match(r"^(python|pypy)(\d+(\.\d+)?)?$", name) is not None
 
 
+MAX_LENGTH = 32768   # longer than any real command line; shlex is slow on more
+
+
 def parse(text):
     """Analyse a command line (already %-expanded)."""
     cmd = Command(text)
+    if len(text) > MAX_LENGTH:
+        cmd.error = "longer than %d characters: not analysed" % MAX_LENGTH
+        return cmd
     argv, error = split(text)
     cmd.argv, cmd.error = argv, error
     if not argv:

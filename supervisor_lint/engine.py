@@ -58,9 +58,10 @@ def _locate(finding):
     return None, 1, 1, 1, 1
 
 
-def run(tree, selection=None, paths=None):
+def run(tree, selection=None, paths=None, suppressions=True):
     """Lint ``tree``; keep diagnostics for documents whose path is in ``paths``
-    (all when None)."""
+    (all when None).  Inline suppressions apply unless ``suppressions`` is
+    false."""
     selection = selection or Selection()
     loaded = load(tree)
     ctx = Context(tree, loaded)
@@ -86,8 +87,79 @@ def run(tree, selection=None, paths=None):
                 continue
             seen.add(ident)
             found.append(diag)
+    if suppressions:
+        found = _suppress(tree, found, selection, paths)
     found.sort(key=Diagnostic.sort_key)
     return found
+
+
+def _suppress(tree, found, selection, paths):
+    from . import suppress
+    rules = all_rules()
+    known = set(rules) | {r.name for r in rules.values()}
+    kept = []
+    by_path = {}
+    for d in found:
+        by_path.setdefault(d.path, []).append(d)
+    extra = []
+    for doc in tree.docs:
+        if paths is not None and doc.path not in paths:
+            continue
+        marks = suppress.parse(doc)
+        if not marks:
+            continue
+        diags = by_path.get(doc.path, [])
+        hidden = set()
+        for i, d in enumerate(diags):
+            for s in marks:
+                if s.start <= d.line <= s.end:
+                    token = s.matches(d)
+                    if token is not None:
+                        s.used.add(token)
+                        hidden.add(i)
+        by_path[doc.path] = [d for i, d in enumerate(diags) if i not in hidden]
+        for s in marks:
+            extra.extend(_suppression_findings(doc, s, known, rules, selection))
+    for diags in by_path.values():
+        kept.extend(diags)
+    return kept + extra
+
+
+def _suppression_findings(doc, s, known, rules, selection):
+    from . import suppress
+    line = s.line
+    col = (line.comment_start or 0) + 1
+    end = len(line.text) + 1
+
+    def diag(code, message, fix):
+        rule = rules[code]
+        if not selection.enabled(rule):
+            return None
+        return Diagnostic(code, rule.name, rule.severity, False, message, doc.path, line.number,
+                          col, line.number, end, None, None, fix)
+
+    unknown = [t for t in s.tokens if t not in known]
+    for token in unknown:
+        keep = [t for t in s.tokens if t != token]
+        d = diag("SV902", "%r in this suppression is no supervisor-lint rule code or name; "
+                 "'supervisor-lint rules' lists them" % token,
+                 suppress.removal(doc, s, keep) if keep else suppress.removal(doc, s))
+        if d is not None:
+            yield d
+    if s.tokens:
+        active = [t for t in s.tokens if t in known and any(
+            selection.enabled(r) for r in rules.values() if t in (r.code, r.name))]
+        unused = [t for t in active if t not in s.used]
+        if unused:
+            keep = [t for t in s.tokens if t not in unused and t not in unknown]
+            d = diag("SV901", "this suppression of %s hides nothing; remove it" % ", ".join(unused),
+                     suppress.removal(doc, s, keep) if keep else suppress.removal(doc, s))
+            if d is not None:
+                yield d
+    elif not s.used:
+        d = diag("SV901", "this suppression hides nothing; remove it", suppress.removal(doc, s))
+        if d is not None:
+            yield d
 
 
 def _owner(tree, finding):

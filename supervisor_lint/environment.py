@@ -15,7 +15,7 @@ def tokens(arg):
     """``list(shlex.shlex(arg))`` with supervisor's extra word characters.
     Raises ValueError('No closing quotation') as shlex does."""
     arg = str(arg)
-    if "#" in arg:
+    if "#" in arg and len(arg) <= 32768:
         # comments interact with words in shlex's own odd ways: let it decide
         import shlex
         lexer = shlex.shlex(arg)

@@ -608,7 +608,29 @@ class Loader:
         start = prog.values.get("numprocs_start") or 0
         if numprocs is not None and numprocs < 1:
             return prog
-        proc_ctx = dict(ctx, process_num=start, numprocs=numprocs if numprocs is not None else 1)
+        count = numprocs if numprocs is not None else 1
+        self.load_process(prog, section, ctx, keys, written, env_setting, pn_setting,
+                          process_name, start, count)
+        if count > 1:
+            # supervisord expands the per-process keys once per process; a
+            # refusal that only the last number triggers (%(process_num)c, a
+            # value the environment grammar splits) must not go unseen
+            seen = {(f.code, id(f.entry)) for f in self.out.findings}
+            mark = len(self.out.findings)
+            self.load_process(Program(section, kind, group_name), section, ctx, keys, written,
+                              env_setting, pn_setting, process_name, start + count - 1, count)
+            extra = self.out.findings[mark:]
+            del self.out.findings[mark:]
+            for f in extra:
+                if f.fatal and (f.code, id(f.entry)) not in seen:
+                    self.out.findings.append(f)
+        return prog
+
+
+    def load_process(self, prog, section, ctx, keys, written, env_setting, pn_setting,
+                     process_name, process_num, numprocs):
+        values = prog.values
+        proc_ctx = dict(ctx, process_num=process_num, numprocs=numprocs)
         prog_env = {}
         if env_setting is not None:
             prog.settings["environment"] = env_setting
@@ -639,7 +661,6 @@ class Loader:
         if pn_setting is not None:
             self.expand(section, "process_name", pn_setting, process_name, "proc", proc_ctx,
                         label="process_name", extra_env=prog_env)
-        return prog
 
     def load_inet(self, section):
         self.auth(section)

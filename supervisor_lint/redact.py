@@ -1,20 +1,41 @@
 """Keep secrets out of messages: credentials in URLs and the values of
-secret-looking variables are replaced by ***."""
+secret-looking variables and options are replaced by ***.  Linear time."""
 
 import re
 
-_URL = re.compile(r"([a-z][a-z0-9+.-]*://[^/\s:@'\"]*:)([^/\s@'\"]+)(@)", re.I)
-_ASSIGN = re.compile(r"(\b[A-Za-z_]*(?:PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|PRIVATE_KEY|API_KEY|"
-                     r"ACCESS_KEY)[A-Za-z_]*\s*=\s*)(\"[^\"]*\"|'[^']*'|[^,\s'\"]+)", re.I)
-_OPTION = re.compile(r"((?:--password|--basic[_-]auth|--secret|--token|--api[_-]key)[= ])(\S+)")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}$")
+_USERINFO = re.compile(r"[^/\s:@'\"]*:([^/\s@'\"]+)@")
+_ASSIGN = re.compile(r"\b([A-Za-z_]\w*)(\s*=\s*)(\"[^\"]*\"|'[^']*'|[^,\s'\"{<][^,\s'\"]*)")
+_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY",
+                          re.I)
+_OPTION = re.compile(r"((?:--password|--basic[_-]auth|--secret|--token|--api[_-]key)=)(\S+)")
+
+
+def url_passwords(text):
+    """(start, end) of each password in a URL's user:password@ part."""
+    found = []
+    i = text.find("://")
+    while i != -1:
+        if _SCHEME.search(text, max(0, i - 31), i):
+            m = _USERINFO.match(text, i + 3)
+            if m:
+                found.append(m.span(1))
+        i = text.find("://", i + 3)
+    return found
 
 
 def redact(text):
     if not text:
         return text
-    text = _URL.sub(r"\1***\3", text)
-    text = _ASSIGN.sub(r"\1***", text)
-    return _OPTION.sub(r"\1***", text)
+    spans = url_passwords(text)
+    for start, end in reversed(spans):
+        text = text[:start] + "***" + text[end:]
+    if "=" in text:
+        text = _ASSIGN.sub(lambda m: m.group(1) + m.group(2) + "***"
+                           if _SECRET_NAME.search(m.group(1)) else m.group(0), text)
+    if "--" in text:
+        text = _OPTION.sub(r"\1***", text)
+    return text
 
 
 def has_secret(text):

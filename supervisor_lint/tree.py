@@ -42,14 +42,27 @@ def read_bytes(path, limit=None):
         raise ToolError("%s: cannot read: %s" % (path, exc.strerror or exc))
 
 
+_PROGRAM_KEYS = (b"command", b"autostart", b"autorestart", b"stopasgroup", b"killasgroup",
+                 b"stopwaitsecs", b"stdout_logfile", b"redirect_stderr", b"numprocs",
+                 b"process_name", b"startsecs", b"stopsignal")
+
+
 def looks_like_supervisor(data):
-    """True when a file holds at least one supervisor section header."""
+    """True when a file holds a supervisor section header, or (a fragment
+    whose header is missing or broken) at least two supervisor program keys."""
+    keys = 0
     for raw in data.splitlines():
         line = raw.strip().lstrip(b"\xef\xbb\xbf")
         if line.startswith(b"["):
             text = line.decode("utf-8", "replace")
             if text.startswith(SUPERVISOR_PREFIXES):
                 return True
+        elif line.startswith(_PROGRAM_KEYS):
+            rest = line.split(b"=", 1)[0].split(b":", 1)[0].strip()
+            if rest in _PROGRAM_KEYS:
+                keys += 1
+                if keys >= 2:
+                    return True
     return False
 
 

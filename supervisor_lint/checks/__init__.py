@@ -39,6 +39,13 @@ class Context:
         return self.tree.docs
 
 
+def _engine_rule(ctx):
+    return iter(())     # reported by the engine, which applies the suppressions
+
+
 def all_rules():
     from . import dialect, load, programs, security, celery  # noqa: F401  (registration)
+    if "SV901" not in RULES:
+        rule("SV901", "unused-suppression", "warning", scope="engine")(_engine_rule)
+        rule("SV902", "unknown-code-in-suppression", "warning", scope="engine")(_engine_rule)
     return RULES

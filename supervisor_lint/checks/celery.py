@@ -62,7 +62,17 @@ def _reorder_fix(prog, cel):
 def option_order(ctx):
     for prog in programs(ctx):
         cel = celery(prog)
-        if cel is None or cel.removed or not cel.globals_after or cel.subcommand is None:
+        if cel is None or cel.removed or cel.subcommand is None:
+            continue
+        before = cel.options.get("_before")
+        if before and not cel.globals_after:
+            yield find("SV401", "celery %s %s: %s belongs to the %s subcommand, and Celery 5 "
+                       "rejects it before the subcommand (No such option); write celery -A app "
+                       "%s %s ..." % (" ".join(before), cel.subcommand, ", ".join(before),
+                                      cel.subcommand, cel.subcommand, " ".join(before)),
+                       ctx, prog, "command")
+            continue
+        if not cel.globals_after:
             continue
         opts = ", ".join(tok.split("=", 1)[0] for _, tok in cel.globals_after)
         moved = " ".join(_moved(prog.command.inner, cel))
@@ -234,7 +244,7 @@ def venv_mismatch(ctx):
             continue
         environ = env(prog)
         if cmd.module == "celery" and cmd.python:
-            if _SYSTEM_PYTHON.match(cmd.python) and "VIRTUAL_ENV" not in environ:
+            if _SYSTEM_PYTHON.match(cmd.python):
                 yield find("SV406", "%s -m celery runs the system interpreter: it imports the "
                            "system's Celery (or none), not the project's virtualenv; use the "
                            "virtualenv's bin/python or bin/celery" % cmd.python, ctx, prog,

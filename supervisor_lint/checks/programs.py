@@ -121,10 +121,15 @@ def _size(ctx, prog, key):
         return
     value = setting.value.strip()
     if value.isdigit() and 0 < int(value) < 10240:
-        what = "the log rotates every few lines" if "logfile" in key else \
-            "capture mode holds only a few bytes"
-        yield find("SV113", "%s=%s means %s bytes, so %s; write %sMB (or 0 for no limit)" % (
-            key, value, value, what, value), ctx, prog, key)
+        unit = "byte" if value == "1" else "bytes"
+        if "logfile" in key:
+            yield find("SV113", "%s=%s means %s %s, so the log rotates every few lines; write "
+                       "%sMB (or 0 to never rotate)" % (key, value, value, unit, value),
+                       ctx, prog, key)
+        else:
+            yield find("SV113", "%s=%s means %s %s: capture mode keeps only that much of the "
+                       "output; write %sMB (0 turns capture mode off)" % (key, value, value, unit,
+                                                                       value), ctx, prog, key)
 
 
 @rule("SV201", "missing-killasgroup", "warning", scope="tree")
@@ -134,6 +139,14 @@ def missing_killasgroup(ctx):
             continue
         yes, what = forks(prog)
         if not yes:
+            continue
+        written = at_key(prog, "killasgroup")
+        if written is not None:
+            yield find("SV201", "%s forks child processes, but killasgroup=%s: when stopwaitsecs "
+                       "runs out supervisord SIGKILLs only the parent, and children that do not "
+                       "watch it are orphaned; use killasgroup=true" % (what, written.value),
+                       ctx, prog, "killasgroup",
+                       fix=replace_value(written.entry, "true", "unsafe", "set killasgroup=true"))
             continue
         yield find("SV201", "%s forks child processes, but neither killasgroup nor stopasgroup "
                    "is set: when stopwaitsecs runs out supervisord SIGKILLs only the parent and "
@@ -190,6 +203,13 @@ def missing_stopasgroup(ctx):
                        "celery ...\") rather than stopasgroup, which would kill the pool's "
                        "running tasks" % kind, ctx, prog, "command", severity=severity)
             continue
+        if prog.values.get("killasgroup") is False and at_key(prog, "killasgroup") is not None:
+            # stopasgroup=true next to killasgroup=false: supervisord refuses the file
+            yield find("SV202", "the command runs through %s, which does not pass the stop "
+                       "signal on: the real process outlives supervisord's stop; remove "
+                       "killasgroup=false and add stopasgroup=true (or exec the program "
+                       "directly)" % kind, ctx, prog, "killasgroup", severity=severity)
+            continue
         yield find("SV202", "the command runs through %s, which does not pass the stop signal "
                    "on: the real process is never stopped and outlives supervisord's stop; add "
                    "stopasgroup=true (or exec the program directly)" % kind, ctx, prog,
@@ -207,6 +227,13 @@ def group_stop_kills_pool(ctx):
         if env(prog).get("REMAP_SIGTERM", "").upper() in ("SIGQUIT", "QUIT"):
             continue
         written = at_key(prog, "stopsignal")
+        cmd = prog.command
+        if cmd.shell is not None and not cmd.script_execs:
+            yield find("SV203", "stopasgroup=true sends TERM to the whole process group: the "
+                       "prefork pool children die at once with their running tasks, and the "
+                       "shell wrapper exits before the worker has shut down; write exec before "
+                       "the celery command, then use stopsignal=INT", ctx, prog, "stopasgroup")
+            continue
         if written is None:
             fix = add(ctx, prog, "stopsignal", "INT")
         else:
@@ -239,6 +266,11 @@ def autorestart_not_true(ctx):
                        "exits with status 0 (a remote shutdown, a clean exit) stays down; add "
                        "autorestart=true", ctx, prog, "autorestart",
                        fix=add(ctx, prog, "autorestart", "true"))
+        elif prog.values.get("autorestart") == "unexpected":
+            yield find("SV204", "autorestart=unexpected: a worker that exits with status 0 (a "
+                       "remote shutdown, a clean exit) stays down; use autorestart=true", ctx,
+                       prog, "autorestart",
+                       fix=replace_value(written.entry, "true", "unsafe", "set autorestart=true"))
         elif prog.values.get("autorestart") is False:
             yield find("SV204", "autorestart=false: this long-running worker is never restarted "
                        "when it exits; use autorestart=true", ctx, prog, "autorestart",
@@ -260,8 +292,9 @@ def missing_umask(ctx):
     for prog in programs(ctx):
         if celery(prog) is None or prog.written("umask") is not None:
             continue
-        if ctx.loaded.supervisord.get("umask") is not None:
-            continue
+        if ctx.loaded.supervisord.get("umask") is not None and \
+                not ctx.loaded.supervisord.get("nodaemon"):
+            continue     # [supervisord] umask applies (it is ignored with nodaemon=true)
         yield find("SV205", "no umask: files this Celery program creates (beat's schedule, "
                    "--logfile, app files) get supervisord's own umask, whatever it was started "
                    "with; add umask=022 to make it explicit", ctx, prog, "umask",
@@ -333,8 +366,6 @@ def stderr_not_captured(ctx):
         err = prog.values.get("stderr_logfile")
         if not _is_file(out) or at_key(prog, "stdout_logfile") is None:
             continue
-        if out in STREAMS:
-            continue
         if err == "AUTO" and at_key(prog, "stderr_logfile") is None and \
                 not prog.values.get("stderr_syslog"):
             what = "Celery logs to stderr" if celery(prog) is not None else "stderr"
@@ -373,7 +404,8 @@ def rotating_stream_log(ctx):
             fix = add(ctx, prog, mkey, "0") if written is None else \
                 replace_value(written.entry, "0", "unsafe", "set %s=0" % mkey)
             yield find("SV209", "%s=%s cannot be rotated: with %s non-zero (the default is "
-                       "50MB) every write fails with 'Illegal seek' once it is reached; set "
+                       "50MB) supervisord asks the stream for its size at every write, fails "
+                       "with 'Illegal seek' and closes the channel, so the output is lost; set "
                        "%s=0" % (key, value, mkey, mkey), ctx, prog, key, fix=fix)
     value = ctx.loaded.supervisord.get("logfile")
     setting = ctx.loaded.supervisord_settings.get("logfile")
@@ -425,6 +457,9 @@ def shell_syntax(ctx):
                 if tok.startswith("~/"):
                     found = "~ is not expanded"
                     break
+        if found is None and any("\\\n" in part for part in [prog.command_text or ""]):
+            found = "a backslash before a line break is not a continuation here: the line " \
+                    "break ends up inside an argument (indent the next line, with no backslash)"
         if found is None:
             continue
         yield find("SV210", "no shell runs the command: %s; write the program's absolute path "
@@ -522,12 +557,12 @@ def bare_executable(ctx):
         if cmd is None or not cmd.inner:
             continue
         name = cmd.inner[0]
+        if cmd.module is not None and cmd.python:
+            name = cmd.python          # python -m X: the interpreter is what is looked up
         if "/" in name or (name not in _TOOLS and not re.match(r"^python(\d+(\.\d+)?)?$", name)):
             continue
         if cmd.wrappers and cmd.wrappers[-1] in ("uv run", "poetry run", "pipenv run",
                                                  "pdm run", "hatch run", "rye run", "conda run"):
-            continue
-        if cmd.module is not None and cmd.python and "/" in cmd.python:
             continue
         if _venv_path(prog):
             continue
@@ -550,8 +585,10 @@ def relative_executable(ctx):
 @rule("SV214", "kill-stopsignal", "warning", scope="tree")
 def kill_stopsignal(ctx):
     for prog in programs(ctx):
-        if prog.values.get("stopsignal") != KILL or celery(prog) is not None:
-            continue   # Celery programs: SV404 explains what it costs them
+        cel = celery(prog)
+        if prog.values.get("stopsignal") != KILL or \
+                (cel is not None and cel.subcommand in ("worker", "beat")):
+            continue   # Celery workers and beat: SV404 explains what it costs them
         yield find("SV214", "stopsignal=%s kills the program without any chance to shut down "
                    "cleanly; use TERM (the default) or the program's graceful-stop signal"
                    % prog.written("stopsignal").value, ctx, prog, "stopsignal")

@@ -7,13 +7,13 @@ from . import rule
 from .programs import programs, find, celery
 from ..fixes import replace_value
 from ..model import Finding
+from ..redact import url_passwords
 from ..values import inet_address, octal
 
 _SHA = re.compile(r"^\{SHA\}[0-9a-fA-F]{40}$")
 _SECRET_KEY = re.compile(r"(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|PRIVATE_KEY|API_KEY|"
                          r"ACCESS_KEY|_KEY$|^KEY$|CREDENTIALS|DSN$)", re.I)
 _NOT_SECRET_KEY = re.compile(r"(_FILE|_PATH|_DIR|_ID|_NAME|_URL_FILE|KEY_ID|PUBLIC)$", re.I)
-_URL_CREDENTIALS = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@", re.I)
 _SECRET_OPTIONS = {"--password", "--basic_auth", "--basic-auth", "--secret", "--token",
                    "--api-key", "--api_key"}
 
@@ -132,7 +132,13 @@ def runs_as_root(ctx):
             continue        # these drop privileges themselves
         worker = cel is not None and cel.subcommand in ("worker", None)
         how = "user=root" if written is not None else "no user="
-        if worker:
+        forced = str((prog.values.get("environment") or {}).get("C_FORCE_ROOT", "")).lower() \
+            not in ("", "0", "false", "no")
+        if worker and forced:
+            message = ("%s and C_FORCE_ROOT is set: this Celery worker runs as root even when it "
+                       "accepts pickle, so whoever can publish to the broker runs code as root; "
+                       "set user= to an unprivileged account" % how)
+        elif worker:
             message = ("%s: this Celery worker runs as root; Celery refuses to start as root "
                        "when it accepts pickle (unless C_FORCE_ROOT is set), and every task "
                        "from the broker runs as root; set user= to an unprivileged account"
@@ -148,7 +154,7 @@ def _secret_env(values):
     for key, value in values.items():
         if not value or value.startswith("ENV_") or "%(" in value:
             continue
-        if _URL_CREDENTIALS.search(value):
+        if url_passwords(value):
             yield key, "holds a URL with a password"
         elif _SECRET_KEY.search(key) and not _NOT_SECRET_KEY.search(key):
             yield key, "looks like a secret"
@@ -169,7 +175,7 @@ def secret_in_config(ctx):
         for i, tok in enumerate(cmd.argv):
             opt = tok.split("=", 1)[0]
             reason = None
-            if _URL_CREDENTIALS.search(tok):
+            if url_passwords(tok):
                 reason = "a URL with a password"
             elif opt in _SECRET_OPTIONS and ("=" in tok or i + 1 < len(cmd.argv)):
                 reason = "a %s option" % opt
