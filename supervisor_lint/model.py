@@ -464,12 +464,21 @@ class Loader:
                 hint = ""
                 if program:
                     same = [s for s in sections if s.lower() in (p_sec.lower(), f_sec.lower())]
-                    close = _close(p_sec, [s for s in sections
-                                           if s.startswith(("program:", "fcgi-program:"))])
+                    names = {s.split(":", 1)[1]: s for s in sections
+                             if s.startswith(("program:", "fcgi-program:"))
+                             and s.split(":", 1)[1] not in programs}
+                    close = _close(program, sorted(names))
                     if same:
                         hint = "; [%s] exists, but section names are case-sensitive" % same[0]
                     elif close:
-                        hint = "; did you mean [%s]?" % close
+                        hint = "; did you mean [%s]?" % names[close]
+                if self.tree.fragment:
+                    # linted alone: the program may be defined in another included file
+                    self.find("SV109", "[%s] programs= names %s in this file; supervisord "
+                              "refuses to load unless another included file defines it (lint "
+                              "with --main-config to check)%s" % (section, why, hint), False,
+                              setting, section, "programs", severity="warning")
+                    continue
                 self.find("SV109", "[%s] programs= names %s: supervisord refuses to load%s" % (
                     section, why, hint), True, setting, section, "programs")
                 continue

@@ -316,5 +316,7 @@ def unknown_key(ctx):
 
 
 def _short(text, limit=60):
+    # undecodable bytes (kept as surrogates by the reader) read as \xNN
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     text = text.replace("\n", "\\n")
     return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -25,7 +25,7 @@ _LOAD_RULES = (
     ("SV106", "unescaped-percent", "warning", False),
     ("SV107", "bad-environment", "error", True),
     ("SV108", "numprocs-without-process-num", "error", True),
-    ("SV109", "unknown-group-member", "error", True),
+    ("SV109", "unknown-group-member", "error", "per case"),
     ("SV110", "invalid-name", "error", True),
     ("SV111", "include-problem", "warning", "per case"),
     ("SV112", "mangled-environment", "warning", False),
