@@ -29,7 +29,19 @@ def _build_parser():
     check.add_argument("paths", nargs="*", metavar="PATH",
                        help="files, directories (searched for *.conf and *.ini holding "
                             "supervisor sections) or - for stdin")
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--format", choices=("text", "full", "json", "sarif", "github", "gitlab",
+                                            "junit"), default=None,
+                       help="report format (default text; github annotations are added "
+                            "when GITHUB_ACTIONS=true)")
+    check.add_argument("--output", "-o", metavar="FILE",
+                       help="write the report to FILE instead of standard output")
+    check.add_argument("--statistics", action="store_true",
+                       help="print how many findings each rule has")
+    check.add_argument("--quiet", "-q", action="store_true",
+                       help="print the findings only (no summary)")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the text report (auto: only on a terminal; NO_COLOR and "
+                            "FORCE_COLOR are respected)")
     check.add_argument("--main-config", metavar="FILE",
                        help="lint the given fragments in the context of this main config")
     check.add_argument("--select", metavar="CODES", action="append", default=[],
@@ -469,18 +481,55 @@ def _fix(args, run_lint, stdout, stderr):
 
 
 def _report(args, diags, stdout, summary=True):
-    if args.format == "json":
-        import json
-        stdout.write(json.dumps([d.to_dict() for d in diags], indent=2, ensure_ascii=False))
-        stdout.write("\n")
-    else:
-        for d in diags:
-            stdout.write("%s:%d:%d: %s [%s] %s\n" % (d.path, d.line, d.column, d.code,
-                                                     d.severity, d.message))
-        if diags and summary:
-            fatal = sum(1 for d in diags if d.fatal)
-            stdout.write("Found %d problem%s (%d that supervisord refuses to load).\n"
-                         % (len(diags), "" if len(diags) == 1 else "s", fatal))
+    from . import report
+    fmt = args.format or "text"
+    target = stdout
+    handle = None
+    if args.output:
+        try:
+            handle = open(args.output, "w", encoding="utf-8", errors="surrogateescape")
+        except OSError as exc:
+            raise _ToolError("%s: cannot write: %s" % (args.output, exc.strerror))
+        target = handle
+    try:
+        if args.statistics:
+            target.write(report.statistics(diags))
+        elif fmt in ("text", "full"):
+            target.write(report.text(diags, color=report.use_color(args.color, target),
+                                     full=fmt == "full", sources=_source_lines(),
+                                     summary=summary and not args.quiet))
+        elif fmt == "json":
+            target.write(report.json_report(diags))
+        elif fmt == "sarif":
+            target.write(report.sarif(diags, __version__))
+        elif fmt == "github":
+            target.write(report.github(diags))
+        elif fmt == "gitlab":
+            target.write(report.gitlab(diags))
+        elif fmt == "junit":
+            target.write(report.junit(diags))
+    finally:
+        if handle is not None:
+            handle.close()
+    if args.format is None and os.environ.get("GITHUB_ACTIONS") == "true" and not args.statistics:
+        # in a GitHub workflow: annotations too, the text report kept
+        stdout.write(report.github(diags))
+
+
+def _source_lines():
+    from .tree import read_bytes, OVERLAY
+    cache = {}
+
+    def line(path, number):
+        if path not in cache:
+            try:
+                data = OVERLAY.get("-") if path == "-" else read_bytes(path)
+                cache[path] = (data or b"").decode("utf-8", "replace").splitlines()
+            except Exception:
+                cache[path] = []
+        lines = cache[path]
+        return lines[number - 1].replace("\t", " ") if 0 < number <= len(lines) else None
+    return line
 
 
 def _rule(code, stdout):

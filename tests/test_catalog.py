@@ -56,3 +56,21 @@ def test_rule_command_renders_the_document():
     text = catalog.render(DOCS["SV004"])
     assert text.startswith("SV004 swallowed-line\n\nSeverity: warning    Fatal: no")
     assert DOCS["SV004"]["why"].strip().splitlines()[0] in text
+
+
+@pytest.mark.parametrize("code", sorted(DOCS))
+def test_documented_fix_matches_what_the_rule_offers(tmp_path, code):
+    doc = DOCS[code]
+    offered = set()
+    for i, example in enumerate(doc.get("examples", [])):
+        path = tmp_path / ("bad%d.conf" % i)
+        if example.get("bad_bytes_hex"):
+            path.write_bytes(bytes.fromhex(example["bad_bytes_hex"]))
+        else:
+            path.write_text(example["bad"])
+        status, diags, err = lint_json([str(path)])
+        offered |= {d["fix"]["applicability"] for d in diags if d["code"] == code and d["fix"]}
+    if doc["fix"]["available"]:
+        assert doc["fix"]["safety"] in offered, (doc["fix"], offered)
+    else:
+        assert offered == set()

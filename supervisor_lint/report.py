@@ -1,0 +1,228 @@
+"""Reporters: text (concise or full), json, sarif, github, gitlab, junit.
+
+Each takes the diagnostics and returns the report as a string; the heavy
+imports (json, xml, the rule catalog) happen only in the formats that need
+them."""
+
+import os
+
+FORMATS = ("text", "full", "json", "sarif", "github", "gitlab", "junit")
+DOCS_URL = "https://github.com/supervisor-lint/supervisor-lint/blob/main/docs/rules/%s.md"
+SECURITY_SEVERITY = {"SV301": "8.8", "SV302": "6.5", "SV303": "5.5", "SV304": "7.8",
+                     "SV305": "6.0", "SV306": "7.5"}
+
+_COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m",
+           "path": "\033[1m", "code": "\033[1;35m", "dim": "\033[2m", "reset": "\033[0m"}
+
+
+def use_color(choice, stream):
+    """--color auto|always|never, NO_COLOR and FORCE_COLOR."""
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def text(diags, color=False, full=False, sources=None, summary=True):
+    c = _COLORS if color else dict.fromkeys(_COLORS, "")
+    out = []
+    for d in diags:
+        out.append("%s%s%s:%d:%d: %s%s%s [%s%s%s] %s" % (
+            c["path"], d.path, c["reset"], d.line, d.column, c["code"], d.code, c["reset"],
+            c[d.severity], d.severity, c["reset"], d.message))
+        if full and sources is not None:
+            line = sources(d.path, d.line)
+            if line is not None:
+                width = max(1, (d.end_column - d.column) if d.end_line == d.line else
+                            len(line) - d.column + 1)
+                out.append("  %s%4d |%s %s" % (c["dim"], d.line, c["reset"], line))
+                out.append("       | %s%s%s%s" % (" " * (d.column - 1), c[d.severity],
+                                                  "^" * width, c["reset"]))
+    if summary and diags:
+        fatal = sum(1 for d in diags if d.fatal)
+        fixable = sum(1 for d in diags if d.fix is not None)
+        line = "Found %d problem%s (%d that supervisord refuses to load)." % (
+            len(diags), "" if len(diags) == 1 else "s", fatal)
+        if fixable:
+            line += " %d fixable with --fix%s." % (
+                fixable, "" if all(d.fix.applicability == "safe" for d in diags if d.fix)
+                else " (some with --unsafe-fixes)")
+        out.append(line)
+    return "".join(l + "\n" for l in out)
+
+
+def statistics(diags):
+    counts = {}
+    for d in diags:
+        key = (d.code, d.name)
+        counts[key] = counts.get(key, 0) + 1
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return "".join("%5d  %s  %s\n" % (n, code, name) for (code, name), n in rows)
+
+
+def json_report(diags):
+    import json
+    return json.dumps([d.to_dict() for d in diags], indent=2, ensure_ascii=False) + "\n"
+
+
+def _escape_data(s):
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(s):
+    return _escape_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+def github(diags):
+    """GitHub Actions workflow commands (annotations)."""
+    level = {"error": "error", "warning": "warning", "info": "notice"}
+    out = []
+    for d in diags:
+        props = "file=%s,line=%d,col=%d,endLine=%d,endColumn=%d,title=%s" % (
+            _escape_property(_relative(d.path)), d.line, d.column, d.end_line, d.end_column,
+            _escape_property("%s %s" % (d.code, d.name)))
+        out.append("::%s %s::%s\n" % (level[d.severity], props, _escape_data(d.message)))
+    return "".join(out)
+
+
+def _relative(path, base=None):
+    if path in ("-",):
+        return path
+    base = base or os.getcwd()
+    absolute = os.path.abspath(path)
+    rel = os.path.relpath(absolute, base)
+    return absolute if rel.startswith("..") else rel
+
+
+def gitlab(diags):
+    """GitLab Code Quality report (its format requires a fingerprint)."""
+    import hashlib
+    import json
+    severity = {"error": "major", "warning": "minor", "info": "info"}
+    items = []
+    for d in diags:
+        path = _relative(d.path)
+        digest = hashlib.sha256(("%s\0%s\0%d\0%s" % (d.code, path, d.line, d.message))
+                                .encode("utf-8", "surrogateescape")).hexdigest()
+        items.append({
+            "description": "%s %s" % (d.code, d.message),
+            "check_name": d.code,
+            "fingerprint": digest,
+            "severity": "blocker" if d.fatal else severity[d.severity],
+            "location": {"path": path, "lines": {"begin": d.line, "end": d.end_line}},
+        })
+    return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+
+
+def junit(diags, paths=()):
+    from xml.sax.saxutils import escape, quoteattr
+    by_file = {}
+    for p in paths:
+        by_file.setdefault(p, [])
+    for d in diags:
+        by_file.setdefault(d.path, []).append(d)
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           '<testsuites name="supervisor-lint" tests="%d" failures="%d">' % (
+               max(len(diags), len(by_file)), len(diags))]
+    for path, found in sorted(by_file.items()):
+        out.append('  <testsuite name=%s tests="%d" failures="%d">' % (
+            quoteattr(path), max(1, len(found)), len(found)))
+        if not found:
+            out.append('    <testcase name=%s classname=%s/>' % (quoteattr(path),
+                                                                  quoteattr(path)))
+        for d in found:
+            out.append('    <testcase name=%s classname=%s>' % (
+                quoteattr("%s %s:%d:%d" % (d.code, path, d.line, d.column)), quoteattr(path)))
+            out.append('      <failure type=%s message=%s>%s</failure>' % (
+                quoteattr(d.severity), quoteattr(d.message),
+                escape("%s:%d:%d: %s %s" % (path, d.line, d.column, d.code, d.message))))
+            out.append('    </testcase>')
+        out.append('  </testsuite>')
+    out.append('</testsuites>')
+    return "\n".join(out) + "\n"
+
+
+def sarif(diags, version):
+    """SARIF 2.1.0, with every rule's descriptions and help from rules/CODE.yaml."""
+    import json
+    from .catalog import load_all
+    from .checks import all_rules
+    docs = load_all()
+    rules = list(all_rules().values())
+    index = {r.code: i for i, r in enumerate(rules)}
+    level = {"error": "error", "warning": "warning", "info": "note"}
+    descriptors = []
+    for r in rules:
+        doc = docs.get(r.code, {})
+        summary = (doc.get("summary") or r.name).strip()
+        why = (doc.get("why") or summary).strip()
+        fix = (doc.get("fix") or {}).get("description", "").strip()
+        descriptor = {
+            "id": r.code,
+            "name": r.name,
+            "shortDescription": {"text": summary},
+            "fullDescription": {"text": why},
+            "help": {"text": "%s\n\n%s" % (why, fix) if fix else why,
+                     "markdown": "**%s** %s\n\n%s%s" % (r.code, summary, why,
+                                                       "\n\nFix: " + fix if fix else "")},
+            "helpUri": DOCS_URL % r.code,
+            "defaultConfiguration": {"level": level[r.severity]},
+            "properties": {"tags": _tags(r)},
+        }
+        if r.code in SECURITY_SEVERITY:
+            descriptor["properties"]["security-severity"] = SECURITY_SEVERITY[r.code]
+        descriptors.append(descriptor)
+    results = []
+    for d in diags:
+        region = {"startLine": d.line, "startColumn": d.column, "endLine": d.end_line,
+                  "endColumn": max(d.end_column, d.column + (1 if d.end_line == d.line else 0))}
+        results.append({
+            "ruleId": d.code,
+            "ruleIndex": index[d.code],
+            "level": level[d.severity],
+            "message": {"text": d.message},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": _uri(d.path), "uriBaseId": "SRCROOT"},
+                "region": region}}],
+        })
+    cwd = os.getcwd().replace(os.sep, "/")
+    log = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "supervisor-lint", "version": version,
+                "informationUri": "https://github.com/supervisor-lint/supervisor-lint",
+                "rules": descriptors}},
+            "originalUriBaseIds": {"SRCROOT": {"uri": "file://" + _quote(cwd.rstrip("/") + "/")}},
+            "results": results,
+        }],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _tags(rule):
+    family = {"SV0": "syntax", "SV1": "schema", "SV2": "process-hygiene", "SV3": "security",
+              "SV4": "celery", "SV9": "suppression"}[rule.code[:3]]
+    tags = [family]
+    if rule.fatal is True:
+        tags.append("supervisord-refuses")
+    if family == "security":
+        tags.append("security")
+    return tags
+
+
+def _quote(path):
+    from urllib.parse import quote
+    return quote(path, safe="/:")
+
+
+def _uri(path):
+    if path == "-":
+        return "stdin"
+    return _quote(_relative(path).replace(os.sep, "/"))
