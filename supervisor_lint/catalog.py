@@ -88,4 +88,42 @@ def render(doc):
     else:
         out.append("No automatic fix." + (" " + fix.get("description", "").strip()
                                           if fix.get("description") else ""))
+    from .report import DOCS_URL
+    out.append("")
+    out.append("Docs: " + DOCS_URL % doc["code"])
     return "\n".join(out) + "\n"
+
+
+def markdown(doc):
+    """docs/rules/CODE.md, generated from rules/CODE.yaml (kept in sync by a test)."""
+    fatal = {True: "yes: supervisord refuses to load the config",
+             False: "no: supervisord loads the config"}.get(doc.get("fatal"), "per case: " +
+                                                           "some findings are load errors")
+    out = ["# %s %s" % (doc["code"], doc["name"]), "",
+           "<!-- generated from rules/%s.yaml by scripts/gen-rule-docs; do not edit -->"
+           % doc["code"], "",
+           "| severity | fatal | since |", "|---|---|---|",
+           "| %s | %s | %s |" % (doc["severity"], fatal, doc.get("since", "")), "",
+           "## What it does", "", doc["summary"].strip(), "",
+           "## Why is this bad?", "", doc["why"].strip(), ""]
+    if doc.get("applies_to"):
+        out += ["## Applies to", "", str(doc["applies_to"]).strip(), ""]
+    for ex in doc.get("examples", []):
+        out += ["## Example" + (": " + ex["title"] if ex.get("title") else ""), "", "```ini",
+                ex["bad"].rstrip("\n"), "```", ""]
+        if ex.get("good"):
+            out += ["Use instead:", "", "```ini", ex["good"].rstrip("\n"), "```", ""]
+    fix = doc.get("fix") or {}
+    out += ["## Fix safety", ""]
+    if fix.get("available"):
+        out.append("%s fix (`--fix`%s): %s" % (
+            fix.get("safety", "unsafe").capitalize(),
+            "" if fix.get("safety") == "safe" else " `--unsafe-fixes`",
+            fix.get("description", "").strip()))
+    else:
+        out.append("No automatic fix. " + fix.get("description", "").strip())
+    out.append("")
+    refs = doc.get("references") or []
+    if refs:
+        out += ["## References", ""] + ["- %s" % r for r in refs] + [""]
+    return "\n".join(out)

@@ -212,8 +212,6 @@ def _tags(rule):
     tags = [family]
     if rule.fatal is True:
         tags.append("supervisord-refuses")
-    if family == "security":
-        tags.append("security")
     return tags
 
 

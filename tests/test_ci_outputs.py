@@ -1,0 +1,183 @@
+"""Reports for CI: SARIF valid against the 2.1.0 schema, GitHub workflow
+commands, GitLab Code Quality, JUnit; generated rule docs in sync; lazy imports."""
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from supervisor_lint import catalog, cli
+from support import SHARED
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCHEMA = os.path.join(SHARED, "schemas", "sarif-schema-2.1.0.json")
+DOCS = catalog.load_all()
+
+
+def run(argv, cwd=None):
+    out, err = io.StringIO(), io.StringIO()
+    old = os.getcwd()
+    if cwd:
+        os.chdir(cwd)
+    try:
+        status = cli.main(argv, stdout=out, stderr=err)
+    finally:
+        os.chdir(old)
+    return status, out.getvalue(), err.getvalue()
+
+
+def _examples():
+    for code, doc in sorted(DOCS.items()):
+        for i, ex in enumerate(doc.get("examples", [])):
+            yield code, i, ex
+
+
+@pytest.mark.skipif(not os.path.isfile(SCHEMA), reason="../shared/schemas is absent")
+def test_sarif_for_every_example_is_valid(tmp_path):
+    import jsonschema
+    with open(SCHEMA) as fh:
+        schema = json.load(fh)
+    validator = jsonschema.Draft7Validator(schema)
+    for code, i, ex in _examples():
+        path = tmp_path / ("%s-%d.conf" % (code, i))
+        if ex.get("bad_bytes_hex"):
+            path.write_bytes(bytes.fromhex(ex["bad_bytes_hex"]))
+        else:
+            path.write_text(ex["bad"])
+        status, out, err = run(["check", "--format", "sarif", path.name], cwd=str(tmp_path))
+        log = json.loads(out)
+        errors = sorted(validator.iter_errors(log), key=lambda e: list(e.path))
+        assert errors == [], (code, [e.message for e in errors[:3]])
+        results = log["runs"][0]["results"]
+        assert code in {r["ruleId"] for r in results}
+        for r in results:
+            loc = r["locations"][0]["physicalLocation"]
+            assert loc["artifactLocation"] == {"uri": path.name, "uriBaseId": "SRCROOT"}
+            assert "partialFingerprints" not in r and "fingerprints" not in r
+
+
+def test_sarif_rules_carry_descriptions_help_and_security_severity(tmp_path):
+    path = tmp_path / "x.conf"
+    path.write_text("[inet_http_server]\nport=*:9001\n")
+    status, out, err = run(["check", "--format", "sarif", str(path)])
+    rules = {r["id"]: r for r in json.loads(out)["runs"][0]["tool"]["driver"]["rules"]}
+    assert set(rules) == set(DOCS)
+    r = rules["SV301"]
+    assert r["shortDescription"]["text"] == DOCS["SV301"]["summary"].strip()
+    assert r["fullDescription"]["text"] == DOCS["SV301"]["why"].strip()
+    assert r["helpUri"].endswith("/docs/rules/SV301.md") and r["help"]["text"]
+    assert r["defaultConfiguration"] == {"level": "error"}
+    assert r["properties"]["security-severity"] == "8.8"
+    assert "security-severity" not in rules["SV201"]["properties"]
+    assert {k for k, v in rules.items() if "security-severity" in v["properties"]} == \
+        {"SV301", "SV302", "SV303", "SV304", "SV305", "SV306"}
+
+
+# ::error file=...,line=...::message ; properties escape % \r \n : ,  data escapes % \r \n
+_COMMAND = re.compile(r"^::(error|warning|notice) (?P<props>[^:]*)::(?P<data>[^\r\n]*)$")
+
+
+def test_github_workflow_commands_are_escaped(tmp_path):
+    d = tmp_path / "odd,dir:x"
+    d.mkdir()
+    path = d / "w.conf"
+    path.write_text("[program:clock]\ncommand=/bin/date +%s\nuser=clock\n")
+    status, out, err = run(["check", "--format", "github", str(path)])
+    lines = out.splitlines()
+    assert len(lines) == 1
+    m = _COMMAND.match(lines[0])
+    assert m, lines[0]
+    props = dict(p.split("=", 1) for p in m.group("props").split(","))
+    assert props["file"].endswith("odd%2Cdir%3Ax/w.conf")
+    assert (props["line"], props["col"], props["title"]) == ("2", "20", "SV106 unescaped-percent")
+    assert m.group("data").startswith("%25s in command is not a %25(name)s expansion")
+
+
+def test_github_annotations_added_in_actions_keep_the_text(tmp_path, monkeypatch):
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    path = tmp_path / "w.conf"
+    path.write_text("[program:clock]\ncommand=/bin/date +%s\nuser=clock\n")
+    status, out, err = run(["check", str(path)])
+    lines = out.splitlines()
+    assert lines[0].startswith("%s:2:20: SV106 [warning]" % path)
+    assert lines[-1].startswith("::warning file=")
+
+
+def test_gitlab_and_junit(tmp_path):
+    path = tmp_path / "w.conf"
+    path.write_text("[program:clock]\ncommand=/bin/date +%s\nautostart=ture\nuser=clock\n")
+    status, out, err = run(["check", "--format", "gitlab", "w.conf"], cwd=str(tmp_path))
+    items = json.loads(out)
+    assert [(i["check_name"], i["severity"], i["location"]) for i in items] == [
+        ("SV106", "minor", {"path": "w.conf", "lines": {"begin": 2, "end": 2}}),
+        ("SV103", "blocker", {"path": "w.conf", "lines": {"begin": 3, "end": 3}})]
+    assert len({i["fingerprint"] for i in items}) == 2
+    status, out, err = run(["check", "--format", "junit", "w.conf"], cwd=str(tmp_path))
+    root = ET.fromstring(out)
+    assert root.get("failures") == "2"
+    assert [f.get("type") for f in root.iter("failure")] == ["warning", "error"]
+
+
+def test_output_file_statistics_and_quiet(tmp_path):
+    path = tmp_path / "w.conf"
+    path.write_text("[program:clock]\ncommand=/bin/date +%s\nautostart=ture\nuser=clock\n")
+    report = tmp_path / "report.json"
+    status, out, err = run(["check", "--format", "json", "--output", str(report), str(path)])
+    assert (status, out) == (1, "") and len(json.loads(report.read_text())) == 2
+    status, out, err = run(["check", "--statistics", str(path)])
+    assert out == "    1  SV103  invalid-value\n    1  SV106  unescaped-percent\n"
+    status, out, err = run(["check", "--quiet", str(path)])
+    assert len(out.splitlines()) == 2 and "Found" not in out
+
+
+def test_full_format_shows_the_line_and_a_caret(tmp_path):
+    path = tmp_path / "w.conf"
+    path.write_text("[program:web]\ncommand=/bin/true\nautostart=ture\nuser=web\n")
+    status, out, err = run(["check", "--format", "full", "--color", "never", str(path)])
+    assert out.splitlines()[1:3] == ["     3 | autostart=ture", "       |           ^^^^"]
+    status, out, err = run(["check", "--format", "full", "--color", "always", str(path)])
+    assert "\033[1;31m" in out
+
+
+def test_no_color_and_force_color(tmp_path, monkeypatch):
+    from supervisor_lint.report import use_color
+    tty = type("T", (), {"isatty": lambda self: True})()
+    pipe = io.StringIO()
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert (use_color("auto", tty), use_color("always", pipe)) == (False, True)
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert use_color("auto", pipe) is True
+    assert use_color("never", tty) is False
+
+
+@pytest.mark.parametrize("code", sorted(DOCS))
+def test_rule_docs_are_in_sync(code):
+    with open(os.path.join(ROOT, "docs", "rules", code + ".md"), encoding="utf-8") as fh:
+        assert fh.read() == catalog.markdown(DOCS[code]), \
+            "docs/rules/%s.md is stale: run scripts/gen-rule-docs" % code
+
+
+def test_rule_command_points_at_the_docs():
+    status, out, err = run(["rule", "SV203"])
+    assert out.rstrip().endswith("/docs/rules/SV203.md")
+
+
+def test_check_of_one_file_imports_no_yaml_json_or_reporters(tmp_path):
+    path = tmp_path / "w.conf"
+    path.write_text("[program:web]\ncommand=/bin/true\nuser=web\n")
+    code = ("import sys; from supervisor_lint.cli import main; main(['check', %r]); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('ruamel', 'json', 'xml', 'tomllib', 'tomli', 'difflib') "
+            "or m in ('supervisor_lint.report', 'supervisor_lint.catalog', 'supervisor_lint.fix')))"
+            % str(path))
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          cwd=str(tmp_path))
+    assert proc.stdout.strip().splitlines()[-1] == "['supervisor_lint.report']"
