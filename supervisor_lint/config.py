@@ -35,6 +35,10 @@ class Settings:
 
 def _did_you_mean(word, candidates):
     import difflib
+    if word[:2].upper() == "SV":     # a code with a letter for a digit: SV2O1, SV1l2
+        code = "SV" + word[2:].upper().translate(str.maketrans("OIL", "011"))
+        if code in candidates:
+            return "; did you mean %r?" % code
     found = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     return "; did you mean %r?" % found[0] if found else ""
 
