@@ -100,6 +100,25 @@ CASES = [
      (1, 1), 'warning', 'celery -A proj imports proj from the working directory (unless it is a'),
     ('SV409', "[program:beat]\ncommand=/srv/app/venv/bin/celery -A proj beat\nuser=celery\nautorestart=true\numask=022\n",
      (2, 9), 'warning', 'beat keeps its schedule file celerybeat-schedule in its working direct'),
+    # follow-ups from review: explicit values, wrappers, reverse option order
+    ('SV201', W.replace("killasgroup=true", "killasgroup=false"),
+     (7, 13), 'warning', 'a Celery prefork worker forks child processes, but killasgroup=false: '),
+    ('SV202', "[program:web]\ncommand=/bin/sh -c \"cd /srv && gunicorn app:app\"\nuser=web\nkillasgroup=false\n",
+     (4, 13), 'error', 'the command runs through sh -c without exec, which does not pass the s'),
+    ('SV203', W.replace("killasgroup=true", "stopasgroup=true").replace("/srv/app/venv/bin/celery -A proj worker", "/bin/sh -c \"cd /srv/app && /srv/app/venv/bin/celery -A proj worker\""),
+     (7, 13), 'error', 'stopasgroup=true sends TERM to the whole process group: the prefork po'),
+    ('SV204', W.replace("autorestart=true", "autorestart=unexpected"),
+     (5, 13), 'warning', 'autorestart=unexpected: a worker that exits with status 0 (a remote sh'),
+    ('SV208', W + "stdout_logfile=/dev/stdout\nstdout_logfile_maxbytes=0\n",
+     (9, 16), 'warning', 'stdout goes to /dev/stdout but stderr to an AUTO file in childlogdir t'),
+    ('SV212', W.replace("/srv/app/venv/bin/celery -A proj worker", "python -m celery -A proj worker"),
+     (2, 9), 'warning', 'python is a bare name: supervisord looks it up on its own PATH (or PAT'),
+    ('SV214', "[program:flower]\ncommand=/srv/app/venv/bin/celery -A proj flower --address=127.0.0.1\ndirectory=/srv/app\nuser=celery\nautorestart=true\numask=022\nstopsignal=KILL\n",
+     (7, 12), 'warning', 'stopsignal=KILL kills the program without any chance to shut down clea'),
+    ('SV401', W.replace("celery -A proj worker", "celery -l INFO -A proj worker"),
+     (2, 9), 'error', 'celery -l worker: -l belongs to the worker subcommand, and Celery 5 re'),
+    ('SV406', W.replace("/srv/app/venv/bin/celery -A proj worker", "/usr/bin/python3 -m celery -A proj worker") + "environment=VIRTUAL_ENV=\"/srv/app/venv\"\n",
+     (2, 9), 'warning', '/usr/bin/python3 -m celery runs the system interpreter: it imports the'),
 ]
 
 
@@ -194,6 +213,13 @@ def test_sv401_fix_moves_the_app_option(tmp_path):
     fix = fix_of(tmp_path, text, "SV401")
     assert fix["applicability"] == "safe"
     assert apply(text, fix) == W.replace("celery -A proj worker", "celery -A proj worker --loglevel=INFO")
+
+
+def test_no_fix_when_supervisord_would_refuse_it(tmp_path):
+    # stopasgroup=true next to killasgroup=false is refused: SV202 offers no fix
+    text = "[program:web]\ncommand=/bin/sh -c \"cd /srv && ./serve\"\nuser=web\nkillasgroup=false\n"
+    (d,) = [d for d in lint_text(text, tmp_path) if d["code"] == "SV202"]
+    assert d["fix"] is None
 
 
 def test_sv211_fix_drops_detach(tmp_path):
