@@ -158,39 +158,18 @@ def parse(text):
                 break
             inner = last
             continue
+        wrapper = None
         if name == "env":
-            cmd.wrappers.append("env")
-            i = 1
-            while i < len(inner) and (inner[i].startswith("-") or "=" in inner[i]):
-                if inner[i] in ("-u", "--unset", "-C", "--chdir", "-S", "--split-string"):
-                    i += 1
-                i += 1
-            if i >= len(inner):
+            wrapper = ("env", _skip(inner, 1, _ENV_VALUE, assignments=True))
+        elif len(inner) >= 2 and (name, inner[1]) in RUNNERS:
+            wrapper = ("%s run" % name, _skip(inner, 2, _RUNNER_VALUE))
+        elif name == "conda" and len(inner) >= 2 and inner[1] == "run":
+            wrapper = ("conda run", _skip(inner, 2, _CONDA_VALUE))
+        if wrapper is not None:
+            cmd.wrappers.append(wrapper[0])
+            if wrapper[1] >= len(inner):
                 break
-            inner = inner[i:]
-            continue
-        if len(inner) >= 2 and (name, inner[1]) in RUNNERS:
-            cmd.wrappers.append("%s run" % name)
-            i = 2
-            while i < len(inner) and inner[i].startswith("-"):
-                if inner[i] in ("--with", "--python", "-p", "--env-file", "--directory",
-                                "--project", "--group", "--extra"):
-                    i += 1
-                i += 1
-            if i >= len(inner):
-                break
-            inner = inner[i:]
-            continue
-        if name == "conda" and len(inner) >= 2 and inner[1] == "run":
-            cmd.wrappers.append("conda run")
-            i = 2
-            while i < len(inner) and inner[i].startswith("-"):
-                if inner[i] in ("-n", "--name", "-p", "--prefix", "--cwd"):
-                    i += 1
-                i += 1
-            if i >= len(inner):
-                break
-            inner = inner[i:]
+            inner = inner[wrapper[1]:]
             continue
         if name in TRANSPARENT and len(inner) > 1:
             cmd.wrappers.append(name)
@@ -234,6 +213,22 @@ def parse(text):
         cmd.manage = inner[1]
     _read_celery(cmd, inner)
     return cmd
+
+
+_ENV_VALUE = ("-u", "--unset", "-C", "--chdir", "-S", "--split-string")
+_RUNNER_VALUE = ("--with", "--python", "-p", "--env-file", "--directory", "--project", "--group",
+                 "--extra")
+_CONDA_VALUE = ("-n", "--name", "-p", "--prefix", "--cwd")
+
+
+def _skip(argv, i, takes_value, assignments=False):
+    """The index of the wrapped command after a wrapper's own options (and,
+    for env, its NAME=VALUE assignments)."""
+    while i < len(argv) and (argv[i].startswith("-") or (assignments and "=" in argv[i])):
+        if argv[i] in takes_value:
+            i += 1
+        i += 1
+    return i
 
 
 def _shell_tokens(script):

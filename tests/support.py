@@ -80,25 +80,7 @@ def env_names(text):
 def supervisor_verdict(main_path, env=None):
     """(ok, message) from supervisor 4.3.0's loader, as ``supervisord -c``
     would load ``main_path`` (machine-dependent checks assumed to pass)."""
-    from supervisor import options
-    if env is None:
-        with open(main_path, "rb") as fh:
-            env = {n: "1" for n in env_names(fh.read().decode("utf-8", "replace"))}
-    with open(main_path, "rb") as fh:
-        custom = any(line.strip().startswith(b"supervisor.rpcinterface_factory") and
-                     b"supervisor.rpcinterface:make_main_rpcinterface" not in line
-                     for line in fh.read().splitlines())
-    with _machine_independent(custom):
-        opts = options.ServerOptions()
-        opts.environ_expansions = {"ENV_%s" % k: v for k, v in env.items()}
-        opts.configfile = main_path
-        try:
-            opts.process_config_file(do_usage=False)
-        except ValueError as exc:
-            return False, str(exc)
-        except Exception as exc:  # supervisord would die with a traceback
-            return False, "%s: %s" % (type(exc).__name__, exc)
-    return True, None
+    return supervisor_load(main_path, env)[:2]
 
 
 def lint_json(argv):
@@ -149,7 +131,11 @@ def supervisor_load(main_path, env=None):
                         env.update({n: "1" for n in env_names(fh.read().decode("utf-8", "replace"))})
                 except OSError:
                     pass
-    with _machine_independent():
+    with open(main_path, "rb") as fh:
+        custom = any(line.strip().startswith(b"supervisor.rpcinterface_factory") and
+                     b"supervisor.rpcinterface:make_main_rpcinterface" not in line
+                     for line in fh.read().splitlines())
+    with _machine_independent(custom):
         opts = options.ServerOptions()
         opts.environ_expansions = {"ENV_%s" % k: v for k, v in env.items()}
         opts.configfile = main_path
