@@ -107,13 +107,15 @@ def program_section(root, f, p):
                      % (app, root, name))
     elif kind == "worker":
         lines.append("command = %s/venv/bin/celery -A proj worker --loglevel=INFO "
-                     "--concurrency=4 -n %s@%%%%h" % (app, name))
+                     "--concurrency=4 -n %s_%%(process_num)02d@%%%%h" % (app, name))
     elif kind == "cron":
         lines.append("command = /usr/bin/env python3 %s/bin/cron.py --interval 60" % app)
     else:
         lines.append("command = %s/venv/bin/python %s/bin/%s.py --queue %s"
                      % (app, app, kind, name))
     lines.append("directory = %s" % app)
+    lines.append("user = nobody")
+    lines.append("umask = 022")
     numprocs = 1 if p % 4 else 1 + (p % 3) + 1  # every 4th program: 2..4 processes
     if numprocs > 1:
         lines.append("process_name = %(program_name)s_%(process_num)02d")
@@ -125,7 +127,7 @@ def program_section(root, f, p):
     lines.append("stdout_logfile_backups = 5")
     lines.append("redirect_stderr = true")
     lines.append("autostart = %s" % ("true" if p % 7 else "false"))
-    lines.append("autorestart = %s" % ("true" if p % 5 else "unexpected"))
+    lines.append("autorestart = true")
     lines.append("startsecs = %d" % (1 + p % 10))
     lines.append("startretries = 3")
     lines.append("stopsignal = %s" % ("INT" if kind == "worker" else "TERM"))

@@ -1,6 +1,6 @@
 import sys
 
-from .cli import main
+from .cli import _run_process
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_run_process())

@@ -561,4 +561,16 @@ def _rules(stdout):
 
 def main_entry():
     """Console-script entry point."""
-    sys.exit(main())
+    sys.exit(_run_process())
+
+
+def _run_process(argv=None):
+    """main() for a whole process: the cyclic collector stays off (the run
+    frees nothing it would find) and, at exit, the objects are frozen so that
+    the interpreter's final collection does not walk millions of them."""
+    import gc
+    gc.disable()
+    try:
+        return main(argv)
+    finally:
+        gc.freeze()

@@ -115,7 +115,14 @@ class Command:
         return any(t in (self.inner or ()) for t in tokens)
 
 
+_BLANKS = re.compile(r"[ \t\r\n]+")
+
+
 def split(text):
+    """``shlex.split(text)`` as supervisord calls it, without shlex's cost
+    when there is nothing for it to interpret (no quote, no backslash)."""
+    if '"' not in text and "'" not in text and "\\" not in text:
+        return [t for t in _BLANKS.split(text) if t], None
     import shlex
     try:
         return shlex.split(text), None

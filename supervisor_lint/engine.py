@@ -105,6 +105,8 @@ def _suppress(tree, found, selection, paths):
     for doc in tree.docs:
         if paths is not None and doc.path not in paths:
             continue
+        if b"supervisor-lint" not in doc.data:
+            continue
         marks = suppress.parse(doc)
         if not marks:
             continue

@@ -88,7 +88,7 @@ class Tree:
             old = target.get(entry.key)
             if old is not None:
                 overridden.append((old.entry, entry))
-            target[entry.key] = Setting(entry.key, entry.value, entry)
+            target[entry.key] = entry     # an Entry is its own Setting (see reader.Entry)
         if here_dir is not None:
             # Earlier values were replaced already; only what this file touched
             # can hold %(here)s, unless it brought [DEFAULT] keys (then all).
@@ -322,7 +322,7 @@ class Loader:
             return value, None, error is None
         else:
             text = setting.value
-            if scope is not None:
+            if scope is not None and "%" in text:
                 text, certain = self.expand(section, key, setting, text, scope, ctx,
                                             extra_env=extra_env)
                 if text is None:
@@ -578,9 +578,11 @@ class Loader:
         # keys neither written in the section nor in [DEFAULT] take their
         # default without being read (the common case, and the hot path)
         written = self.tree.sections.get(section, {})
-        if self.tree.defaults:
+        plain = not self.tree.defaults     # every written value is the section's own
+        if not plain:
             written = dict(self.tree.defaults, **written)
         values = prog.values
+        settings = prog.settings
         for key in _EARLY:
             spec = keys[key]
             default = spec.default
@@ -588,9 +590,17 @@ class Loader:
                 default = "true" if values.get("stopasgroup") else "false"
             elif key == "priority" and kind == "eventlistener":
                 default = "-1"
-            if key not in written:
+            setting = written.get(key)
+            if setting is None:
                 values[key] = _default(spec.type, default)
                 continue
+            if plain and "%" not in setting.value:
+                # the common case, without read()'s bookkeeping
+                value, error = _converted(spec.type, setting.value)
+                if error is None:
+                    values[key] = value
+                    settings[key] = setting
+                    continue
             value, setting, certain = self.read(section, key, "early", ctx, spec.type, default)
             values[key] = value if certain else None
             if setting is not None:
@@ -650,11 +660,21 @@ class Loader:
                 if env:
                     prog.values["environment"] = env
                     prog_env = {"ENV_%s" % k: v for k, v in env.items()}
+        plain = not self.tree.defaults
         for key in _PER_PROCESS:
             spec = keys[key]
-            if key not in written:
+            setting = written.get(key)
+            if setting is None:
                 values[key] = _default(spec.type, spec.default)
                 continue
+            if plain and "%" not in setting.value:
+                value, error = _converted(spec.type, setting.value)
+                if error is None:
+                    if key == "command":
+                        prog.command_text = value
+                    values[key] = value
+                    prog.settings[key] = setting
+                    continue
             value, setting, certain = self.read(
                 section, key, "proc", proc_ctx, spec.type, spec.default,
                 double=key.endswith("_logfile"), extra_env=prog_env)

@@ -49,18 +49,19 @@ class Line:
     """One physical line: its text (decoded, without line ending) and ending."""
 
     __slots__ = ("number", "offset", "text", "eol", "kind", "comment_start",
-                 "indent", "value_start", "value_end", "_ascii")
+                 "value_start", "value_end", "_ascii")
 
-    def __init__(self, number, offset, text, eol):
+    def __init__(self, number, offset, text, eol, ascii=None):
         self.number = number          # 1-based
         self.offset = offset          # byte offset of the first character
         self.text = text
         self.eol = eol
-        self._ascii = text.isascii()
+        self._ascii = text.isascii() if ascii is None else ascii
         # set by _classify for every line:
         # kind: blank, comment, header, entry, continuation, error or orphan
         # comment_start: character index where a comment starts, or None
-        # indent, value_start, value_end: the meaningful text's character span
+        # value_start, value_end: the meaningful text's character span (its
+        # start is the indentation configparser compares for continuations)
 
     def byte_offset(self, column):
         """Byte offset in the file of character index ``column`` (0-based)."""
@@ -104,9 +105,23 @@ class Entry:
         self.delimiter = delimiter
         self.value_start = value_start  # character span of the first line's value
         self.value_end = value_end
-        self.continuations = []       # Lines appended to the value
-        self.parts = [first_value]    # as configparser collects them ('' for blank lines)
+        self.continuations = ()       # Lines appended to the value (a list once there are any)
+        self.parts = None             # as configparser collects them, when continued
         self.value = first_value      # joined as configparser does, once the file is read
+
+    # an Entry is also the Setting of its key in the merged view (model.Tree)
+    @property
+    def entry(self):
+        return self
+
+    inherited = False
+
+    def _continue(self, line, part):
+        if not self.continuations:
+            self.continuations = []
+            self.parts = [self.value]
+        self.parts.append(part)
+        self.continuations.append(line)
 
     @property
     def key_span(self):
@@ -118,7 +133,7 @@ class Entry:
 
     @property
     def lines(self):
-        return [self.line] + self.continuations
+        return [self.line] + list(self.continuations)
 
     @property
     def last_line(self):
@@ -127,7 +142,7 @@ class Entry:
     @property
     def span(self):
         last = self.last_line
-        return Span(self.line.position(self.line.indent), last.position(last.value_end))
+        return Span(self.line.position(self.key_start), last.position(last.value_end))
 
     @property
     def path(self):
@@ -254,14 +269,18 @@ def parse(data, path="<stdin>"):
     lines = doc.lines
     ascii_text = text.isascii()
     number = 0
-    for i in range(0, len(pieces) - 1, 2):
-        number += 1
-        chunk, eol = pieces[i], pieces[i + 1]
-        line = Line(number, offset, chunk, eol)
-        lines.append(line)
-        if ascii_text:
+    append = lines.append
+    if ascii_text:
+        for i in range(0, len(pieces) - 1, 2):
+            number += 1
+            chunk, eol = pieces[i], pieces[i + 1]
+            append(Line(number, offset, chunk, eol, True))
             offset += len(chunk) + len(eol)
-        else:
+    else:
+        for i in range(0, len(pieces) - 1, 2):
+            number += 1
+            chunk, eol = pieces[i], pieces[i + 1]
+            append(Line(number, offset, chunk, eol))
             offset += len(chunk.encode("utf-8", "surrogateescape")) + len(eol)
     if pieces[-1]:
         number += 1
@@ -300,25 +319,23 @@ def _classify(doc):
             cstart = line.comment_start = None
             value = text.strip()
         # the first non-blank character (\S in configparser's NONSPACECRE)
-        cur_indent = len(text) - len(text.lstrip()) if value else 0
-        line.indent = cur_indent
         if not value:
+            cur_indent = 0
             if cstart is None:
                 line.kind = "blank"
                 if block is not None and entry is not None:
-                    entry.parts.append("")
-                    entry.continuations.append(line)
+                    entry._continue(line, "")
             else:
                 line.kind = "comment"
             line.value_start = line.value_end = cur_indent
             continue
+        cur_indent = 0 if text[0] == value[0] else len(text) - len(text.lstrip())
         # the meaningful text sits at cur_indent .. cur_indent + len(value)
         line.value_start = cur_indent
         line.value_end = cur_indent + len(value)
         if block is not None and entry is not None and cur_indent > indent_level:
             line.kind = "continuation"
-            entry.parts.append(value)
-            entry.continuations.append(line)
+            entry._continue(line, value)
             continue
         indent_level = cur_indent
         mo = sectcre(value) if value[0] == "[" else None
@@ -351,7 +368,7 @@ def _classify(doc):
         delimiter = value[d]
         optval = value[d + 1:].strip()
         vstart = cur_indent + len(value) - len(optval)
-        new = Entry(doc, block, line, raw_key, raw_key.rstrip().lower(), cur_indent,
+        new = Entry(doc, block, line, raw_key, raw_key.lower(), cur_indent,
                     delimiter, vstart, vstart + len(optval), optval)
         block.entries.append(new)
         entries.append(new)

@@ -4,6 +4,7 @@ line of its own cases and stays silent on the clean twins."""
 import os
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from support import lint_text, lint_json, CORPUS
 from supervisor_lint import command
@@ -325,3 +326,14 @@ def test_supervisord_messages_quoting_values_are_redacted(tmp_path):
     (d,) = [d for d in diags if d["code"] == "SV107"]
     assert "postgres://app:***@db/x" in d["message"] and "DB_PASSWORD=***" in d["message"]
     assert "Sup3rS3cret" not in repr(diags) and "pa55word" not in repr(diags)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab -=%/\t\r\n\"'\\\\\x0b\xa0#")), max_size=40))
+def test_command_split_equals_shlex(text):
+    import shlex
+    try:
+        expected = (shlex.split(text), None)
+    except ValueError as exc:
+        expected = (None, str(exc))
+    assert command.split(text) == expected

@@ -77,7 +77,7 @@ def swallowed_line(ctx):
         for entry in doc.entries:
             if not entry.continuations:
                 continue
-            previous = entry.parts[0]
+            previous = entry.parts[0]   # parts exist once an entry is continued
             for line, part in zip(entry.continuations, entry.parts[1:]):
                 if not part:
                     continue

@@ -154,10 +154,21 @@ def _secret_env(values):
     for key, value in values.items():
         if not value or value.startswith("ENV_") or "%(" in value:
             continue
-        if url_passwords(value):
+        if "://" in value and url_passwords(value):
             yield key, "holds a URL with a password"
-        elif _SECRET_KEY.search(key) and not _NOT_SECRET_KEY.search(key):
+        elif _secret_name(key):
             yield key, "looks like a secret"
+
+
+_SECRET_NAMES = {}
+
+
+def _secret_name(key):
+    found = _SECRET_NAMES.get(key)
+    if found is None:
+        found = _SECRET_NAMES[key] = bool(_SECRET_KEY.search(key)) and \
+            not _NOT_SECRET_KEY.search(key)
+    return found
 
 
 @rule("SV306", "secret-in-config", "warning", scope="tree")
@@ -171,6 +182,8 @@ def secret_in_config(ctx):
                        % (key, what), ctx, prog, "environment")
         cmd = prog.command
         if cmd is None or not cmd.argv:
+            continue
+        if "://" not in cmd.text and "--" not in cmd.text:
             continue
         for i, tok in enumerate(cmd.argv):
             opt = tok.split("=", 1)[0]
