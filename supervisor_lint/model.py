@@ -46,6 +46,27 @@ def _default(typ, default):
     return _converted(typ, default)[0]
 
 
+_KIND_DEFAULTS = {}
+
+
+def _kind_defaults(kind):
+    """{key: converted default} for a program kind (killasgroup excepted: it
+    follows stopasgroup)."""
+    found = _KIND_DEFAULTS.get(kind)
+    if found is None:
+        found = {}
+        keys = schema.KIND_BY_NAME[kind].keys
+        for key in _EARLY + _PER_PROCESS:
+            spec = keys[key]
+            default = spec.default
+            if key == "priority" and kind == "eventlistener":
+                default = "-1"
+            if key != "killasgroup":
+                found[key] = _default(spec.type, default)
+        _KIND_DEFAULTS[kind] = found
+    return found
+
+
 class Setting:
     __slots__ = ("key", "value", "entry", "inherited")
 
@@ -583,17 +604,21 @@ class Loader:
             written = dict(self.tree.defaults, **written)
         values = prog.values
         settings = prog.settings
+        kind_defaults = _kind_defaults(kind)
         for key in _EARLY:
+            setting = written.get(key)
+            if setting is None:
+                if key == "killasgroup":
+                    values[key] = bool(values.get("stopasgroup"))
+                else:
+                    values[key] = kind_defaults[key]
+                continue
             spec = keys[key]
             default = spec.default
             if key == "killasgroup":
                 default = "true" if values.get("stopasgroup") else "false"
             elif key == "priority" and kind == "eventlistener":
                 default = "-1"
-            setting = written.get(key)
-            if setting is None:
-                values[key] = _default(spec.type, default)
-                continue
             if plain and "%" not in setting.value:
                 # the common case, without read()'s bookkeeping
                 value, error = _converted(spec.type, setting.value)
@@ -661,12 +686,13 @@ class Loader:
                     prog.values["environment"] = env
                     prog_env = {"ENV_%s" % k: v for k, v in env.items()}
         plain = not self.tree.defaults
+        kind_defaults = _kind_defaults(prog.kind)
         for key in _PER_PROCESS:
-            spec = keys[key]
             setting = written.get(key)
             if setting is None:
-                values[key] = _default(spec.type, spec.default)
+                values[key] = kind_defaults[key]
                 continue
+            spec = keys[key]
             if plain and "%" not in setting.value:
                 value, error = _converted(spec.type, setting.value)
                 if error is None:

@@ -337,3 +337,12 @@ def test_command_split_equals_shlex(text):
     except ValueError as exc:
         expected = (None, str(exc))
     assert command.split(text) == expected
+
+
+def test_pool_index_does_not_make_node_names_unique(tmp_path):
+    # Celery's %i/%I are the pool process index: 0/empty in the node name of
+    # every copy, so only %(process_num) tells numprocs copies apart
+    text = W.replace("worker\n", "worker -n w%%i@%%h\n", 1) + \
+        "numprocs=2\nprocess_name=%(program_name)s_%(process_num)02d\n"
+    (d,) = [d for d in lint_text(text, tmp_path) if d["code"] == "SV405"]
+    assert d["message"].startswith("numprocs=2 workers share the node name w%i@%h")

@@ -77,8 +77,8 @@ def option_order(ctx):
         opts = ", ".join(tok.split("=", 1)[0] for _, tok in cel.globals_after)
         moved = " ".join(_moved(prog.command.inner, cel))
         yield find("SV401", "celery %s %s: Celery 5 takes %s only before the subcommand and "
-                   "exits at once (\"support for this usage was removed in Celery 5.0\" / No "
-                   "such option); write celery %s %s ..." % (
+                   "exits at once with \"No such option\" (Celery 4 accepted both orders); write "
+                   "celery %s %s ..." % (
                        cel.subcommand, opts, opts, moved, cel.subcommand),
                    ctx, prog, "command", fix=_reorder_fix(prog, cel))
 
@@ -207,7 +207,9 @@ def duplicate_nodename(ctx):
                            "add -n %%(program_name)s_%%(process_num)02d@%%%%h" % numprocs,
                            ctx, prog, "command")
                 continue
-            if "%(process_num)" not in raw and "%%i" not in raw and "%%I" not in raw:
+            # only %(process_num) tells the copies apart: Celery's %i/%I are the pool
+            # process index, always 0/empty in the main process's node name
+            if "%(process_num)" not in raw:
                 yield find("SV405", "numprocs=%d workers share the node name %s: remote control "
                            "and monitoring see one node; put %%(process_num)02d in -n"
                            % (numprocs, name), ctx, prog, "command")

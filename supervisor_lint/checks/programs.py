@@ -239,7 +239,7 @@ def group_stop_kills_pool(ctx):
         else:
             fix = replace_value(written.entry, "INT", "unsafe", "set stopsignal to INT")
         yield find("SV203", "stopasgroup=true sends the stop signal TERM to the whole process "
-                   "group: the prefork pool children die at once (Celery resets TERM in them) "
+                   "group: the prefork pool children exit at once on TERM (they ignore only INT) "
                    "and their running tasks are lost; add stopsignal=INT (a warm shutdown that "
                    "the children ignore), or use killasgroup=true instead of stopasgroup",
                    ctx, prog, "stopsignal" if written else "stopasgroup", fix=fix)
