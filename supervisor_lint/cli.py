@@ -434,11 +434,13 @@ def _fix(args, run_lint, stdout, stderr):
     changed = [r for r in results.values() if r.changed]
     if args.diff:
         import difflib
+        from .redact import redact
         for result in changed:
             before = result.original.decode("utf-8", "surrogateescape").splitlines(True)
             after = result.data.decode("utf-8", "surrogateescape").splitlines(True)
-            stdout.writelines(difflib.unified_diff(before, after, "a/" + result.path.lstrip("/"),
-                                                   "b/" + result.path.lstrip("/")))
+            # secrets stay out of CI logs, even in context lines
+            stdout.writelines(redact(line) for line in difflib.unified_diff(
+                before, after, "a/" + result.path.lstrip("/"), "b/" + result.path.lstrip("/")))
         for line in problems:
             stderr.write("supervisor-lint: %s\n" % line)
         return EXIT_FINDINGS if changed else (EXIT_ERROR if rejected else EXIT_OK)
@@ -528,7 +530,10 @@ def _source_lines():
             except Exception:
                 cache[path] = []
         lines = cache[path]
-        return lines[number - 1].replace("\t", " ") if 0 < number <= len(lines) else None
+        if not 0 < number <= len(lines):
+            return None
+        from .redact import redact
+        return redact(lines[number - 1].replace("\t", " "))
     return line
 
 

@@ -5,7 +5,8 @@ import re
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}$")
 _USERINFO = re.compile(r"[^/\s:@'\"]*:([^/\s@'\"]+)@")
-_ASSIGN = re.compile(r"\b([A-Za-z_]\w*)(\s*=\s*)(\"[^\"]*\"|'[^']*'|[^,\s'\"{<][^,\s'\"]*)")
+_KEY = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*")
+_VALUE = re.compile(r"\"[^\"]*\"|'[^']*'|[^,\s'\"{<][^,\s'\"]*")
 _SECRET_NAME = re.compile(r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY",
                           re.I)
 _OPTION = re.compile(r"((?:--password|--basic[_-]auth|--secret|--token|--api[_-]key)=)(\S+)")
@@ -31,8 +32,14 @@ def redact(text):
     for start, end in reversed(spans):
         text = text[:start] + "***" + text[end:]
     if "=" in text:
-        text = _ASSIGN.sub(lambda m: m.group(1) + m.group(2) + "***"
-                           if _SECRET_NAME.search(m.group(1)) else m.group(0), text)
+        spans = []
+        for m in _KEY.finditer(text):
+            if _SECRET_NAME.search(m.group(1)) and not (spans and m.start() < spans[-1][1]):
+                v = _VALUE.match(text, m.end())
+                if v:
+                    spans.append(v.span())
+        for start, end in reversed(spans):
+            text = text[:start] + "***" + text[end:]
     if "--" in text:
         text = _OPTION.sub(r"\1***", text)
     return text

@@ -112,3 +112,14 @@ def test_config_errors_name_file_and_line(tmp_path, name, text, message):
     assert err.startswith("supervisor-lint: error: %s" % os.path.join(str(tmp_path), message)) \
         or err.startswith("supervisor-lint: error: " + message), err
     assert len(err.splitlines()) == 1
+
+
+def test_main_config_setting(tmp_path):
+    (tmp_path / "conf.d").mkdir()
+    (tmp_path / "supervisord.conf").write_text(
+        "[supervisord]\nenvironment=APP=\"/srv\"\n[include]\nfiles=conf.d/*.conf\n")
+    (tmp_path / "conf.d" / "web.conf").write_text(
+        "[program:web]\ncommand=/bin/x %(ENV_APP)s\nuser=web\n")
+    assert codes(tmp_path, ["conf.d/web.conf"]) == ["SV105"]
+    (tmp_path / ".supervisor-lint.yaml").write_text("main-config: supervisord.conf\n")
+    assert codes(tmp_path, ["conf.d/web.conf"]) == []

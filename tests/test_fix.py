@@ -292,3 +292,12 @@ def test_apply_fixes_skips_overlaps_and_orders_insertions():
         diag((0, 1, "X"))
     data, used = fixer.apply_fixes(b"0123456789", [first, second, clash, third])
     assert data == b"X123ab456789" and used == [first, second, third]
+
+
+def test_diff_and_full_output_keep_secrets_out(tmp_path):
+    path = tmp_path / "w.conf"
+    path.write_text(W + "environment=DB_PASSWORD=\"pa55word\",URL=\"redis://:Sup3r@h/0\"\n")
+    status, out, err = run(["check", "--diff", str(path)])
+    assert "+killasgroup=true" in out and "pa55word" not in out and "Sup3r" not in out
+    status, out, err = run(["check", "--format", "full", "--select", "SV306", str(path)])
+    assert "SV306" in out and "pa55word" not in out and "Sup3r" not in out
