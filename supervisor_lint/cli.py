@@ -279,7 +279,10 @@ def _run_tree(tree, root_path, options, wanted=None):
     if unknown:
         raise _ToolError("unknown rule code or name: %s" % ", ".join(unknown))
     disable = options.value(settings, "disable-suppressions", False)
-    diags = engine.run(tree, selection, wanted, suppressions=not disable)
+    diags = engine.run(tree, selection, None, suppressions=not disable)
+    if wanted is not None:
+        # the files asked for, and anything that makes supervisord refuse the tree
+        diags = [d for d in diags if d.path in wanted or d.fatal]
     per_file = options.value(settings, "per-file-ignores", {}) or {}
     overrides = options.value(settings, "severity", {}) or {}
     out = []
@@ -389,6 +392,12 @@ def _options(args):
         if not glob:
             raise _UsageError("--per-file-ignores %s: write GLOB:CODES" % item)
         per_file[glob] = _split([codes])
+    from .checks import all_rules
+    rules = all_rules()
+    known = set(rules) | {r.name for r in rules.values()}
+    for token in list(severity) + [c for codes in per_file.values() for c in codes]:
+        if token not in known and not (token.isupper() and any(c.startswith(token) for c in rules)):
+            raise _UsageError("unknown rule code or name: %s" % token)
     return Options(select=_split(args.select) or None, ignore=_split(args.ignore) or None,
                    extend_select=_split(args.extend_select), extend_ignore=_split(args.extend_ignore),
                    main_config=args.main_config, config=args.config, isolated=args.isolated,
@@ -406,14 +415,30 @@ def _fail_test(args, options):
     """A predicate: does this diagnostic make the exit status 1?"""
     if args.exit_zero:
         return lambda d: False
-    first = next((p for p in args.paths if p != "-"), args.stdin_filename)
-    try:
-        from .config import ConfigError
-        settings = options.settings_for(first)
-    except ConfigError as exc:
-        raise _ToolError(str(exc))
-    level = _RANK[options.value(settings, "fail-level", "warning")]
-    return lambda d: _RANK[d.severity] >= level
+    from .config import ConfigError
+    levels = {}
+
+    def failing(d):
+        # the fail level of the configuration that applies to the file
+        path = args.stdin_filename if d.path in ("-", args.stdin_filename) else d.path
+        if path not in levels:
+            try:
+                settings = options.settings_for(path)
+            except ConfigError as exc:
+                raise _ToolError(str(exc))
+            levels[path] = _RANK[options.value(settings, "fail-level", "warning")]
+        return _RANK[d.severity] >= levels[path]
+    return failing
+
+
+def _diff_lines(data):
+    """Lines as a patch sees them: split after LF only, whatever else they hold."""
+    text = data.decode("utf-8", "surrogateescape")
+    lines = text.split("\n")
+    out = [l + "\n" for l in lines[:-1]]
+    if lines[-1]:
+        out.append(lines[-1])
+    return out
 
 
 def _stdin_name(args):
@@ -429,21 +454,38 @@ def _fix(args, run_lint, stdout, stderr):
     def key_of(path):
         return "-" if uses_stdin and path == _stdin_name(args) else os.path.realpath(path)
 
-    results, diags, problems, rejected = fixer.run(run_lint, key_of, applicable)
+    only = {_stdin_name(args)} if uses_stdin else None    # with -, nothing on disk changes
+    results, diags, problems, rejected = fixer.run(run_lint, key_of, applicable, only)
     status = EXIT_OK
     changed = [r for r in results.values() if r.changed]
     if args.diff:
         import difflib
         from .redact import redact
-        for result in changed:
-            before = result.original.decode("utf-8", "surrogateescape").splitlines(True)
-            after = result.data.decode("utf-8", "surrogateescape").splitlines(True)
-            # secrets stay out of CI logs, even in context lines
-            stdout.writelines(redact(line) for line in difflib.unified_diff(
-                before, after, "a/" + result.path.lstrip("/"), "b/" + result.path.lstrip("/")))
+        target = stdout
+        if args.output:
+            try:
+                target = open(args.output, "w", encoding="utf-8", errors="surrogateescape")
+            except OSError as exc:
+                raise _ToolError("%s: cannot write: %s" % (args.output, exc.strerror))
+        try:
+            for result in changed:
+                before = _diff_lines(result.original)
+                after = _diff_lines(result.data)
+                for line in difflib.unified_diff(before, after, "a/" + result.path.lstrip("/"),
+                                                 "b/" + result.path.lstrip("/")):
+                    # secrets stay out of CI logs, even in context lines
+                    line = redact(line)
+                    if not line.endswith("\n"):
+                        line += "\n\\ No newline at end of file\n"
+                    target.write(line)
+        finally:
+            if target is not stdout:
+                target.close()
         for line in problems:
             stderr.write("supervisor-lint: %s\n" % line)
-        return EXIT_FINDINGS if changed else (EXIT_ERROR if rejected else EXIT_OK)
+        if rejected:
+            return EXIT_ERROR
+        return EXIT_FINDINGS if changed and not args.exit_zero else EXIT_OK
     out = stdout
     for result in changed:
         if uses_stdin and result.path == _stdin_name(args):
@@ -460,18 +502,21 @@ def _fix(args, run_lint, stdout, stderr):
         stdout.write(OVERLAY.get("-", b"").decode("utf-8", "surrogateescape"))
         out = stderr
     _report(args, diags, out, summary=False)
+    # the summary goes with a text report; beside a machine-readable one, to stderr
+    summary = out if (args.format or "text") in ("text", "full") and not args.output \
+        else stderr
     remaining = {}
     for d in diags:
         remaining[d.path] = remaining.get(d.path, 0) + 1
     for result in results.values():
-        if result.changed:
+        if result.changed and not args.quiet:
             n, left = len(result.applied), remaining.get(result.path, 0)
-            out.write("Fixed %d problem%s in %s (%d remaining).\n" % (
+            summary.write("Fixed %d problem%s in %s (%d remaining).\n" % (
                 n, "" if n == 1 else "s", result.path, left))
-    if diags:
+    if diags and not args.quiet:
         fatal = sum(1 for d in diags if d.fatal)
-        out.write("Found %d problem%s (%d that supervisord refuses to load).\n"
-                  % (len(diags), "" if len(diags) == 1 else "s", fatal))
+        summary.write("Found %d problem%s (%d that supervisord refuses to load).\n"
+                      % (len(diags), "" if len(diags) == 1 else "s", fatal))
     for line in problems:
         stderr.write("supervisor-lint: %s\n" % line)
     if status == EXIT_ERROR or rejected:
@@ -503,7 +548,11 @@ def _report(args, diags, stdout, summary=True):
         elif fmt == "json":
             target.write(report.json_report(diags))
         elif fmt == "sarif":
-            target.write(report.sarif(diags, __version__))
+            from .catalog import CatalogError
+            try:
+                target.write(report.sarif(diags, __version__))
+            except CatalogError as exc:
+                raise _ToolError(str(exc))
         elif fmt == "github":
             target.write(report.github(diags))
         elif fmt == "gitlab":
@@ -532,8 +581,8 @@ def _source_lines():
         lines = cache[path]
         if not 0 < number <= len(lines):
             return None
-        from .redact import redact
-        return redact(lines[number - 1].replace("\t", " "))
+        from .redact import redact, printable
+        return printable(redact(lines[number - 1].replace("\t", " ")))
     return line
 
 

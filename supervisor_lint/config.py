@@ -53,6 +53,8 @@ def _validate(path, values, line_of):
 
     def check_tokens(key, items):
         for item in items:
+            if not isinstance(item, str):
+                fail(key, "%s: %r is not a rule code or name" % (key, item))
             if item in tokens or any(code.startswith(item) for code in rules) and item.isupper():
                 continue
             fail(key, "%s: unknown rule %r%s" % (key, item, _did_you_mean(item, sorted(tokens))))
@@ -71,6 +73,8 @@ def _validate(path, values, line_of):
         elif key == "severity":
             if not isinstance(value, dict):
                 fail(key, "severity: expected a table of rule = level")
+            value = {str(k): v for k, v in value.items()}
+            values[key] = value
             check_tokens(key, list(value))
             for rule, level in value.items():
                 if level not in LEVELS:
@@ -162,13 +166,20 @@ def load_pyproject(path, required=False):
     try:
         data = toml.loads(raw.decode("utf-8"))
     except Exception as exc:
-        raise ConfigError("%s: not valid TOML: %s" % (path, exc))
-    table = data.get("tool", {}).get("supervisor-lint")
+        import re
+        m = re.search(r"at line (\d+)", str(exc))
+        raise ConfigError("%s:%s: not valid TOML: %s" % (path, m.group(1) if m else 1, exc))
+    tool = data.get("tool", {})
+    table = tool.get("supervisor-lint") if isinstance(tool, dict) else None
     if table is None:
         if required:
             raise ConfigError("%s: no [tool.supervisor-lint] table" % path)
         return None
     text = raw.decode("utf-8", "replace").splitlines()
+    if not isinstance(table, dict):
+        line = next((i + 1 for i, l in enumerate(text) if "supervisor-lint" in l), 1)
+        raise ConfigError("%s:%d: [tool.supervisor-lint] must be a table of settings"
+                          % (path, line))
 
     def line_of(key):
         start = next((i for i, l in enumerate(text)
@@ -182,6 +193,8 @@ def load_pyproject(path, required=False):
 
 
 def load(path):
+    if not os.path.isfile(path):
+        raise ConfigError("%s: no such configuration file" % path)
     if os.path.basename(path) == "pyproject.toml" or path.endswith(".toml"):
         return Settings(path, load_pyproject(path, required=True))
     return Settings(path, load_yaml(path))

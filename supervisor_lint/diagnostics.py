@@ -70,7 +70,7 @@ class Diagnostic:
             "severity": self.severity,
             "fatal": self.fatal,
             "message": self.message,
-            "path": self.path,
+            "path": _printable(self.path),
             "line": self.line,
             "column": self.column,
             "end_line": self.end_line,
@@ -82,3 +82,8 @@ class Diagnostic:
 
     def __repr__(self):
         return "<%s %s:%d:%d %s>" % (self.code, self.path, self.line, self.column, self.message)
+
+
+def _printable(text):
+    from .redact import printable
+    return printable(text)

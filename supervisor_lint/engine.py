@@ -4,7 +4,7 @@ into sorted, selected Diagnostics."""
 from .checks import Context, all_rules
 from .diagnostics import Diagnostic
 from .model import load
-from .redact import redact
+from .redact import redact, printable
 
 
 class Selection:
@@ -80,7 +80,8 @@ def run(tree, selection=None, paths=None, suppressions=True):
                 continue
             fatal = bool(finding.fatal)
             severity = "error" if fatal else (finding.severity or rule.severity)
-            diag = Diagnostic(rule.code, rule.name, severity, fatal, redact(finding.message), path, line,
+            diag = Diagnostic(rule.code, rule.name, severity, fatal,
+                              printable(redact(finding.message)), path, line,
                               col, end_line, end_col, finding.section, finding.key, finding.fix)
             ident = (diag.code, path, line, col, diag.message)
             if ident in seen:
@@ -108,23 +109,50 @@ def _suppress(tree, found, selection, paths):
         if b"supervisor-lint" not in doc.data:
             continue
         marks = suppress.parse(doc)
-        if not marks:
-            continue
         diags = by_path.get(doc.path, [])
+        headers = _section_ranges(doc)
         hidden = set()
         for i, d in enumerate(diags):
             for s in marks:
-                if s.start <= d.line <= s.end:
-                    token = s.matches(d)
-                    if token is not None:
-                        s.used.add(token)
-                        hidden.add(i)
+                token = s.matches(d)
+                if token is None and d.line in headers and not s.whole_file:
+                    # a finding about a whole section (a key it lacks) sits on its
+                    # header; a suppression anywhere in the section covers it
+                    first, last = headers[d.line]
+                    if first <= s.line.number <= last:
+                        token = s.matches(d, s.line.number if s.inline else s.start)
+                if token is not None:
+                    s.used.add(token)
+                    hidden.add(i)
         by_path[doc.path] = [d for i, d in enumerate(diags) if i not in hidden]
+        for e in suppress.enables_of(doc):
+            extra.extend(d for d in _suppression_findings(doc, e, known, rules, selection)
+                         if d.code == "SV902")
         for s in marks:
+            if tree.fragment:
+                # linted alone, a fragment cannot tell whether a suppression of a
+                # rule that looks across files (duplicates, group members,
+                # ENV_ names, beat and node names) is needed in its tree
+                s.used.update(t for t in s.tokens if t in _CROSS_FILE)
             extra.extend(_suppression_findings(doc, s, known, rules, selection))
     for diags in by_path.values():
         kept.extend(diags)
     return kept + extra
+
+
+def _section_ranges(doc):
+    """{header line: (header line, last line of the section)}"""
+    out = {}
+    blocks = doc.blocks
+    for i, block in enumerate(blocks):
+        end = blocks[i + 1].line.number - 1 if i + 1 < len(blocks) else len(doc.lines)
+        out[block.line.number] = (block.line.number, end)
+    return out
+
+
+_CROSS_FILE = {"SV007", "duplicate-section", "SV008", "duplicate-key", "SV109",
+               "unknown-group-member", "SV105", "bad-expansion", "SV111", "include-problem",
+               "SV402", "beat-not-singleton", "SV405", "duplicate-nodename"}
 
 
 def _suppression_findings(doc, s, known, rules, selection):

@@ -104,7 +104,7 @@ def verify(result, fatal_before, fatal_after):
     return None
 
 
-def run(run_lint, key_of, applicable=("safe",)):
+def run(run_lint, key_of, applicable=("safe",), only=None):
     """Fix in memory, through tree.OVERLAY: lint, apply what applies, lint
     again, until nothing applicable is left (at most MAX_PASSES), then verify
     each changed file.  ``key_of(path)`` gives a reported path's OVERLAY key.
@@ -117,7 +117,8 @@ def run(run_lint, key_of, applicable=("safe",)):
     for _ in range(MAX_PASSES):
         todo = {}
         for d in diags:
-            if d.fix is not None and d.fix.applicability in applicable:
+            if d.fix is not None and d.fix.applicability in applicable and \
+                    (only is None or d.path in only):
                 todo.setdefault(d.path, []).append(d)
         progress = False
         for path, found in todo.items():
@@ -144,16 +145,21 @@ def run(run_lint, key_of, applicable=("safe",)):
         problems.append("fixes did not settle after %d passes; the last pass is kept"
                         % MAX_PASSES)
     fatal_after = _fatal_by_path(diags)
+    # a fix in one file can make supervisord refuse the configuration because
+    # of another (a [DEFAULT] in the main config, say): judge the whole run too
+    whole_before, whole_after = any(fatal_before.values()), any(fatal_after.values())
     rejected = False
     for path, result in results.items():
         if result.data == result.original:
             continue
-        reason = verify(result, fatal_before.get(path, False), fatal_after.get(path, False))
+        reason = verify(result, fatal_before.get(path, False) or whole_before,
+                        fatal_after.get(path, False) or whole_after)
         if reason:
             result.error = reason
             OVERLAY[key_of(path)] = result.original
             rejected = True
-            problems.append("%s: not fixed: %s" % (path, reason))
+            codes = ", ".join(sorted({d.code for d in result.applied}))
+            problems.append("%s: not fixed: %s (fixes of %s)" % (path, reason, codes))
     if rejected:
         diags = run_lint()
     return results, diags, problems, rejected

@@ -4,8 +4,12 @@ from .diagnostics import Edit, Fix
 
 
 def _eol(doc, line=None):
-    if line is not None and line.eol:
-        return line.eol
+    """The line ending of ``line``, else of the nearest line before it that
+    has one (the section's own style), else the file's first."""
+    if line is not None:
+        for candidate in reversed(doc.lines[:line.number]):
+            if candidate.eol:
+                return candidate.eol
     for candidate in doc.lines:
         if candidate.eol:
             return candidate.eol

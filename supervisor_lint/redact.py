@@ -7,8 +7,8 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}$")
 _USERINFO = re.compile(r"[^/\s:@'\"]*:([^/\s@'\"]+)@")
 _KEY = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*")
 _VALUE = re.compile(r"\"[^\"]*\"|'[^']*'|[^,\s'\"{<][^,\s'\"]*")
-_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY",
-                          re.I)
+_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|PASSPHRASE|_PASS$|^PASS$|_PASS_|_PWD$|SECRET|TOKEN|"
+                          r"PRIVATE_KEY|API_KEY|ACCESS_KEY", re.I)
 _OPTION = re.compile(r"((?:--password|--basic[_-]auth|--secret|--token|--api[_-]key)=)(\S+)")
 
 
@@ -47,3 +47,20 @@ def redact(text):
 
 def has_secret(text):
     return redact(text) != text
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+
+
+def printable(text):
+    """Undecodable bytes (kept as surrogates) as \\xNN, control characters
+    as escapes: every report stays valid UTF-8, XML and terminal text."""
+    if not _CONTROL.search(text):
+        return text
+    def esc(m):
+        ch = m.group()
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:
+            return "\\x%02x" % (code - 0xDC00)
+        return "\\x%02x" % code if code < 0x100 else "\\u%04x" % code
+    return _CONTROL.sub(esc, text)

@@ -28,12 +28,17 @@ def use_color(choice, stream):
     return hasattr(stream, "isatty") and stream.isatty()
 
 
+def _p(path):
+    from .redact import printable
+    return printable(path)
+
+
 def text(diags, color=False, full=False, sources=None, summary=True):
     c = _COLORS if color else dict.fromkeys(_COLORS, "")
     out = []
     for d in diags:
         out.append("%s%s%s:%d:%d: %s%s%s [%s%s%s] %s" % (
-            c["path"], d.path, c["reset"], d.line, d.column, c["code"], d.code, c["reset"],
+            c["path"], _p(d.path), c["reset"], d.line, d.column, c["code"], d.code, c["reset"],
             c[d.severity], d.severity, c["reset"], d.message))
         if full and sources is not None:
             line = sources(d.path, d.line)
@@ -84,7 +89,7 @@ def github(diags):
     out = []
     for d in diags:
         props = "file=%s,line=%d,col=%d,endLine=%d,endColumn=%d,title=%s" % (
-            _escape_property(_relative(d.path)), d.line, d.column, d.end_line, d.end_column,
+            _escape_property(_p(_relative(d.path))), d.line, d.column, d.end_line, d.end_column,
             _escape_property("%s %s" % (d.code, d.name)))
         out.append("::%s %s::%s\n" % (level[d.severity], props, _escape_data(d.message)))
     return "".join(out)
@@ -106,7 +111,7 @@ def gitlab(diags):
     severity = {"error": "major", "warning": "minor", "info": "info"}
     items = []
     for d in diags:
-        path = _relative(d.path)
+        path = _p(_relative(d.path))
         digest = hashlib.sha256(("%s\0%s\0%d\0%s" % (d.code, path, d.line, d.message))
                                 .encode("utf-8", "surrogateescape")).hexdigest()
         items.append({
@@ -125,7 +130,7 @@ def junit(diags, paths=()):
     for p in paths:
         by_file.setdefault(p, [])
     for d in diags:
-        by_file.setdefault(d.path, []).append(d)
+        by_file.setdefault(_p(d.path), []).append(d)
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
            '<testsuites name="supervisor-lint" tests="%d" failures="%d">' % (
                max(len(diags), len(by_file)), len(diags))]
@@ -217,7 +222,7 @@ def _tags(rule):
 
 def _quote(path):
     from urllib.parse import quote
-    return quote(path, safe="/:")
+    return quote(path.encode("utf-8", "surrogateescape"), safe="/:")
 
 
 def _uri(path):

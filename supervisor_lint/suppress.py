@@ -21,7 +21,8 @@ _DIRECTIVE = re.compile(r"^[;#]\s*supervisor-lint:\s*(?P<verb>disable-file|disab
 
 
 class Suppression:
-    __slots__ = ("line", "verb", "tokens", "start", "end", "inline", "used", "whole_file")
+    __slots__ = ("line", "verb", "tokens", "start", "end", "inline", "used", "whole_file",
+                 "ends")
 
     def __init__(self, line, verb, tokens, inline):
         self.line = line
@@ -31,12 +32,16 @@ class Suppression:
         self.start = self.end = line.number
         self.used = set()             # tokens that hid a diagnostic
         self.whole_file = verb == "disable-file"
+        self.ends = {}                # token -> last line, where an enable ends it early
 
-    def matches(self, diag):
+    def matches(self, diag, line=None):
+        """The token that covers ``diag`` (at ``line``), or None."""
+        line = diag.line if line is None else line
         if not self.tokens:
-            return "*"
+            return "*" if self.start <= line <= self.ends.get("*", self.end) else None
         for token in self.tokens:
-            if token in (diag.code, diag.name):
+            if token in (diag.code, diag.name) and \
+                    self.start <= line <= self.ends.get(token, self.end):
                 return token
         return None
 
@@ -78,10 +83,25 @@ def parse(doc):
         elif s.inline:
             s.start, s.end = entry_of.get(n, (n, n))
         else:
-            closing = next((e for e in enables if e.line.number > n and
-                            (not e.tokens or set(e.tokens) & set(s.tokens) or not s.tokens)), None)
-            if closing is not None:
-                s.start, s.end = n, closing.line.number
+            # each code runs to the first later enable that names it (or names
+            # nothing); codes no enable closes cover the next key or section
+            for token in s.tokens or ["*"]:
+                closing = next((e for e in enables if e.line.number > n and
+                                (not e.tokens or token in e.tokens or token == "*")), None)
+                if closing is not None:
+                    s.ends[token] = closing.line.number
+            if s.ends:
+                s.start, s.end = n, max(s.ends.values())
+                nxt = next((l for l in doc.lines[n:] if l.kind not in ("comment", "blank")), None)
+                if len(s.ends) < len(s.tokens or ["*"]) and nxt is not None:
+                    # the codes without an enable: the next key or section
+                    if nxt.kind == "header":
+                        short = block_end.get(nxt.number, nxt.number)
+                    else:
+                        short = entry_of.get(nxt.number, (nxt.number, nxt.number))[1]
+                    for token in s.tokens:
+                        s.ends.setdefault(token, short)
+                    s.end = max(s.ends.values())
             else:
                 nxt = next((l for l in doc.lines[n:] if l.kind not in ("comment", "blank")), None)
                 if nxt is None:
@@ -91,6 +111,20 @@ def parse(doc):
                 else:
                     s.start, s.end = entry_of.get(nxt.number, (nxt.number, nxt.number))
     return found
+
+
+def enables_of(doc):
+    """The enable comments of a document (for unknown-code checks)."""
+    out = []
+    for line in doc.lines:
+        comment = line.comment
+        if comment and "supervisor-lint" in comment:
+            m = _DIRECTIVE.match(comment.strip())
+            if m and m.group("verb") == "enable":
+                tokens = [t.strip() for t in (m.group("codes") or "").split(",") if t.strip()]
+                out.append(Suppression(line, "enable", tokens, line.kind not in ("comment",
+                                                                                "blank")))
+    return out
 
 
 def removal(doc, s, keep=None):

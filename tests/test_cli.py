@@ -220,3 +220,15 @@ def test_console_entry_points_run():
     proc = subprocess.run([sys.executable, "-m", "supervisor_lint", "--version"], env=env,
                           capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("supervisor-lint ")
+
+
+def test_main_config_context_still_reports_refusals_elsewhere(tmp_path):
+    (tmp_path / "conf.d").mkdir()
+    (tmp_path / "supervisord.conf").write_text(
+        "[DEFAULT]\nredirect_stderr=true\n[supervisord]\n[include]\nfiles=conf.d/*.conf\n")
+    (tmp_path / "conf.d" / "e.conf").write_text(
+        "[eventlistener:e]\ncommand=/bin/cat\nevents=TICK_5\nuser=app\n")
+    status, diags, err = lint_json(["--main-config", str(tmp_path / "supervisord.conf"),
+                                    str(tmp_path / "conf.d" / "e.conf")])
+    assert [(d["code"], d["fatal"], d["path"]) for d in diags] == [
+        ("SV103", True, str(tmp_path / "supervisord.conf"))]

@@ -301,3 +301,25 @@ def test_diff_and_full_output_keep_secrets_out(tmp_path):
     assert "+killasgroup=true" in out and "pa55word" not in out and "Sup3r" not in out
     status, out, err = run(["check", "--format", "full", "--select", "SV306", str(path)])
     assert "SV306" in out and "pa55word" not in out and "Sup3r" not in out
+
+
+def test_no_fix_that_a_default_elsewhere_makes_fatal(tmp_path):
+    # [DEFAULT] killasgroup=false in the main config: adding stopasgroup=true to
+    # the included program would make supervisord refuse the whole tree
+    (tmp_path / "conf.d").mkdir()
+    (tmp_path / "supervisord.conf").write_text(
+        "[DEFAULT]\nkillasgroup=false\n[supervisord]\n[include]\nfiles=conf.d/*.conf\n")
+    prog = tmp_path / "conf.d" / "b.conf"
+    text = '[program:x]\ncommand=sh -c "cd /srv && ./run"\nuser=app\nautorestart=true\n'
+    prog.write_text(text)
+    run(["check", "--fix", str(tmp_path / "supervisord.conf")])
+    assert prog.read_text() == text
+
+
+def test_fix_with_a_machine_readable_format_keeps_stdout_parsable(tmp_path):
+    import json
+    path = tmp_path / "w.conf"
+    path.write_text(W.replace("stopwaitsecs=600\n", "stopwaitsecs=5\n"))
+    status, out, err = run(["check", "--fix", "--format", "json", str(path)])
+    assert [d["code"] for d in json.loads(out)] == ["SV403"]
+    assert "Fixed 1 problem in %s (1 remaining)." % path in err

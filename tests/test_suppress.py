@@ -86,3 +86,27 @@ def test_own_line_unused_suppression_fix_removes_the_line(tmp_path):
 def test_suppressions_of_unselected_rules_are_not_reported(tmp_path):
     text = W.replace("umask=022", "umask=022  ; supervisor-lint: disable=SV206")
     assert lint_text(text, tmp_path, args=["--ignore", "SV206"]) == []
+
+
+def test_suppression_in_a_section_covers_its_section_level_findings(tmp_path):
+    # SV201 reports a key the section lacks, on its header: a suppression on
+    # any line of the section covers it, and --fix then adds nothing
+    text = W.replace("killasgroup=true\n", "").replace(
+        "worker\n", "worker  ; supervisor-lint: disable=SV201\n", 1)
+    assert lint_text(text, tmp_path) == []
+
+
+def test_enable_ends_only_the_codes_it_names(tmp_path):
+    text = ("; supervisor-lint: disable=SV201,SV305\n" +
+            W.replace("killasgroup=true\n", "").replace("user=celery\n", "") +
+            "; supervisor-lint: enable=SV201\n" +
+            W2.replace("killasgroup=true\n", "").replace("user=celery\n", "") +
+            "; supervisor-lint: enable=SV305\n")
+    # SV201 is back from line 8 on; SV305 stays off until its own enable
+    assert codes(lint_text(text, tmp_path)) == [("SV201", 9)]
+
+
+def test_enable_with_an_unknown_code_is_reported(tmp_path):
+    text = "; supervisor-lint: disable=SV305\n" + W.replace("user=celery\n", "") + \
+        "; supervisor-lint: enable=SV3O5\n"
+    assert ("SV902", 9) in codes(lint_text(text, tmp_path))

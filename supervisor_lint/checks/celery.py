@@ -37,8 +37,13 @@ def _reorder_fix(prog, cel):
     entry = written.entry
     text = entry.line.text[entry.value_start:entry.value_end]
     cmd = prog.command
-    if text != prog.command_text or cmd.wrappers or text.split() != cmd.argv:
-        return None
+    if text != prog.command_text or cmd.wrappers or text != " ".join(cmd.argv) \
+            or "--" in cmd.argv:
+        return None     # quoting, odd spacing or '--': not a plain reordering
+    for index, tok in cel.globals_after:
+        if "=" not in tok and tok in _GLOBAL_VALUE and (
+                index + 1 >= len(cmd.argv) or cmd.argv[index + 1].startswith("-")):
+            return None     # an option without its value
     if has_secret(text):
         return None     # the replacement would carry the secret into the report
     argv = list(cmd.argv)

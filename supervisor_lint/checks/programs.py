@@ -203,7 +203,7 @@ def missing_stopasgroup(ctx):
                        "celery ...\") rather than stopasgroup, which would kill the pool's "
                        "running tasks" % kind, ctx, prog, "command", severity=severity)
             continue
-        if prog.values.get("killasgroup") is False and at_key(prog, "killasgroup") is not None:
+        if prog.values.get("killasgroup") is False and prog.written("killasgroup") is not None:
             # stopasgroup=true next to killasgroup=false: supervisord refuses the file
             yield find("SV202", "the command runs through %s, which does not pass the stop "
                        "signal on: the real process outlives supervisord's stop; remove "

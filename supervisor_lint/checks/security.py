@@ -11,8 +11,8 @@ from ..redact import url_passwords
 from ..values import inet_address, octal
 
 _SHA = re.compile(r"^\{SHA\}[0-9a-fA-F]{40}$")
-_SECRET_KEY = re.compile(r"(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|PRIVATE_KEY|API_KEY|"
-                         r"ACCESS_KEY|_KEY$|^KEY$|CREDENTIALS|DSN$)", re.I)
+_SECRET_KEY = re.compile(r"(PASSWORD|PASSWD|PASSPHRASE|_PASS$|^PASS$|_PASS_|_PWD$|SECRET|TOKEN|"
+                         r"PRIVATE_KEY|API_KEY|ACCESS_KEY|_KEY$|^KEY$|CREDENTIALS|DSN$)", re.I)
 _NOT_SECRET_KEY = re.compile(r"(_FILE|_PATH|_DIR|_ID|_NAME|_URL_FILE|KEY_ID|PUBLIC)$", re.I)
 _SECRET_OPTIONS = {"--password", "--basic_auth", "--basic-auth", "--secret", "--token",
                    "--api-key", "--api_key"}
