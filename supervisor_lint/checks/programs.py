@@ -368,9 +368,9 @@ def stderr_not_captured(ctx):
             continue
         if err == "AUTO" and at_key(prog, "stderr_logfile") is None and \
                 not prog.values.get("stderr_syslog"):
-            what = "Celery logs to stderr" if celery(prog) is not None else "stderr"
+            what = " (and Celery logs to stderr)" if celery(prog) is not None else ""
             yield find("SV208", "stdout goes to %s but stderr to an AUTO file in childlogdir "
-                       "that supervisord deletes at its next start (%s); add "
+                       "that supervisord deletes at its next start%s; add "
                        "redirect_stderr=true, or a stderr_logfile" % (out, what), ctx, prog,
                        "stdout_logfile", fix=add(ctx, prog, "redirect_stderr", "true"))
         elif _is_file(err) and os.path.normpath(os.path.expanduser(err)) == \
