@@ -158,3 +158,17 @@ def supervisor_load(main_path, env=None):
                 attrs[a] = v
             procs["%s:%s" % (group.name, pconfig.name)] = attrs
     return True, None, procs
+
+
+def run(argv, cwd=None, stdin=None):
+    """The CLI in-process: (exit status, stdout, stderr), from ``cwd`` if given."""
+    from supervisor_lint.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    old = os.getcwd()
+    if cwd:
+        os.chdir(cwd)
+    try:
+        status = main(argv, stdout=out, stderr=err, stdin=stdin)
+    finally:
+        os.chdir(old)
+    return status, out.getvalue(), err.getvalue()

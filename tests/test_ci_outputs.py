@@ -12,23 +12,13 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from supervisor_lint import catalog, cli
-from support import SHARED
+from support import SHARED, run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCHEMA = os.path.join(SHARED, "schemas", "sarif-schema-2.1.0.json")
 DOCS = catalog.load_all()
 
 
-def run(argv, cwd=None):
-    out, err = io.StringIO(), io.StringIO()
-    old = os.getcwd()
-    if cwd:
-        os.chdir(cwd)
-    try:
-        status = cli.main(argv, stdout=out, stderr=err)
-    finally:
-        os.chdir(old)
-    return status, out.getvalue(), err.getvalue()
 
 
 def _examples():

@@ -10,17 +10,13 @@ import sys
 import pytest
 
 from supervisor_lint.cli import main
-from support import lint_json
+from support import lint_json, run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GOOD = "[program:web]\ncommand=/bin/true\nuser=web\n"
 BAD = "[program:web]\ncommand=/bin/true\nautostart=ture\nuser=web\n"
 
 
-def run(argv, stdin=None):
-    out, err = io.StringIO(), io.StringIO()
-    status = main(argv, stdout=out, stderr=err, stdin=stdin)
-    return status, out.getvalue(), err.getvalue()
 
 
 def test_text_output_and_exit_status(tmp_path):

@@ -7,19 +7,11 @@ import os
 import pytest
 
 from supervisor_lint import cli
+from support import run
 
 BAD = "[program:web]\ncommand=/bin/true\nautostart=ture\nautostrat=1\n"   # SV103 SV102 SV305
 
 
-def run(argv, cwd):
-    out, err = io.StringIO(), io.StringIO()
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        status = cli.main(argv, stdout=out, stderr=err)
-    finally:
-        os.chdir(old)
-    return status, out.getvalue(), err.getvalue()
 
 
 def codes(tmp_path, argv):

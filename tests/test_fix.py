@@ -10,17 +10,13 @@ import pytest
 
 from supervisor_lint import cli, fix as fixer
 from supervisor_lint.tree import OVERLAY
-from support import CORPUS, lint_json, supervisor_load
+from support import CORPUS, lint_json, supervisor_load, run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 W = ("[program:worker]\ncommand=/srv/app/venv/bin/celery -A proj worker\ndirectory=/srv/app\n"
      "user=celery\nautorestart=true\nstopwaitsecs=600\numask=022\n")
 
 
-def run(argv, stdin=None):
-    out, err = io.StringIO(), io.StringIO()
-    status = cli.main(argv, stdout=out, stderr=err, stdin=stdin)
-    return status, out.getvalue(), err.getvalue()
 
 
 def fix_in_memory(paths, unsafe=True):
