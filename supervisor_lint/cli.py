@@ -332,14 +332,20 @@ def _lint(paths, options, stdin, stdin_filename):
                        if any(os.path.realpath(d.path) == os.path.realpath(x.path) for x in docs)}
         return _run_tree(tree, main_config, options, wanted)
     covered = set()
-    mains = [d for d in docs if is_main(d)]
-    for main in mains:
+    mains = set()
+    for main in docs:
+        if not is_main(main):
+            continue
         tree = build_main(main)
+        if "supervisord" not in tree.sections and \
+                not any(b.name == "supervisord" for b in main.blocks) and len(tree.docs) == 1:
+            continue    # an [include] but no [supervisord] anywhere: a fragment after all
+        mains.add(id(main))
         for d in tree.docs:
             covered.add(os.path.realpath(d.path))
         results.extend(_run_tree(tree, main.path, options))
     for doc in docs:
-        if is_main(doc) or (doc.path != "-" and os.path.realpath(doc.path) in covered):
+        if id(doc) in mains or (doc.path != "-" and os.path.realpath(doc.path) in covered):
             continue
         results.extend(_run_tree(build_fragment(doc), doc.path if doc.path != "-" else None,
                                  options))

@@ -111,16 +111,32 @@ def _suppress(tree, found, selection, paths):
         marks = suppress.parse(doc)
         diags = by_path.get(doc.path, [])
         headers = _section_ranges(doc)
+        # index the suppressions by the lines they cover, and by section
+        whole = [s for s in marks if s.whole_file]
+        by_line, by_block = {}, {}
+        starts = sorted(headers)
+        import bisect
+        for s in marks:
+            if s.whole_file:
+                continue
+            for n in range(s.start, s.end + 1):
+                by_line.setdefault(n, []).append(s)
+            k = bisect.bisect_right(starts, s.line.number) - 1
+            if k >= 0:
+                by_block.setdefault(starts[k], []).append(s)
         hidden = set()
         for i, d in enumerate(diags):
-            for s in marks:
+            for s in whole + by_line.get(d.line, []):
                 token = s.matches(d)
-                if token is None and d.line in headers and not s.whole_file:
-                    # a finding about a whole section (a key it lacks) sits on its
-                    # header; a suppression anywhere in the section covers it
-                    first, last = headers[d.line]
-                    if first <= s.line.number <= last:
-                        token = s.matches(d, s.line.number if s.inline else s.start)
+                if token is not None:
+                    s.used.add(token)
+                    hidden.add(i)
+            if i in hidden or d.line not in headers:
+                continue
+            # a finding about a whole section (a key it lacks) sits on its header;
+            # a suppression anywhere in the section covers it
+            for s in by_block.get(d.line, []):
+                token = s.matches(d, s.line.number if s.inline else s.start)
                 if token is not None:
                     s.used.add(token)
                     hidden.add(i)

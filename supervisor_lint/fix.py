@@ -141,10 +141,15 @@ def run(run_lint, key_of, applicable=("safe",), only=None):
             break
         diags = run_lint()
     problems = []
-    if not converged:
-        problems.append("fixes did not settle after %d passes; the last pass is kept"
-                        % MAX_PASSES)
     fatal_after = _fatal_by_path(diags)
+    if not converged:
+        # never loop, never keep a half-settled file: leave everything as it was
+        for path, result in results.items():
+            if result.data != result.original:
+                result.error = "fixes did not settle after %d passes" % MAX_PASSES
+                OVERLAY[key_of(path)] = result.original
+                problems.append("%s: not fixed: %s" % (path, result.error))
+        return results, run_lint(), problems, True
     # a fix in one file can make supervisord refuse the configuration because
     # of another (a [DEFAULT] in the main config, say): judge the whole run too
     whole_before, whole_after = any(fatal_before.values()), any(fatal_after.values())

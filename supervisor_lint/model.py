@@ -238,6 +238,8 @@ class Loader:
         self.out = Loaded(tree)
         self.env = {}                 # ENV_ expansions defined by the config
         self._seen = set()
+        self._names = None
+        self._hints = 0
 
     # -- recording ------------------------------------------------------------
     def find(self, code, message, fatal, setting=None, section=None, key=None,
@@ -376,31 +378,32 @@ class Loader:
     # -- the walk -------------------------------------------------------------
     def run(self):
         tree = self.tree
-        sections = tree.section_names()
+        order = tree.section_names()
+        sections = set(order)                   # for membership tests
         if "supervisord" in sections:
             self.load_supervisord()
-        for name in sections:
+        for name in order:
             if name.startswith("rpcinterface:"):
                 self.load_plugin(name)
         in_group = set()
-        for name in sections:
+        for name in order:
             if name.startswith("group:"):
                 in_group.update(self.load_group(name, sections))
-        for name in sections:
+        for name in order:
             if name.startswith("program:") and name not in in_group:
                 self.check_name(name)
                 self.read(name, "priority", "grp", {"here": tree.here}, "integer", "999")
                 self.load_program(name, "program", name.split(":", 1)[1].strip())
-        for name in sections:
+        for name in order:
             if name.startswith("eventlistener:"):
                 self.load_eventlistener(name)
-        for name in sections:
+        for name in order:
             if name.startswith("fcgi-program:") and name not in in_group:
                 self.load_fcgi(name)
-        for name in sections:
+        for name in order:
             if name.startswith("inet_http_server"):
                 self.load_inet(name)
-        for name in sections:
+        for name in order:
             if name.startswith("unix_http_server"):
                 self.load_unix(name)
         return self.out
@@ -467,6 +470,18 @@ class Loader:
             if key != factory_key:
                 self.read(section, key, "env", {})
 
+    def _program_names(self):
+        """(lower-cased section -> section, {program name: section}) for hints, once."""
+        if self._names is None:
+            lower = {}
+            names = {}
+            for s in self.tree.sections:
+                lower.setdefault(s.lower(), s)
+                if s.startswith(("program:", "fcgi-program:")):
+                    names.setdefault(s.split(":", 1)[1], s)
+            self._names = (lower, names)
+        return self._names
+
     def load_group(self, section, sections):
         self.check_name(section)
         ctx = {"here": self.tree.here}
@@ -484,15 +499,16 @@ class Loader:
                         program, program, program)
                 hint = ""
                 if program:
-                    same = [s for s in sections if s.lower() in (p_sec.lower(), f_sec.lower())]
-                    names = {s.split(":", 1)[1]: s for s in sections
-                             if s.startswith(("program:", "fcgi-program:"))
-                             and s.split(":", 1)[1] not in programs}
-                    close = _close(program, sorted(names))
+                    lower, names = self._program_names()
+                    same = lower.get(p_sec.lower()) or lower.get(f_sec.lower())
                     if same:
-                        hint = "; [%s] exists, but section names are case-sensitive" % same[0]
-                    elif close:
-                        hint = "; did you mean [%s]?" % names[close]
+                        hint = "; [%s] exists, but section names are case-sensitive" % same
+                    elif self._hints < 100:     # difflib is linear in the names: cap it
+                        self._hints += 1
+                        listed = set(programs)
+                        close = _close(program, sorted(n for n in names if n not in listed))
+                        if close:
+                            hint = "; did you mean [%s]?" % names[close]
                 if self.tree.fragment:
                     # linted alone: the program may be defined in another included file
                     self.find("SV109", "[%s] programs= names %s in this file; supervisord "

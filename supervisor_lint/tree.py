@@ -71,7 +71,13 @@ def walk(directory):
     sections, sorted; symlink loops are not followed twice."""
     found = []
     seen = set()
-    for root, dirs, files in os.walk(directory, followlinks=True):
+
+    def unreadable(exc):
+        raise ToolError("%s: cannot read: %s" % (exc.filename or directory,
+                                                  exc.strerror or exc))
+    if not os.access(directory, os.R_OK | os.X_OK):
+        raise ToolError("%s: cannot read: Permission denied" % directory)
+    for root, dirs, files in os.walk(directory, onerror=unreadable, followlinks=True):
         try:
             real = os.path.realpath(root)
         except OSError:

@@ -171,3 +171,9 @@ def test_check_of_one_file_imports_no_yaml_json_or_reporters(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                           cwd=str(tmp_path))
     assert proc.stdout.strip().splitlines()[-1] == "['supervisor_lint.report']"
+
+
+def test_github_escaping_of_percent_and_line_breaks():
+    from supervisor_lint.report import _escape_data, _escape_property
+    assert _escape_data("50% a\r\nb") == "50%25 a%0D%0Ab"
+    assert _escape_property("a:b,c%d\n") == "a%3Ab%2Cc%25d%0A"

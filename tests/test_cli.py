@@ -228,3 +228,45 @@ def test_main_config_context_still_reports_refusals_elsewhere(tmp_path):
                                     str(tmp_path / "conf.d" / "e.conf")])
     assert [(d["code"], d["fatal"], d["path"]) for d in diags] == [
         ("SV103", True, str(tmp_path / "supervisord.conf"))]
+
+
+@pytest.mark.parametrize("text", [
+    "".join("[group:g%d]\nprograms=a\n" % i for i in range(20000)) + "[program:a]\ncommand=/bin/true\nuser=a\n",
+    "".join("[program:w%d]\ncommand=/srv/v/bin/celery -A p worker -n w1 -P solo\nuser=w\n"
+            "directory=/srv\nautorestart=true\nstopwaitsecs=600\numask=022\n" % i for i in range(5000)),
+    "".join("[program:b%d]\ncommand=/srv/v/bin/celery -A p beat -s /var/lib/b\nuser=w\n"
+            "directory=/srv\nautorestart=true\numask=022\n" % i for i in range(5000)),
+    "".join("[program:p%d]\ncommand=/bin/true\nuser=a\nautostrat=1  ; supervisor-lint: disable=SV102\n"
+            % i for i in range(5000)),
+])
+def test_many_sections_of_one_kind_stay_linear(tmp_path, text):
+    # each of these was quadratic once (group members, shared node names,
+    # beat instances, suppressions): they must finish in well under a minute
+    import time
+    path = tmp_path / "many.conf"
+    path.write_text("[supervisord]\n" + text)
+    start = time.perf_counter()
+    status, out, err = run(["check", "--quiet", str(path)])
+    assert status in (0, 1) and err == ""
+    assert time.perf_counter() - start < 30
+    assert max(len(line) for line in out.splitlines() or [""]) < 1000
+
+
+def test_unreadable_directory_exits_2(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root reads any directory")
+    d = tmp_path / "noperm"
+    d.mkdir()
+    d.chmod(0)
+    try:
+        status, out, err = run(["check", str(d)])
+        assert status == 2 and "cannot read" in err
+    finally:
+        d.chmod(0o755)
+
+
+def test_a_file_with_include_but_no_supervisord_anywhere_is_a_fragment(tmp_path):
+    path = tmp_path / "b.conf"
+    path.write_text("[include]\nfiles=more/*.conf\n[program:web]\ncommand=/bin/true\nuser=web\n")
+    status, diags, err = lint_json([str(path)])
+    assert [(d["code"], d["line"]) for d in diags] == [("SV111", 1)]

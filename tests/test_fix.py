@@ -319,3 +319,22 @@ def test_fix_with_a_machine_readable_format_keeps_stdout_parsable(tmp_path):
     status, out, err = run(["check", "--fix", "--format", "json", str(path)])
     assert [d["code"] for d in json.loads(out)] == ["SV403"]
     assert "Fixed 1 problem in %s (1 remaining)." % path in err
+
+
+def test_fixes_that_never_settle_leave_the_file_untouched(tmp_path, monkeypatch):
+    from supervisor_lint.diagnostics import Diagnostic, Edit, Fix
+    path = tmp_path / "w.conf"
+    path.write_text(W)
+
+    def lint_forever():
+        # a fix that always finds something more to add
+        return [Diagnostic("SV999", "t", "warning", False, "m", str(path), 1, 1, 1, 1,
+                           fix=Fix("safe", [Edit(0, 0, ";")], keys=[]))]
+    OVERLAY.clear()
+    try:
+        results, diags, problems, rejected = fixer.run(lint_forever, os.path.realpath)
+    finally:
+        OVERLAY.clear()
+    assert rejected and problems == ["%s: not fixed: fixes did not settle after %d passes"
+                                     % (path, fixer.MAX_PASSES)]
+    assert results[str(path)].changed is False and path.read_text() == W

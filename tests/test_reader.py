@@ -157,3 +157,24 @@ def test_environment_tokens_equal_shlex(text):
             environment.tokens(text)
         return
     assert environment.tokens(text) == expected
+
+
+def _corpus():
+    from support import CORPUS
+    import os
+    if not os.path.isdir(CORPUS):
+        return []
+    return [os.path.join(CORPUS, n) for n in sorted(os.listdir(CORPUS))
+            if n.endswith((".conf", ".ini"))]
+
+
+@pytest.mark.skipif(not _corpus(), reason="../shared/corpus/real is absent")
+def test_reader_equals_configparser_on_the_corpus():
+    for path in _corpus():
+        with open(path, "rb") as fh:
+            data = fh.read()
+        assert reader.parse(data, path).emit() == data, path
+        text = data.decode("utf-8")
+        if text.startswith("\ufeff"):
+            continue
+        test_semantic_view_equals_configparser.hypothesis.inner_test(text)

@@ -67,8 +67,8 @@ def _reorder_fix(prog, cel):
 def option_order(ctx):
     for prog in programs(ctx):
         cel = celery(prog)
-        if cel is None or cel.removed or cel.subcommand is None:
-            continue
+        if cel is None or cel.removed or cel.subcommand in (None, "multi"):
+            continue   # celery multi passes its arguments on to the workers it starts
         before = cel.options.get("_before")
         if before and not cel.globals_after:
             yield find("SV401", "celery %s %s: %s belongs to the %s subcommand, and Celery 5 "
@@ -106,7 +106,9 @@ def beat_not_singleton(ctx):
     total = sum(n for _, n in beats)
     if total <= 1 or len(lockers) == len(beats):
         return
-    names = ", ".join("[%s]%s" % (p.section, " x%d" % n if n > 1 else "") for p, n in beats)
+    names = ", ".join("[%s]%s" % (p.section, " x%d" % n if n > 1 else "") for p, n in beats[:3])
+    if len(beats) > 3:
+        names += " and %d more" % (len(beats) - 3)
     for prog, n in beats:
         cel = celery(prog)
         how = "beat" if cel.subcommand == "beat" else "a worker with -B"
@@ -227,8 +229,11 @@ def duplicate_nodename(ctx):
     for key, progs in seen.items():
         if len(progs) < 2:
             continue
-        for prog in progs:
-            others = ", ".join("[%s]" % p.section for p in progs if p is not prog)
+        for i, prog in enumerate(progs):
+            named = [p for p in progs[:4] if p is not prog][:3]
+            others = ", ".join("[%s]" % p.section for p in named)
+            if len(progs) - 1 > len(named):
+                others += " and %d more" % (len(progs) - 1 - len(named))
             yield find("SV405", "this worker's node name %s is also used by %s: Celery warns "
                        "about duplicate nodes and broadcast commands reach only one; give each "
                        "worker its own -n" % (key, others), ctx, prog, "command")

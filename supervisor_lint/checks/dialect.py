@@ -166,10 +166,11 @@ def comment_cuts_value(ctx):
                 if before.count('"') % 2 == 0 and before.count("'") % 2 == 0:
                     continue
                 yield Finding("SV006", "%r starts a comment even inside quotes: supervisord cuts "
-                              "%s= before it and drops %r; there is no escape, so remove the "
-                              "space before %r or the %r itself" % (
-                                  " " + line.text[c], entry.raw_key.strip(),
-                                  _short(line.text[c:].rstrip()), line.text[c], line.text[c]),
+                              "%s= before it and drops the rest of the line (%d characters); "
+                              "there is no escape, so remove the space before %r or the %r "
+                              "itself" % (" " + line.text[c], entry.raw_key.strip(),
+                                          len(line.text[c:].rstrip()), line.text[c],
+                                          line.text[c]),
                               False, entry=entry, section=entry.section.name, key=entry.key,
                               columns=_at(line, c - 1, len(line.text)))
 

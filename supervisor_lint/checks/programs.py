@@ -487,7 +487,8 @@ def _daemonizes(cmd):
         return "uwsgi --daemonize forks into the background", None
     if name == "nginx" and not any("daemon off" in t for t in inner):
         return "nginx daemonizes unless started with -g 'daemon off;'", None
-    if name and name.startswith("php-fpm") and not any(t in ("-F", "--nodaemonize") for t in inner):
+    if name and re.match(r"^php-fpm[\d.]*$", name) and \
+            not any(t in ("-F", "--nodaemonize") for t in inner):
         return "php-fpm daemonizes unless started with -F", None
     if name == "redis-server" and "--daemonize" in inner:
         i = inner.index("--daemonize")
