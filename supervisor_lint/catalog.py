@@ -34,9 +34,15 @@ def load(path):
         return _yaml().load(fh)
 
 
+_ALL = {}
+
+
 def load_all():
+    """Every rule document by code (read once per process)."""
     directory = rules_dir()
-    docs = {}
+    if directory in _ALL:
+        return _ALL[directory]
+    docs = _ALL[directory] = {}
     if not os.path.isdir(directory):
         return docs
     for name in sorted(os.listdir(directory)):

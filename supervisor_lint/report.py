@@ -182,6 +182,7 @@ def sarif(diags, version):
         if r.code in SECURITY_SEVERITY:
             descriptor["properties"]["security-severity"] = SECURITY_SEVERITY[r.code]
         descriptors.append(descriptor)
+    root = repository_root()
     results = []
     for d in diags:
         region = {"startLine": d.line, "startColumn": d.column, "endLine": d.end_line,
@@ -192,10 +193,10 @@ def sarif(diags, version):
             "level": level[d.severity],
             "message": {"text": d.message},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": _uri(d.path), "uriBaseId": "SRCROOT"},
+                "artifactLocation": {"uri": _uri(d.path, root), "uriBaseId": "SRCROOT"},
                 "region": region}}],
         })
-    cwd = os.getcwd().replace(os.sep, "/")
+    base = root.replace(os.sep, "/")
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -204,7 +205,7 @@ def sarif(diags, version):
                 "name": "supervisor-lint", "version": version,
                 "informationUri": "https://github.com/supervisor-lint/supervisor-lint",
                 "rules": descriptors}},
-            "originalUriBaseIds": {"SRCROOT": {"uri": "file://" + _quote(cwd.rstrip("/") + "/")}},
+            "originalUriBaseIds": {"SRCROOT": {"uri": "file://" + _quote(base.rstrip("/") + "/")}},
             "results": results,
         }],
     }
@@ -225,7 +226,20 @@ def _quote(path):
     return quote(path.encode("utf-8", "surrogateescape"), safe="/:")
 
 
-def _uri(path):
+def repository_root(start=None):
+    """The enclosing git work tree of the current directory, else the directory."""
+    here = os.path.abspath(start or os.getcwd())
+    probe = here
+    while True:
+        if os.path.exists(os.path.join(probe, ".git")):
+            return probe
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return here
+        probe = parent
+
+
+def _uri(path, root):
     if path == "-":
         return "stdin"
-    return _quote(_relative(path).replace(os.sep, "/"))
+    return _quote(_relative(path, root).replace(os.sep, "/"))

@@ -33,22 +33,30 @@ def test_sarif_for_every_example_is_valid(tmp_path):
     with open(SCHEMA) as fh:
         schema = json.load(fh)
     validator = jsonschema.Draft7Validator(schema)
+    (tmp_path / ".git").mkdir()     # the repository root the URIs are relative to
+    (tmp_path / "deploy").mkdir()
     for code, i, ex in _examples():
-        path = tmp_path / ("%s-%d.conf" % (code, i))
-        if ex.get("bad_bytes_hex"):
-            path.write_bytes(bytes.fromhex(ex["bad_bytes_hex"]))
-        else:
-            path.write_text(ex["bad"])
-        status, out, err = run(["check", "--format", "sarif", path.name], cwd=str(tmp_path))
-        log = json.loads(out)
-        errors = sorted(validator.iter_errors(log), key=lambda e: list(e.path))
-        assert errors == [], (code, [e.message for e in errors[:3]])
-        results = log["runs"][0]["results"]
-        assert code in {r["ruleId"] for r in results}
-        for r in results:
-            loc = r["locations"][0]["physicalLocation"]
-            assert loc["artifactLocation"] == {"uri": path.name, "uriBaseId": "SRCROOT"}
-            assert "partialFingerprints" not in r and "fingerprints" not in r
+        for which in ("bad", "good"):
+            if not ex.get(which):
+                continue
+            path = tmp_path / "deploy" / ("%s-%d-%s.conf" % (code, i, which))
+            if which == "bad" and ex.get("bad_bytes_hex"):
+                path.write_bytes(bytes.fromhex(ex["bad_bytes_hex"]))
+            else:
+                path.write_text(ex[which])
+            status, out, err = run(["check", "--format", "sarif", path.name],
+                                   cwd=str(tmp_path / "deploy"))
+            log = json.loads(out)
+            errors = sorted(validator.iter_errors(log), key=lambda e: list(e.path))
+            assert errors == [], (code, [e.message for e in errors[:3]])
+            results = log["runs"][0]["results"]
+            if which == "bad":
+                assert code in {r["ruleId"] for r in results}
+            for r in results:
+                loc = r["locations"][0]["physicalLocation"]
+                assert loc["artifactLocation"] == {"uri": "deploy/" + path.name,
+                                                   "uriBaseId": "SRCROOT"}
+                assert "partialFingerprints" not in r and "fingerprints" not in r
 
 
 def test_sarif_rules_carry_descriptions_help_and_security_severity(tmp_path):
