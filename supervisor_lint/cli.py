@@ -197,9 +197,7 @@ class Options:
         extend = list(settings.get("extend-select", [])) + list(self.extend_select or [])
         ignore = list(self.value(settings, "ignore") or []) + \
             list(settings.get("extend-ignore", [])) + list(self.extend_ignore or [])
-        if select and extend:
-            select = list(select) + extend
-        return Selection(select, ignore)
+        return Selection(select, ignore, extend)
 
     def excluded(self, settings, path):
         from . import config
@@ -614,6 +612,8 @@ def _rules(stdout):
     for rule in all_rules().values():
         summary = docs.get(rule.code, {}).get("summary", "")
         fatal = {True: "fatal", False: "", "per case": "fatal per case"}[rule.fatal]
+        if not rule.default:
+            summary = "(opt-in) " + summary
         stdout.write("%s  %-30s %-8s %-15s %s\n" % (rule.code, rule.name, rule.severity, fatal,
                                                     summary))
     return EXIT_OK

@@ -8,11 +8,14 @@ from .redact import redact, printable
 
 
 class Selection:
-    """Which rules run: ``select``/``ignore`` take codes, names or code prefixes."""
+    """Which rules run: ``select``/``ignore``/``extend`` take codes, names or
+    code prefixes.  Without ``select`` the default rules run, plus what
+    ``extend`` names (the way to turn on an opt-in rule)."""
 
-    def __init__(self, select=None, ignore=None):
+    def __init__(self, select=None, ignore=None, extend=None):
         self.select = list(select or [])
         self.ignore = list(ignore or [])
+        self.extend = list(extend or [])
 
     @staticmethod
     def _matches(rule, token):
@@ -20,14 +23,18 @@ class Selection:
         return token in (rule.code, rule.name) or (token.upper() == token and rule.code.startswith(token))
 
     def enabled(self, rule):
-        if self.select and not any(self._matches(rule, t) for t in self.select):
+        if any(self._matches(rule, t) for t in self.ignore):
             return False
-        return not any(self._matches(rule, t) for t in self.ignore)
+        if any(self._matches(rule, t) for t in self.extend):
+            return True
+        if self.select:
+            return any(self._matches(rule, t) for t in self.select)
+        return rule.default
 
     def unknown(self):
         """Tokens that name no rule."""
         rules = all_rules().values()
-        return [t for t in self.select + self.ignore
+        return [t for t in self.select + self.ignore + self.extend
                 if not any(self._matches(r, t) for r in rules)]
 
 

@@ -39,7 +39,7 @@ def _write(tmp_path, example, which):
 @pytest.mark.parametrize("code,index,example", EXAMPLES,
                          ids=["%s-%d" % (c, i) for c, i, _ in EXAMPLES])
 def test_bad_example_reports_the_code(tmp_path, code, index, example):
-    status, diags, err = lint_json([_write(tmp_path, example, "bad")])
+    status, diags, err = lint_json(["--extend-select", code, _write(tmp_path, example, "bad")])
     assert err == ""
     assert code in {d["code"] for d in diags}, diags
 
@@ -47,7 +47,7 @@ def test_bad_example_reports_the_code(tmp_path, code, index, example):
 @pytest.mark.parametrize("code,index,example", [e for e in EXAMPLES if e[2].get("good")],
                          ids=["%s-%d" % (c, i) for c, i, e in EXAMPLES if e.get("good")])
 def test_good_example_does_not(tmp_path, code, index, example):
-    status, diags, err = lint_json([_write(tmp_path, example, "good")])
+    status, diags, err = lint_json(["--extend-select", code, _write(tmp_path, example, "good")])
     assert err == ""
     assert code not in {d["code"] for d in diags}, diags
 
@@ -68,7 +68,7 @@ def test_documented_fix_matches_what_the_rule_offers(tmp_path, code):
             path.write_bytes(bytes.fromhex(example["bad_bytes_hex"]))
         else:
             path.write_text(example["bad"])
-        status, diags, err = lint_json([str(path)])
+        status, diags, err = lint_json(["--extend-select", code, str(path)])
         offered |= {d["fix"]["applicability"] for d in diags if d["code"] == code and d["fix"]}
     if doc["fix"]["available"]:
         assert doc["fix"]["safety"] in offered, (doc["fix"], offered)

@@ -126,7 +126,9 @@ CASES = [
 @pytest.mark.parametrize("code,text,where,severity,message", CASES,
                          ids=["%s-%d" % (c[0], i) for i, c in enumerate(CASES)])
 def test_rule_reports_its_case(tmp_path, code, text, where, severity, message):
-    diags = [d for d in lint_text(text, tmp_path) if d["code"] == code]
+    # --extend-select: the opt-in rules (SV205) run only when asked for
+    diags = [d for d in lint_text(text, tmp_path, args=["--extend-select", code])
+             if d["code"] == code]
     assert diags, "no %s in %r" % (code, text)
     first = diags[0]
     assert (first["line"], first["column"], first["severity"]) == where + (severity,)
@@ -346,3 +348,12 @@ def test_pool_index_does_not_make_node_names_unique(tmp_path):
         "numprocs=2\nprocess_name=%(program_name)s_%(process_num)02d\n"
     (d,) = [d for d in lint_text(text, tmp_path) if d["code"] == "SV405"]
     assert d["message"].startswith("numprocs=2 workers share the node name w%i@%h")
+
+
+def test_opt_in_rule_runs_only_when_selected(tmp_path):
+    text = W.replace("umask=022\n", "")
+    assert lint_text(text, tmp_path) == []
+    assert [d["code"] for d in lint_text(text, tmp_path, args=["--extend-select", "SV205"])] \
+        == ["SV205"]
+    assert [d["code"] for d in lint_text(text, tmp_path, args=["--select", "missing-umask"])] \
+        == ["SV205"]

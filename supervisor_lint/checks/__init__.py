@@ -7,9 +7,10 @@ RULES = {}          # code -> Rule, in registration order
 
 
 class Rule:
-    __slots__ = ("code", "name", "severity", "fatal", "scope", "func")
+    __slots__ = ("code", "name", "severity", "fatal", "scope", "func", "default")
 
-    def __init__(self, code, name, severity, fatal, scope, func):
+    def __init__(self, code, name, severity, fatal, scope, func, default=True):
+        self.default = default        # False: runs only when selected by code, name or prefix
         self.code = code
         self.name = name
         self.severity = severity
@@ -18,11 +19,11 @@ class Rule:
         self.func = func
 
 
-def rule(code, name, severity, fatal=False, scope="file"):
+def rule(code, name, severity, fatal=False, scope="file", default=True):
     def register(func):
         if code in RULES:
             raise ValueError("rule %s registered twice" % code)
-        RULES[code] = Rule(code, name, severity, fatal, scope, func)
+        RULES[code] = Rule(code, name, severity, fatal, scope, func, default)
         return func
     return register
 

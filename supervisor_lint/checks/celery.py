@@ -2,6 +2,7 @@
 Facts checked against Celery 5.7.0's source (celery/bin/celery.py,
 celery/apps/worker.py, celery/concurrency/prefork.py)."""
 
+import os
 import re
 
 from . import rule
@@ -278,6 +279,17 @@ def venv_mismatch(ctx):
             yield find("SV406", "%s comes from the virtualenv %s, but environment= sets %s: the "
                        "worker and the tools it starts use two different environments; point "
                        "both at the same one" % (exe, root, other), ctx, prog, "command")
+            continue
+        directory = prog.values.get("directory")
+        project = os.path.dirname(root)
+        if directory and directory.startswith("/") and project not in ("/", "/opt", "/usr") and \
+                os.path.basename(root) in ("venv", ".venv", "env", ".env", "virtualenv") and \
+                not (directory + "/").startswith(project.rstrip("/") + "/") and \
+                not (project + "/").startswith(directory.rstrip("/") + "/"):
+            yield find("SV406", "%s comes from the virtualenv of %s, but directory=%s is another "
+                       "project: a deployment that half-moved runs one project's code with the "
+                       "other's packages; point both at the same project" % (
+                           exe, project, directory), ctx, prog, "directory", severity="info")
 
 
 @rule("SV407", "removed-celery-command", "error", scope="tree")

@@ -287,17 +287,18 @@ def _effective_umask(ctx, prog):
     return None, None
 
 
-@rule("SV205", "missing-umask", "info", scope="tree")
+@rule("SV205", "missing-umask", "info", scope="tree", default=False)
 def missing_umask(ctx):
     for prog in programs(ctx):
-        if celery(prog) is None or prog.written("umask") is not None:
+        if prog.written("umask") is not None:
             continue
         if ctx.loaded.supervisord.get("umask") is not None and \
                 not ctx.loaded.supervisord.get("nodaemon"):
             continue     # [supervisord] umask applies (it is ignored with nodaemon=true)
-        yield find("SV205", "no umask: files this Celery program creates (beat's schedule, "
-                   "--logfile, app files) get supervisord's own umask, whatever it was started "
-                   "with; add umask=022 to make it explicit", ctx, prog, "umask",
+        what = "this Celery program creates (beat's schedule, --logfile, app files)" \
+            if celery(prog) is not None else "this program creates"
+        yield find("SV205", "no umask: files %s get supervisord's own umask, whatever it was "
+                   "started with; add umask=022 to make it explicit" % what, ctx, prog, "umask",
                    fix=add(ctx, prog, "umask", "022"))
 
 
