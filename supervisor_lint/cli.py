@@ -9,7 +9,21 @@ from . import __version__
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
+def _formatter(prog):
+    # argparse asks shutil for the terminal width on every add_argument; that
+    # import (shutil, bz2, lzma) costs a hook run more than the lint itself
+    try:
+        width = int(os.environ.get("COLUMNS", "")) - 2
+    except ValueError:
+        width = 78
+    return argparse.HelpFormatter(prog, width=max(width, 40))
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _formatter)
+        argparse.ArgumentParser.__init__(self, *args, **kwargs)
+
     def error(self, message):
         # one line on stderr and status 2, like every other tool failure
         raise _UsageError(message)
