@@ -5,9 +5,6 @@ never imports ruamel.yaml."""
 
 import os
 
-FIELDS = ("code", "name", "severity", "fatal", "summary", "why", "examples", "fix")
-
-
 def rules_dir():
     here = os.path.dirname(os.path.abspath(__file__))
     for candidate in (os.path.join(os.path.dirname(here), "rules"), os.path.join(here, "rules")):

@@ -45,7 +45,6 @@ class Celery:
     def __init__(self):
         self.index = None             # position of the `celery` token in argv
         self.subcommand = None        # worker, beat, flower, multi, events, ...
-        self.sub_index = None
         self.app = None
         self.options = {}             # normalised option -> value (True for flags)
         self.globals_after = []       # (index, token) of global options after the subcommand
@@ -110,9 +109,6 @@ class Command:
         if not self.inner:
             return None
         return os.path.basename(self.inner[0])
-
-    def has(self, *tokens):
-        return any(t in (self.inner or ()) for t in tokens)
 
 
 _BLANKS = re.compile(r"[ \t\r\n]+")
@@ -308,7 +304,7 @@ def _read_celery(cmd, inner):
         cel.removed = name
         cel.subcommand = {"celeryd": "worker", "celerybeat": "beat", "celeryd-multi": "multi",
                           "celeryev": "events", "celerycam": "events"}.get(name)
-        _celery_options(cel, inner, 1, after_sub=True)
+        _celery_options(cel, inner, 1)
         cmd.celery = cel
         return
     if name == "manage.py" and len(inner) > 1 and inner[1] in REMOVED_MANAGE_COMMANDS:
@@ -319,7 +315,7 @@ def _read_celery(cmd, inner):
             start = 2
         else:
             cel.subcommand = {"celeryd": "worker", "celerybeat": "beat"}.get(inner[1], "events")
-            _celery_options(cel, inner, 2, after_sub=True)
+            _celery_options(cel, inner, 2)
             cmd.celery = cel
             return
         cmd.celery = cel
@@ -336,8 +332,7 @@ def _read_celery(cmd, inner):
         opt, value = _option(tok)
         if not tok.startswith("-") or tok == "-":
             cel.subcommand = tok
-            cel.sub_index = i
-            _celery_options(cel, inner, i + 1, after_sub=True)
+            _celery_options(cel, inner, i + 1)
             return
         if opt in CELERY_GLOBAL_VALUE:
             if value is None and i + 1 < len(inner):
@@ -363,7 +358,7 @@ def _store(cel, opt, value):
     cel.options[key] = value
 
 
-def _celery_options(cel, inner, i, after_sub):
+def _celery_options(cel, inner, i):
     while i < len(inner):
         tok = inner[i]
         if not tok.startswith("-") or tok == "-":
@@ -378,7 +373,7 @@ def _celery_options(cel, inner, i, after_sub):
             _store(cel, opt, value if value is not None else True)
             i += 1
             continue
-        if opt in ("--autoreload", "--maxtasksperchild", "--no-execv", "--autoreload"):
+        if opt in ("--autoreload", "--maxtasksperchild", "--no-execv"):
             cel.removed = cel.removed or opt
         if not opt.startswith("--") and len(opt) > 2 and opt[:2] in _SHORT_VALUE:
             _store(cel, opt[:2], opt[2:])

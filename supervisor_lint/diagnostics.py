@@ -1,9 +1,5 @@
 """Diagnostics, fixes and edits: plain data, no output logic."""
 
-SEVERITIES = ("error", "warning", "info")
-SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
-
-
 class Edit:
     """Replace the bytes ``start:end`` of a file with ``replacement`` (str)."""
 

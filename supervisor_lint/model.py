@@ -9,7 +9,7 @@ records every refusal and surprise as a ``Finding`` instead of stopping at
 the first one.
 """
 
-import os
+import re
 
 from . import environment as envgrammar
 from . import schema
@@ -18,7 +18,7 @@ from .values import convert, EXPECTED
 
 HERE = "%(here)s"
 _CONVERTED = {}                 # (type, text) -> convert() result; converters are pure
-_CELERY_PERCENT = __import__("re").compile(r"(?<!%)%[hndiI]")
+_CELERY_PERCENT = re.compile(r"(?<!%)%[hndiI]")
 
 # The keys _processes_from_section reads before its per-process loop, and in it.
 _EARLY = ("priority", "autostart", "autorestart", "startsecs", "startretries", "stopsignal",
@@ -298,8 +298,7 @@ class Loader:
         return result.value, not result.assumed_env
 
     def _positional(self, section, key, setting, text, fatal=False):
-        double = (section == "supervisord" and key == "environment") or key in (
-            "stdout_logfile", "stderr_logfile")
+        double = schema.double_expanded(section, key)
         specs = positional_specs(text)
         escaped = "%%%%" if double else "%%"
         first = text[specs[0][0]:specs[0][1]]
@@ -329,7 +328,7 @@ class Loader:
                   fatal, setting, section, key, fix=fix, columns=columns)
 
     def read(self, section, key, scope, ctx, typ=None, default=None, double=False,
-             extra_env=None, allow_default=True):
+             extra_env=None):
         """Read, expand and convert one key as ``saneget`` + a converter would.
         Returns (value, setting, certain); value is None when invalid."""
         keys = self.tree.sections.get(section)
@@ -580,7 +579,7 @@ class Loader:
         self.read(section, "priority", "grp", ctx, "integer", "999")
         self.read(section, "user", "grp", ctx, "user")
         self.read(section, "socket_backlog", "grp", ctx, "socket_backlog")
-        owner, owner_s, _ = self.read(section, "socket_owner", "grp", ctx, "user_group")
+        _, owner_s, _ = self.read(section, "socket_owner", "grp", ctx, "user_group")
         mode, mode_s, _ = self.read(section, "socket_mode", "grp", ctx, "octal")
         sock, setting, certain = self.read(section, "socket", "sock", ctx)
         if setting is None or (certain and not sock):
@@ -719,7 +718,7 @@ class Loader:
                     continue
             value, setting, certain = self.read(
                 section, key, "proc", proc_ctx, spec.type, spec.default,
-                double=key.endswith("_logfile"), extra_env=prog_env)
+                double=spec.scope == "proc2", extra_env=prog_env)
             if key == "command":
                 prog.command_text = value
             prog.values[key] = value if certain else None

@@ -6,7 +6,6 @@ them."""
 
 import os
 
-FORMATS = ("text", "full", "json", "sarif", "github", "gitlab", "junit")
 DOCS_URL = "https://github.com/supervisor-lint/supervisor-lint/blob/main/docs/rules/%s.md"
 SECURITY_SEVERITY = {"SV301": "8.8", "SV302": "6.5", "SV303": "5.5", "SV304": "7.8",
                      "SV305": "6.0", "SV306": "7.5"}

@@ -33,9 +33,6 @@ SCOPES = {
     "here": ("here",),
 }
 
-# Keys whose value is %-expanded twice in 4.3.0 (a literal % needs %%%%).
-DOUBLE_EXPANDED = {("supervisord", "environment"), ("program", "stdout_logfile"),
-                   ("program", "stderr_logfile")}
 
 
 class Key:
@@ -204,6 +201,14 @@ for _kind in KINDS:
 
 
 _KIND_CACHE = {}
+
+
+def double_expanded(section, key):
+    """True when supervisord 4.3.0 %-expands ``key`` of ``section`` twice (a
+    literal % must be written %%%% there): the sd_env and proc2 scopes."""
+    kind = kind_of(section)
+    spec = kind.keys.get(key) if kind is not None else None
+    return spec is not None and spec.scope in ("sd_env", "proc2")
 
 
 def kind_of(section):

@@ -21,7 +21,7 @@ class ToolError(Exception):
 OVERLAY = {}
 
 
-def read_bytes(path, limit=None):
+def read_bytes(path):
     if OVERLAY:
         found = OVERLAY.get(os.path.realpath(path))
         if found is not None:

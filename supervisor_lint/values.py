@@ -82,13 +82,6 @@ def signal_number(value):
     return num
 
 
-def signal_name(num):
-    import signal
-    try:
-        return signal.Signals(num).name
-    except ValueError:
-        return str(num)
-
 
 def auto_restart(value):
     value = str(value.lower())

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from supervisor_lint import catalog, cli
+from supervisor_lint import catalog
 from support import SHARED, run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -9,7 +9,6 @@ import sys
 
 import pytest
 
-from supervisor_lint.cli import main
 from support import lint_json, run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -38,7 +37,6 @@ def test_clean_file_exits_zero_and_prints_nothing(tmp_path):
 
 
 def test_info_only_findings_exit_zero(tmp_path):
-    from supervisor_lint.checks import RULES
     # no rule of this first part defaults to info; an ignored warning is the same case
     path = tmp_path / "web.conf"
     path.write_text(GOOD + "autostrat=true\n")

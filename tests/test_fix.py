@@ -3,7 +3,6 @@ supervisor 4.3.0, written atomically."""
 
 import io
 import os
-import shutil
 import stat
 
 import pytest

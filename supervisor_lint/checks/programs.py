@@ -7,9 +7,8 @@ import re
 from . import rule
 from ..fixes import insert_key, replace_value
 from ..model import Finding
-from ..values import signal_name
 
-TERM, INT, QUIT, KILL, HUP = 15, 2, 3, 9, 1
+TERM, QUIT, KILL = 15, 3, 9
 # programs that fork worker processes of their own
 FORKING = {"gunicorn", "uwsgi", "hypercorn", "dramatiq", "huey_consumer", "rq", "rqworker",
            "arq", "php-fpm", "php-fpm7", "php-fpm8", "nginx", "apache2", "httpd", "puma",
@@ -55,10 +54,6 @@ def celery(prog):
     cmd = prog.command
     return cmd.celery if cmd is not None else None
 
-
-def is_celery_worker(prog):
-    cel = celery(prog)
-    return cel is not None and cel.is_worker
 
 
 def forks(prog):
@@ -276,15 +271,6 @@ def autorestart_not_true(ctx):
                        "when it exits; use autorestart=true", ctx, prog, "autorestart",
                        fix=replace_value(written.entry, "true", "unsafe", "set autorestart=true"))
 
-
-def _effective_umask(ctx, prog):
-    """(umask, where) : the program's umask, else the inherited one."""
-    if prog.values.get("umask") is not None:
-        return prog.values["umask"], "program"
-    sd = ctx.loaded.supervisord.get("umask")
-    if sd is not None and not ctx.loaded.supervisord.get("nodaemon"):
-        return sd, "supervisord"
-    return None, None
 
 
 @rule("SV205", "missing-umask", "info", scope="tree", default=False)
