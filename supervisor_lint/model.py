@@ -390,7 +390,7 @@ class Loader:
                 in_group.update(self.load_group(name, sections))
         for name in order:
             if name.startswith("program:") and name not in in_group:
-                self.check_name(name)
+                # (load_program checks the name)
                 self.read(name, "priority", "grp", {"here": tree.here}, "integer", "999")
                 self.load_program(name, "program", name.split(":", 1)[1].strip())
         for name in order:
