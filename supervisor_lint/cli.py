@@ -97,6 +97,9 @@ def _build_parser():
                        help="with --fix or --diff, also apply unsafe fixes")
     check.add_argument("--diff", action="store_true",
                        help="print what --fix would change as a unified diff; write nothing")
+    check.add_argument("--fix-outside", action="store_true",
+                       help="with --fix or --diff, also fix files that no given path holds "
+                            "(reached through an include or a symlink)")
     check.add_argument("--exit-non-zero-on-fix", action="store_true",
                        help="with --fix, exit 1 when a file was changed, even if nothing remains")
     rule_p = sub.add_parser("rule", help="print a rule's documentation")
@@ -113,46 +116,140 @@ def _split(values):
 
 
 def main(argv=None, stdout=None, stderr=None, stdin=None):
-    stdout = stdout or sys.stdout
-    stderr = stderr or sys.stderr
+    out = _Stream(stdout if stdout is not None else sys.stdout, "standard output")
+    err = _Stream(stderr if stderr is not None else sys.stderr, "standard error")
     try:
         args = _build_parser().parse_args(argv)
         if args.command == "check":
-            return _check(args, stdout, stdin, stderr)
+            return _check(args, out, stdin, err)
         if args.command == "rule":
-            return _rule(args.code, stdout)
+            return _rule(args.code, out)
         if args.command == "rules":
-            return _rules(stdout)
-        _build_parser().print_help(stdout)
+            return _rules(out)
+        out.write(_build_parser().format_help())
         return EXIT_ERROR
-    except _UsageError as exc:
-        stderr.write("supervisor-lint: error: %s\n" % exc)
-        return EXIT_ERROR
-    except _ToolError as exc:
-        stderr.write("supervisor-lint: error: %s\n" % exc)
-        return EXIT_ERROR
-    except ImportError as exc:
-        stderr.write("supervisor-lint: error: %s\n" % exc)
+    except (_UsageError, _ToolError, ImportError) as exc:
+        err.line("supervisor-lint: error: %s" % exc)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        stderr.write("supervisor-lint: interrupted\n")
+        err.line("supervisor-lint: interrupted")
+        return EXIT_ERROR
+    except _Interrupted:
+        err.line("supervisor-lint: terminated")
         return EXIT_ERROR
     except BrokenPipeError:
-        try:
-            sys.stdout = None
-        except Exception:
-            pass
+        out.discard()
         return EXIT_ERROR
     except RecursionError:
-        stderr.write("supervisor-lint: error: input nested too deeply\n")
+        err.line("supervisor-lint: error: input nested too deeply")
         return EXIT_ERROR
     except Exception as exc:  # a bug: still one line, never a traceback
-        stderr.write("supervisor-lint: internal error: %s: %s (please report it)\n"
-                     % (type(exc).__name__, exc))
+        err.line("supervisor-lint: internal error: %s: %s (please report it)"
+                 % (type(exc).__name__, exc))
         return EXIT_ERROR
+
+
+class _Stream:
+    """Where output goes (standard output, standard error, --output FILE).
+    Text is written in the stream's own encoding, what it cannot encode as
+    backslash escapes; machine-readable reports always as UTF-8; a failed
+    write is a ToolError (exit 2), never a traceback."""
+
+    def __init__(self, stream, name, binary=False):
+        self.stream = stream
+        self.name = name
+        self.binary = binary
+
+    def isatty(self):
+        try:
+            return self.stream is not None and self.stream.isatty()
+        except (AttributeError, ValueError, OSError):
+            return False
+
+    def _fail(self, exc):
+        why = getattr(exc, "strerror", None) or str(exc)
+        return _ToolError("cannot write to %s: %s" % (self.name, why))
+
+    def write(self, text, machine=False):
+        if not text:
+            return
+        stream = self.stream
+        if stream is None:
+            raise _ToolError("cannot write to %s: it is closed" % self.name)
+        try:
+            if self.binary:
+                stream.write(text.encode("utf-8", "backslashreplace"))
+                return
+            buffer = getattr(stream, "buffer", None)
+            if buffer is None:
+                stream.write(text)
+                return
+            stream.flush()
+            encoding = "utf-8" if machine else (getattr(stream, "encoding", None) or "utf-8")
+            buffer.write(text.encode(encoding, "backslashreplace"))
+            buffer.flush()
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise self._fail(exc)
+
+    def write_bytes(self, data):
+        """Bytes as they are (fixed standard input)."""
+        stream = self.stream
+        if stream is None:
+            raise _ToolError("cannot write to %s: it is closed" % self.name)
+        try:
+            buffer = stream if self.binary else getattr(stream, "buffer", None)
+            if buffer is None:
+                stream.write(data.decode("utf-8", "surrogateescape"))
+                return
+            if not self.binary:
+                stream.flush()
+            buffer.write(data)
+            buffer.flush()
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise self._fail(exc)
+
+    def line(self, text):
+        """One line of a message to the user (errors, notes): escaped, and
+        never an error of its own."""
+        from .redact import printable
+        try:
+            self.write(printable(text) + "\n")
+        except Exception:
+            pass
+
+    def close(self):
+        try:
+            self.stream.close()
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise self._fail(exc)
+
+    def discard(self):
+        """After a broken pipe: send what is still buffered nowhere, so that
+        the interpreter's own flush at exit does not fail again."""
+        try:
+            fd = self.stream.fileno()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, fd)
+            os.close(devnull)
+        except Exception:
+            pass
+
+
+def _open_output(path):
+    try:
+        return _Stream(open(path, "wb"), path, binary=True)
+    except OSError as exc:
+        raise _ToolError("%s: cannot write: %s" % (path, exc.strerror or exc))
 
 
 from .tree import ToolError as _ToolError  # noqa: E402
+from .tree import Interrupted as _Interrupted  # noqa: E402
 
 
 def _read_stdin(stdin):
@@ -169,7 +266,9 @@ class Options:
     def __init__(self, select=None, ignore=None, extend_select=None, extend_ignore=None,
                  main_config=None, config=None, isolated=False, disable_suppressions=None,
                  per_file_ignores=None, severity=None, exclude=None, extend_exclude=None,
-                 force_exclude=None, fail_level=None, supervisor_files_only=False):
+                 force_exclude=None, fail_level=None, supervisor_files_only=False,
+                 warn=None):
+        self.warn = warn or _Stream(sys.stderr, "standard error").line
         self.select = select
         self.ignore = ignore
         self.extend_select = extend_select
@@ -244,8 +343,8 @@ def collect(paths, options, stdin=None, stdin_filename=None):
                 files.append((found, data))
                 found_any = True
             if not found_any:
-                sys.stderr.write("supervisor-lint: warning: no supervisor config files "
-                                 "(*.conf, *.ini) found under %s\n" % path)
+                options.warn("supervisor-lint: warning: no supervisor config files "
+                             "(*.conf, *.ini) found under %s" % path)
         elif os.path.exists(path) or os.path.islink(path):
             settings = options.settings_for(path)
             if options.value(settings, "force-exclude") and options.excluded(settings, path):
@@ -368,13 +467,18 @@ def _lint(paths, options, stdin, stdin_filename):
     return sorted(unique.values(), key=Diagnostic.sort_key)
 
 
-def _check(args, stdout, stdin, stderr=None):
-    from .tree import OVERLAY
+def _check(args, stdout, stdin, stderr):
+    from . import redact
+    from .tree import OVERLAY, SNAPSHOT
     OVERLAY.clear()
+    SNAPSHOT.clear()
+    redact.reset()
     try:
-        return _check_paths(args, stdout, stdin, stderr or sys.stderr)
+        return _check_paths(args, stdout, stdin, stderr)
     finally:
         OVERLAY.clear()
+        SNAPSHOT.clear()
+        redact.reset()
 
 
 def _check_paths(args, stdout, stdin, stderr):
@@ -382,8 +486,10 @@ def _check_paths(args, stdout, stdin, stderr):
         raise _UsageError("check: give at least one PATH (or - for stdin)")
     if args.unsafe_fixes and not (args.fix or args.diff):
         raise _UsageError("--unsafe-fixes goes with --fix or --diff")
+    if args.fix_outside and not (args.fix or args.diff):
+        raise _UsageError("--fix-outside goes with --fix or --diff")
 
-    options = _options(args)
+    options = _options(args, stderr)
 
     def run_lint():
         return lint(args.paths, stdin=stdin, stdin_filename=args.stdin_filename,
@@ -397,33 +503,43 @@ def _check_paths(args, stdout, stdin, stderr):
     return EXIT_FINDINGS if any(args.failing(d) for d in diags) else EXIT_OK
 
 
-def _options(args):
+def _options(args, stderr):
     severity = {}
     for item in args.severity:
         code, _, level = item.partition("=")
-        if level not in ("error", "warning", "info"):
+        if level not in ("error", "warning", "info") or not code.strip():
             raise _UsageError("--severity %s: write CODE=error|warning|info" % item)
-        severity[code.strip()] = level
+        severity[_code_case(code.strip())] = level
     per_file = {}
     for item in args.per_file_ignores:
         glob, _, codes = item.rpartition(":")
         if not glob:
             raise _UsageError("--per-file-ignores %s: write GLOB:CODES" % item)
-        per_file[glob] = _split([codes])
+        per_file[glob] = [_code_case(c) for c in _split([codes])]
     from .checks import all_rules
     rules = all_rules()
     known = set(rules) | {r.name for r in rules.values()}
     for token in list(severity) + [c for codes in per_file.values() for c in codes]:
         if token not in known and not (token.isupper() and any(c.startswith(token) for c in rules)):
             raise _UsageError("unknown rule code or name: %s" % token)
-    return Options(select=_split(args.select) or None, ignore=_split(args.ignore) or None,
-                   extend_select=_split(args.extend_select), extend_ignore=_split(args.extend_ignore),
+    return Options(select=_codes(args.select) or None, ignore=_codes(args.ignore) or None,
+                   extend_select=_codes(args.extend_select), extend_ignore=_codes(args.extend_ignore),
                    main_config=args.main_config, config=args.config, isolated=args.isolated,
                    disable_suppressions=args.disable_suppressions,
                    per_file_ignores=per_file or None, severity=severity or None,
                    exclude=_split(args.exclude) or None, extend_exclude=_split(args.extend_exclude),
                    force_exclude=args.force_exclude, fail_level=args.fail_level,
-                   supervisor_files_only=args.supervisor_files_only)
+                   supervisor_files_only=args.supervisor_files_only, warn=stderr.line)
+
+
+def _code_case(token):
+    """sv401 and Sv4 mean SV401 and SV4: codes are written in capitals."""
+    import re
+    return token.upper() if re.match(r"(?i)sv\d*$", token) else token
+
+
+def _codes(values):
+    return [_code_case(t) for t in _split(values)]
 
 
 _RANK = {"error": 3, "warning": 2, "info": 1}
@@ -449,22 +565,42 @@ def _fail_test(args, options):
     return failing
 
 
-def _diff_lines(data):
-    """Lines as a patch sees them: split after LF only, whatever else they hold."""
-    text = data.decode("utf-8", "surrogateescape")
-    lines = text.split("\n")
-    out = [l + "\n" for l in lines[:-1]]
-    if lines[-1]:
-        out.append(lines[-1])
-    return out
-
-
 def _stdin_name(args):
     return args.stdin_filename or "-"
 
 
+def _writable(args):
+    """A predicate on real paths: may --fix write this file?  The files named
+    on the command line, the files under the directories named there, and,
+    for a named main config (or --main-config), its own directory tree;
+    everything with --fix-outside."""
+    if args.fix_outside:
+        return None
+    from . import redact
+    from .tree import is_main
+    named = list(args.paths) + ([args.main_config] if args.main_config else [])
+    files, dirs = set(), []
+    for path in named:
+        if path == "-":
+            continue
+        real = os.path.realpath(path)
+        if os.path.isdir(real):
+            dirs.append(real)
+            continue
+        files.add(real)
+        doc = redact.current().docs.get(path)
+        if path == args.main_config or (doc is not None and is_main(doc)):
+            dirs.append(os.path.dirname(real))
+    prefixes = tuple(d.rstrip(os.sep) + os.sep for d in dirs)
+
+    def allowed(key):
+        return key == "-" or key in files or key.startswith(prefixes)
+    return allowed
+
+
 def _fix(args, run_lint, stdout, stderr):
     from . import fix as fixer
+    from .redact import current, printable
     from .tree import OVERLAY
     applicable = ("safe", "unsafe") if args.unsafe_fixes else ("safe",)
     uses_stdin = "-" in args.paths
@@ -473,51 +609,47 @@ def _fix(args, run_lint, stdout, stderr):
         return "-" if uses_stdin and path == _stdin_name(args) else os.path.realpath(path)
 
     only = {_stdin_name(args)} if uses_stdin else None    # with -, nothing on disk changes
-    results, diags, problems, rejected = fixer.run(run_lint, key_of, applicable, only)
+    allowed = {"rule": None}
+
+    def may_write(key):
+        if allowed["rule"] is None:
+            allowed["rule"] = _writable(args) or (lambda key: True)
+        return allowed["rule"](key)
+    outcome = fixer.run(run_lint, key_of, applicable, only, may_write)
+    results, diags, problems = outcome.results, outcome.diags, outcome.problems
+    notes = ["%s: not fixed: no path given holds it (it is reached through an include or a "
+             "symlink); --fix-outside allows it" % path for path in outcome.outside]
     status = EXIT_OK
     changed = [r for r in results.values() if r.changed]
+    registry = current()
     if args.diff:
-        import difflib
-        from .redact import redact
-        target = stdout
-        if args.output:
-            try:
-                target = open(args.output, "w", encoding="utf-8", errors="surrogateescape")
-            except OSError as exc:
-                raise _ToolError("%s: cannot write: %s" % (args.output, exc.strerror))
+        from .report import diff
+        target = _open_output(args.output) if args.output else stdout
         try:
             for result in changed:
-                before = _diff_lines(result.original)
-                after = _diff_lines(result.data)
-                for line in difflib.unified_diff(before, after, "a/" + result.path.lstrip("/"),
-                                                 "b/" + result.path.lstrip("/")):
-                    # secrets stay out of CI logs, even in context lines
-                    line = redact(line)
-                    if not line.endswith("\n"):
-                        line += "\n\\ No newline at end of file\n"
-                    target.write(line)
+                target.write("".join(diff(result.path, result.original, result.data, registry)))
         finally:
             if target is not stdout:
                 target.close()
-        for line in problems:
-            stderr.write("supervisor-lint: %s\n" % line)
-        if rejected:
+        for line in notes + problems:
+            stderr.line("supervisor-lint: %s" % line)
+        if outcome.rejected:
             return EXIT_ERROR
         return EXIT_FINDINGS if changed and not args.exit_zero else EXIT_OK
     out = stdout
     for result in changed:
-        if uses_stdin and result.path == _stdin_name(args):
-            stdout.write(result.data.decode("utf-8", "surrogateescape"))
+        if uses_stdin and result.key == "-":
+            stdout.write_bytes(result.data)
             out = stderr
             continue
         try:
-            fixer.write_atomic(result.path, result.data)
+            fixer.write_atomic(result.path, result.data, expected=result.original)
         except fixer.FixError as exc:
             problems.append(str(exc))
             result.error = str(exc)
             status = EXIT_ERROR
-    if uses_stdin and not any(r.path == _stdin_name(args) for r in changed):
-        stdout.write(OVERLAY.get("-", b"").decode("utf-8", "surrogateescape"))
+    if uses_stdin and not any(r.key == "-" for r in changed):
+        stdout.write_bytes(OVERLAY.get("-", b""))
         out = stderr
     _report(args, diags, out, summary=False)
     # the summary goes with a text report; beside a machine-readable one, to stderr
@@ -530,14 +662,14 @@ def _fix(args, run_lint, stdout, stderr):
         if result.changed and not args.quiet:
             n, left = len(result.applied), remaining.get(result.path, 0)
             summary.write("Fixed %d problem%s in %s (%d remaining).\n" % (
-                n, "" if n == 1 else "s", result.path, left))
+                n, "" if n == 1 else "s", printable(result.path), left))
     if diags and not args.quiet:
         fatal = sum(1 for d in diags if d.fatal)
         summary.write("Found %d problem%s (%d that supervisord refuses to load).\n"
                       % (len(diags), "" if len(diags) == 1 else "s", fatal))
-    for line in problems:
-        stderr.write("supervisor-lint: %s\n" % line)
-    if status == EXIT_ERROR or rejected:
+    for line in notes + problems:
+        stderr.line("supervisor-lint: %s" % line)
+    if status == EXIT_ERROR or outcome.rejected:
         return EXIT_ERROR
     failing = [d for d in diags if args.failing(d)]
     if failing or (args.exit_non_zero_on_fix and changed):
@@ -545,63 +677,54 @@ def _fix(args, run_lint, stdout, stderr):
     return EXIT_OK
 
 
+def _twin_repeats_dropped(diags, registry):
+    """A file read twice has the same findings under both of its paths: show
+    them under the first one only (what only the second read causes stays)."""
+    twins = {}
+    for path, doc in registry.docs.items():
+        first = getattr(doc, "twin_of", None)
+        if first is not None and first.path != path:
+            twins[path] = first.path
+    if not twins:
+        return diags
+    shown = {(d.path, d.code, d.line, d.column, d.message) for d in diags}
+    return [d for d in diags if d.path not in twins or
+            (twins[d.path], d.code, d.line, d.column, d.message) not in shown]
+
+
 def _report(args, diags, stdout, summary=True):
     from . import report
+    from .redact import current
+    registry = current()
+    diags = _twin_repeats_dropped(diags, registry)
     fmt = args.format or "text"
-    target = stdout
-    handle = None
-    if args.output:
-        try:
-            handle = open(args.output, "w", encoding="utf-8", errors="surrogateescape")
-        except OSError as exc:
-            raise _ToolError("%s: cannot write: %s" % (args.output, exc.strerror))
-        target = handle
+    target = _open_output(args.output) if args.output else stdout
     try:
         if args.statistics:
             target.write(report.statistics(diags))
         elif fmt in ("text", "full"):
-            target.write(report.text(diags, color=report.use_color(args.color, target),
-                                     full=fmt == "full", sources=_source_lines(),
-                                     summary=summary and not args.quiet))
+            target.write(report.text(diags, registry, color=report.use_color(args.color, target),
+                                     full=fmt == "full", summary=summary and not args.quiet))
         elif fmt == "json":
-            target.write(report.json_report(diags))
+            target.write(report.json_report(diags, registry), machine=True)
         elif fmt == "sarif":
             from .catalog import CatalogError
             try:
-                target.write(report.sarif(diags, __version__))
+                target.write(report.sarif(diags, registry, __version__), machine=True)
             except CatalogError as exc:
                 raise _ToolError(str(exc))
         elif fmt == "github":
-            target.write(report.github(diags))
+            target.write(report.github(diags, registry))
         elif fmt == "gitlab":
-            target.write(report.gitlab(diags))
+            target.write(report.gitlab(diags, registry), machine=True)
         elif fmt == "junit":
-            target.write(report.junit(diags))
+            target.write(report.junit(diags, registry), machine=True)
     finally:
-        if handle is not None:
-            handle.close()
+        if target is not stdout:
+            target.close()
     if args.format is None and os.environ.get("GITHUB_ACTIONS") == "true" and not args.statistics:
         # in a GitHub workflow: annotations too, the text report kept
-        stdout.write(report.github(diags))
-
-
-def _source_lines():
-    from .tree import read_bytes, OVERLAY
-    cache = {}
-
-    def line(path, number):
-        if path not in cache:
-            try:
-                data = OVERLAY.get("-") if path == "-" else read_bytes(path)
-                cache[path] = (data or b"").decode("utf-8", "replace").splitlines()
-            except Exception:
-                cache[path] = []
-        lines = cache[path]
-        if not 0 < number <= len(lines):
-            return None
-        from .redact import redact, printable
-        return printable(redact(lines[number - 1].replace("\t", " ")))
-    return line
+        stdout.write(report.github(diags, registry))
 
 
 def _rule(code, stdout):

@@ -49,6 +49,7 @@ class Celery:
         self.options = {}             # normalised option -> value (True for flags)
         self.globals_after = []       # (index, token) of global options after the subcommand
         self.removed = None           # a removed program or option, as written
+        self.missing = []             # options that take a value, written without one
 
     @property
     def pool(self):
@@ -353,6 +354,11 @@ def _read_celery(cmd, inner):
 
 def _store(cel, opt, value):
     key = _LONG.get(opt, opt)
+    if (value is None or value is True) and (
+            opt in CELERY_GLOBAL_VALUE or key in CELERY_GLOBAL_VALUE or
+            (opt in CELERY_SUB_VALUE and opt not in CELERY_SUB_FLAGS_TAKE_NO_VALUE)):
+        cel.missing.append(opt)       # the last word: Celery says it requires an argument
+        return
     if key == "--app":
         cel.app = value
     cel.options[key] = value

@@ -101,22 +101,46 @@ def _validate(path, values, line_of):
     return values
 
 
+MAX_CONFIG_BYTES = 1 << 20     # a configuration file is a few lines; refuse what is not
+
+
+def _read_config_text(path):
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError("%s: cannot read: %s" % (path, exc.strerror or exc))
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError("%s: larger than %d bytes, which no configuration needs; not read"
+                          % (path, MAX_CONFIG_BYTES))
+    return raw
+
+
 def load_yaml(path):
     try:
         from ruamel.yaml import YAML
         from ruamel.yaml.error import YAMLError
+        from ruamel.yaml.events import AliasEvent
     except ImportError:
         raise ConfigError("%s: reading it needs ruamel.yaml (pip install ruamel.yaml)" % path)
+    raw = _read_config_text(path)
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = YAML(typ="rt").load(fh)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError("%s: cannot read: not UTF-8 (byte %d)" % (path, exc.start))
+    try:
+        # aliases first, before anything is built: no alias bomb gets expanded
+        for event in YAML(typ="rt").parse(text):
+            if isinstance(event, AliasEvent):
+                line = event.start_mark.line + 1 if event.start_mark is not None else 1
+                raise ConfigError("%s:%d: YAML aliases (*name) are not allowed in a "
+                                  "configuration file; write the value out" % (path, line))
+        data = YAML(typ="rt").load(text)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         raise ConfigError("%s:%d: not valid YAML: %s" % (path, line,
                                                          getattr(exc, "problem", None) or exc))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError("%s: cannot read: %s" % (path, exc))
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -153,11 +177,7 @@ def _toml():
 
 def load_pyproject(path, required=False):
     """The [tool.supervisor-lint] table, or None when there is none."""
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        raise ConfigError("%s: cannot read: %s" % (path, exc.strerror))
+    raw = _read_config_text(path)
     if b"supervisor-lint" not in raw and not required:
         return None
     toml = _toml()

@@ -18,18 +18,25 @@ class Edit:
 
 
 class Fix:
-    """Edits to one file, applied all together or not at all.  ``keys`` names
-    the (section, key) pairs whose value the fix may change: the fixer checks
-    that nothing else does."""
+    """Edits to one file, applied all together or not at all.  ``document``
+    is the file whose bytes the offsets count (the engine reports the
+    diagnostic in that file); ``anchor``, a SectionBlock or Entry of that
+    document, is where the diagnostic goes when the rule found it elsewhere
+    (a section split across files).  ``keys`` names the (section, key) pairs
+    whose value the fix may change: the fixer checks that nothing else does."""
 
-    __slots__ = ("applicability", "edits", "description", "keys")
+    __slots__ = ("applicability", "edits", "description", "keys", "document", "anchor")
 
-    def __init__(self, applicability, edits, description="", keys=()):
+    def __init__(self, applicability, edits, description="", keys=(), document=None,
+                 anchor=None):
         assert applicability in ("safe", "unsafe")
+        assert document is not None, "a Fix names the document its offsets refer to"
         self.applicability = applicability
         self.edits = list(edits)
         self.description = description
         self.keys = tuple(keys)
+        self.document = document
+        self.anchor = anchor
 
     def to_dict(self):
         return {"applicability": self.applicability,
@@ -59,21 +66,27 @@ class Diagnostic:
     def sort_key(self):
         return (self.path, self.line, self.column, self.code, self.message)
 
-    def to_dict(self):
+    def to_dict(self, registry):
+        """The JSON object, every text field through ``registry`` (masked,
+        escaped).  A fix whose replacement would carry a secret is left out."""
+        fix = self.fix.to_dict() if self.fix else None
+        if fix is not None and any(registry.mask(e["replacement"]) != e["replacement"]
+                                   for e in fix["edits"]):
+            fix = None
         return {
             "code": self.code,
             "name": self.name,
             "severity": self.severity,
             "fatal": self.fatal,
-            "message": self.message,
+            "message": registry.text(self.message),
             "path": _printable(self.path),
             "line": self.line,
             "column": self.column,
             "end_line": self.end_line,
             "end_column": self.end_column,
-            "section": self.section,
-            "key": self.key,
-            "fix": self.fix.to_dict() if self.fix else None,
+            "section": registry.text(self.section) if self.section is not None else None,
+            "key": registry.text(self.key) if self.key is not None else None,
+            "fix": fix,
         }
 
     def __repr__(self):

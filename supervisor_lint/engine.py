@@ -4,7 +4,7 @@ into sorted, selected Diagnostics."""
 from .checks import Context, all_rules
 from .diagnostics import Diagnostic
 from .model import load
-from .redact import redact, printable
+from . import redact
 
 
 class Selection:
@@ -65,11 +65,22 @@ def _locate(finding):
     return None, 1, 1, 1, 1
 
 
+def _anchored(anchor):
+    """A stand-in finding located at a fix's anchor (a SectionBlock or Entry)."""
+    from .model import Finding
+    if hasattr(anchor, "raw_key"):
+        return Finding(None, None, False, entry=anchor)
+    return Finding(None, None, False, block=anchor)
+
+
 def run(tree, selection=None, paths=None, suppressions=True):
     """Lint ``tree``; keep diagnostics for documents whose path is in ``paths``
     (all when None).  Inline suppressions apply unless ``suppressions`` is
     false."""
     selection = selection or Selection()
+    registry = redact.current()
+    for doc in tree.docs:
+        registry.add(doc)
     loaded = load(tree)
     ctx = Context(tree, loaded)
     found = []
@@ -83,13 +94,25 @@ def run(tree, selection=None, paths=None, suppressions=True):
             if path is None:
                 # a line-anchored finding: find the document that owns the line
                 path = _owner(tree, finding) or default_path
+            fix = finding.fix
+            if fix is not None:
+                if fix.document.opaque:
+                    fix = None          # never write into a file that is no config
+                elif fix.document.path != path:
+                    # found in one file, fixed in another (a section split across
+                    # files): the diagnostic goes where its edit goes
+                    if fix.anchor is not None and fix.anchor.document is fix.document:
+                        path, line, col, end_line, end_col = _locate(_anchored(fix.anchor))
+                    else:
+                        fix = None
             if paths is not None and path not in paths:
                 continue
             fatal = bool(finding.fatal)
             severity = "error" if fatal else (finding.severity or rule.severity)
-            diag = Diagnostic(rule.code, rule.name, severity, fatal,
-                              printable(redact(finding.message)), path, line,
-                              col, end_line, end_col, finding.section, finding.key, finding.fix)
+            # the message stays as the rule wrote it: the reporters mask and
+            # escape every field on the way out (redact.Registry)
+            diag = Diagnostic(rule.code, rule.name, severity, fatal, finding.message, path, line,
+                              col, end_line, end_col, finding.section, finding.key, fix)
             ident = (diag.code, path, line, col, diag.message)
             if ident in seen:
                 continue

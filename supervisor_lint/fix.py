@@ -18,9 +18,12 @@ MAX_PASSES = 10
 
 
 class FileResult:
-    def __init__(self, path, original):
-        self.path = path
-        self.original = original
+    """One physical file being fixed (however many paths reach it)."""
+
+    def __init__(self, key, path, original):
+        self.key = key                # real path ('-' for standard input)
+        self.path = path              # the path it is reported under
+        self.original = original      # the bytes linted first: the file must still hold them
         self.data = original
         self.applied = []             # Diagnostics whose fix was applied
         self.passes = []              # (bytes before the pass, edits applied in it)
@@ -29,6 +32,58 @@ class FileResult:
     @property
     def changed(self):
         return self.error is None and self.data != self.original
+
+
+def apply_fixes(data, diagnostics):
+    """Apply the fixes of ``diagnostics`` (in order) that do not overlap an
+    earlier one; two insertions at one place both go in, in order.  Returns
+    (new bytes, the diagnostics applied).  O(n log n) in the number of edits."""
+    import bisect
+    range_starts, range_ends = [], []     # accepted ranges, disjoint, sorted
+    points = []                           # accepted insertion points, sorted
+    taken = []                            # (start, seq, end, replacement)
+    applied = []
+    size = len(data)
+    for diag in diagnostics:
+        edits = diag.fix.edits
+        spans = sorted((e.start, e.end) for e in edits)
+        if any(s < 0 or e > size or s > e for s, e in spans):
+            continue
+        if any(_overlaps(spans[i], spans[i + 1]) for i in range(len(spans) - 1)):
+            continue
+        clash = False
+        for s, e in spans:
+            k = bisect.bisect_left(range_starts, e if s < e else s) - 1
+            if k >= 0 and range_ends[k] > s and (s < e or range_starts[k] < s):
+                clash = True          # a range taken crosses this edit
+                break
+            if s < e:
+                j = bisect.bisect_right(points, s)
+                if j < len(points) and points[j] < e:
+                    clash = True      # an insertion taken sits inside this range
+                    break
+        if clash:
+            continue
+        for e in edits:
+            if e.start == e.end:
+                bisect.insort(points, e.start)
+            else:
+                k = bisect.bisect_left(range_starts, e.start)
+                range_starts.insert(k, e.start)
+                range_ends.insert(k, e.end)
+            taken.append((e.start, len(taken), e.end,
+                          e.replacement.encode("utf-8", "surrogateescape")))
+        applied.append(diag)
+    if not taken:
+        return data, []
+    taken.sort()
+    out, pos = [], 0
+    for start, _, end, replacement in taken:
+        out.append(data[pos:start])
+        out.append(replacement)
+        pos = max(pos, end)
+    out.append(data[pos:])
+    return b"".join(out), applied
 
 
 def _overlaps(a, b):
@@ -40,35 +95,6 @@ def _overlaps(a, b):
     if s2 == e2:
         return s1 < s2 < e1
     return s1 < e2 and s2 < e1
-
-
-def apply_fixes(data, diagnostics):
-    """Apply the fixes of ``diagnostics`` (in order) that do not overlap an
-    earlier one.  Returns (new bytes, the diagnostics applied)."""
-    taken = []                        # (start, end, seq, replacement)
-    applied = []
-    for diag in diagnostics:
-        edits = diag.fix.edits
-        spans = [(e.start, e.end) for e in edits]
-        if any(s < 0 or e > len(data) or s > e for s, e in spans):
-            continue
-        if any(_overlaps(span, (t[0], t[1])) for span in spans for t in taken):
-            continue
-        if any(_overlaps(a, b) for i, a in enumerate(spans) for b in spans[i + 1:]):
-            continue
-        for e in edits:
-            taken.append((e.start, e.end, len(taken), e.replacement.encode("utf-8", "surrogateescape")))
-        applied.append(diag)
-    if not taken:
-        return data, []
-    taken.sort(key=lambda t: (t[0], t[2]))
-    out, pos = [], 0
-    for start, end, _, replacement in taken:
-        out.append(data[pos:start])
-        out.append(replacement)
-        pos = max(pos, end)
-    out.append(data[pos:])
-    return b"".join(out), applied
 
 
 def changed_keys(before, after):
@@ -104,31 +130,65 @@ def verify(result, fatal_before, fatal_after):
     return None
 
 
-def run(run_lint, key_of, applicable=("safe",), only=None):
+SUPPRESSION_CODES = ("SV901", "SV902")
+
+
+class Outcome:
+    """What a fix run did: ``results`` by physical file, the diagnostics that
+    remain, ``problems`` (files left untouched for a reason: exit 2),
+    ``outside`` (files not written because no named path holds them) and
+    whether anything was ``rejected``."""
+
+    def __init__(self, results, diags, problems, rejected, outside):
+        self.results = results
+        self.diags = diags
+        self.problems = problems
+        self.rejected = rejected
+        self.outside = outside
+
+
+def run(run_lint, key_of, applicable=("safe",), only=None, allowed=None):
     """Fix in memory, through tree.OVERLAY: lint, apply what applies, lint
     again, until nothing applicable is left (at most MAX_PASSES), then verify
-    each changed file.  ``key_of(path)`` gives a reported path's OVERLAY key.
-    Returns (results by path, the last diagnostics, problems, rejected)."""
+    each changed file.
+
+    Fixes are gathered per physical file: ``key_of(path)`` gives a reported
+    path's real path (its OVERLAY key), so a file reached twice (two include
+    patterns, a symlink twin) is fixed once, from one set of edits; a fix
+    that removes a suppression needs every copy to agree.  ``only`` limits
+    the fixes to these reported paths; ``allowed(key)`` says whether a file
+    may be written at all (the others are linted and reported, never fixed)."""
     from .tree import OVERLAY, read_bytes
     diags = run_lint()
-    fatal_before = _fatal_by_path(diags)
+    fatal_before = _fatal_by_key(diags, key_of)
     results = {}
+    outside = {}
     converged = False
     for _ in range(MAX_PASSES):
         todo = {}
         for d in diags:
-            if d.fix is not None and d.fix.applicability in applicable and \
-                    (only is None or d.path in only):
-                todo.setdefault(d.path, []).append(d)
+            if d.fix is None or d.fix.applicability not in applicable:
+                continue
+            if only is not None and d.path not in only:
+                continue
+            key = key_of(d.path)
+            if allowed is not None and not allowed(key):
+                outside.setdefault(key, d.path)
+                continue
+            todo.setdefault(key, {}).setdefault(d.path, []).append(d)
         progress = False
-        for path, found in todo.items():
-            key = key_of(path)
+        removing = any(d.code in SUPPRESSION_CODES for by_path in todo.values()
+                       for found in by_path.values() for d in found)
+        copies = _copies(key_of) if removing else {}
+        for key, by_path in todo.items():
+            found = _one_set(by_path, copies.get(key, ()))
+            path = next(iter(by_path))
             current = OVERLAY.get(key)
             if current is None:
                 current = read_bytes(path)
-            result = results.get(path)
+            result = results.get(key)
             if result is None:
-                result = results[path] = FileResult(path, current)
+                result = results[key] = FileResult(key, path, current)
             new, used = apply_fixes(current, found)
             if used:
                 result.passes.append((current, [e for d in used for e in d.fix.edits]))
@@ -141,39 +201,69 @@ def run(run_lint, key_of, applicable=("safe",), only=None):
             break
         diags = run_lint()
     problems = []
-    fatal_after = _fatal_by_path(diags)
+    fatal_after = _fatal_by_key(diags, key_of)
+    notes = sorted(outside.values())
     if not converged:
         # never loop, never keep a half-settled file: leave everything as it was
-        for path, result in results.items():
+        for key, result in results.items():
             if result.data != result.original:
                 result.error = "fixes did not settle after %d passes" % MAX_PASSES
-                OVERLAY[key_of(path)] = result.original
-                problems.append("%s: not fixed: %s" % (path, result.error))
-        return results, run_lint(), problems, True
+                OVERLAY[key] = result.original
+                problems.append("%s: not fixed: %s" % (result.path, result.error))
+        return Outcome(results, run_lint(), problems, True, notes)
     # a fix in one file can make supervisord refuse the configuration because
     # of another (a [DEFAULT] in the main config, say): judge the whole run too
     whole_before, whole_after = any(fatal_before.values()), any(fatal_after.values())
     rejected = False
-    for path, result in results.items():
+    for key, result in results.items():
         if result.data == result.original:
             continue
-        reason = verify(result, fatal_before.get(path, False) or whole_before,
-                        fatal_after.get(path, False) or whole_after)
+        reason = verify(result, fatal_before.get(key, False) or whole_before,
+                        fatal_after.get(key, False) or whole_after)
         if reason:
             result.error = reason
-            OVERLAY[key_of(path)] = result.original
+            OVERLAY[key] = result.original
             rejected = True
             codes = ", ".join(sorted({d.code for d in result.applied}))
-            problems.append("%s: not fixed: %s (fixes of %s)" % (path, reason, codes))
+            problems.append("%s: not fixed: %s (fixes of %s)" % (result.path, reason, codes))
     if rejected:
         diags = run_lint()
-    return results, diags, problems, rejected
+    return Outcome(results, diags, problems, rejected, notes)
 
 
-def _fatal_by_path(diags):
+def _copies(key_of):
+    """{real path: [every path the run's documents reach it by]}."""
+    from . import redact
+    found = {}
+    for path in redact.current().docs:
+        found.setdefault(key_of(path), []).append(path)
+    return found
+
+
+def _one_set(by_path, copies):
+    """The fixes of one physical file from the diagnostics of each path it
+    was reached by: each distinct fix once; a suppression's removal only
+    when every copy asks for it (a comment one copy needs stays)."""
+    seen = {}
+    removals = {}
+    for path, found in by_path.items():
+        for d in found:
+            sig = tuple((e.start, e.end, e.replacement) for e in d.fix.edits)
+            if d.code in SUPPRESSION_CODES and len(copies) > 1:
+                removals.setdefault(sig, [d, set()])[1].add(path)
+                continue
+            seen.setdefault(sig, d)
+    for sig, (d, paths) in removals.items():
+        if paths >= set(copies):
+            seen.setdefault(sig, d)
+    return sorted(seen.values(), key=lambda d: (d.line, d.column, d.code))
+
+
+def _fatal_by_key(diags, key_of):
     found = {}
     for d in diags:
-        found[d.path] = found.get(d.path, False) or d.fatal
+        key = key_of(d.path)
+        found[key] = found.get(key, False) or d.fatal
     return found
 
 
@@ -181,11 +271,16 @@ class FixError(Exception):
     pass
 
 
-def write_atomic(path, data):
+def write_atomic(path, data, expected=None):
     """Replace ``path`` (its target, when it is a symlink) with ``data``,
-    keeping mode, owner and group: write a temporary file beside it, fsync,
-    rename.  Raises FixError when the file or its directory is read-only."""
+    keeping mode (setuid, setgid and sticky bits too), owner and group: write
+    a temporary file beside it, fsync, rename.  With ``expected``, the file
+    is replaced only while it still holds exactly those bytes.  Raises
+    FixError when the file or its directory is read-only or the file changed;
+    on SIGINT or SIGTERM the temporary file is removed."""
+    import signal
     import tempfile
+    from .tree import Interrupted
     real = os.path.realpath(path)
     try:
         st = os.stat(real)
@@ -194,38 +289,67 @@ def write_atomic(path, data):
     if not os.access(real, os.W_OK) or not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         raise FixError("%s: is read-only; not fixed" % path)
     directory = os.path.dirname(real)
+
+    def terminate(signum, frame):
+        raise Interrupted()
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(real), suffix=".tmp",
-                                   dir=directory)
-    except OSError as exc:
-        raise FixError("%s: cannot write in %s: %s; not fixed" % (path, directory, exc.strerror))
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:                # not the main thread
+        previous = None
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, stat.S_IMODE(st.st_mode))
         try:
-            os.chown(tmp, st.st_uid, st.st_gid)
-        except PermissionError:
-            if (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
-                raise FixError("%s: cannot keep its owner %d:%d; not fixed" % (
-                    path, st.st_uid, st.st_gid))
-        os.replace(tmp, real)
-    except FixError:
-        os.unlink(tmp)
-        raise
-    except OSError as exc:
+            fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(real), suffix=".tmp",
+                                       dir=directory)
+        except OSError as exc:
+            raise FixError("%s: cannot write in %s: %s; not fixed" % (path, directory,
+                                                                      exc.strerror))
         try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise FixError("%s: cannot replace: %s; not fixed" % (path, exc.strerror))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            try:
+                # chown first: it clears the setuid and setgid bits chmod sets
+                os.chown(tmp, st.st_uid, st.st_gid)
+            except PermissionError:
+                if (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
+                    raise FixError("%s: cannot keep its owner %d:%d; not fixed" % (
+                        path, st.st_uid, st.st_gid))
+            os.chmod(tmp, stat.S_IMODE(st.st_mode))
+            if expected is not None:
+                try:
+                    with open(real, "rb") as fh:
+                        now = fh.read()
+                except OSError:
+                    now = None
+                if now != expected:
+                    raise FixError("%s: changed on disk while it was being fixed; not fixed "
+                                   "(run again)" % path)
+            os.replace(tmp, real)
+        except FixError:
+            _unlink(tmp)
+            raise
+        except OSError as exc:
+            _unlink(tmp)
+            raise FixError("%s: cannot replace: %s; not fixed" % (path, exc.strerror))
+        except BaseException:         # SIGINT, SIGTERM
+            _unlink(tmp)
+            raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     try:
         dfd = os.open(directory, os.O_RDONLY)
         try:
             os.fsync(dfd)
         finally:
             os.close(dfd)
+    except OSError:
+        pass
+
+
+def _unlink(path):
+    try:
+        os.unlink(path)
     except OSError:
         pass

@@ -6,11 +6,12 @@ from .diagnostics import Edit, Fix
 def _eol(doc, line=None):
     """The line ending of ``line``, else of the nearest line before it that
     has one (the section's own style), else the file's first."""
+    lines = doc.lines
     if line is not None:
-        for candidate in reversed(doc.lines[:line.number]):
-            if candidate.eol:
-                return candidate.eol
-    for candidate in doc.lines:
+        for i in range(line.number - 1, -1, -1):
+            if lines[i].eol:
+                return lines[i].eol
+    for candidate in lines:
         if candidate.eol:
             return candidate.eol
     return "\n"
@@ -52,7 +53,8 @@ def insert_key(block, key, value, applicability="safe", description=None):
     else:                       # the last line of a file without a final newline
         replacement = eol + text
     return Fix(applicability, [Edit(end, end, replacement)],
-               description or "add %s%s%s" % (key, delimiter, value), keys=[(block.name, key)])
+               description or "add %s%s%s" % (key, delimiter, value), keys=[(block.name, key)],
+               document=doc, anchor=block)
 
 
 def replace_value(entry, value, applicability="unsafe", description=None):
@@ -65,4 +67,4 @@ def replace_value(entry, value, applicability="unsafe", description=None):
     end = line.byte_offset(entry.value_end)
     return Fix(applicability, [Edit(start, end, value)],
                description or "set %s to %s" % (entry.key, value),
-               keys=[(entry.section.name, entry.key)])
+               keys=[(entry.section.name, entry.key)], document=entry.document, anchor=entry)

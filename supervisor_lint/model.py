@@ -15,6 +15,7 @@ from . import environment as envgrammar
 from . import schema
 from .expand import expand, positional_specs
 from .values import convert, EXPECTED
+from .redact import secret_name, text_spans
 
 HERE = "%(here)s"
 _CONVERTED = {}                 # (type, text) -> convert() result; converters are pure
@@ -284,7 +285,10 @@ class Loader:
                 if key == "command" and _CELERY_PERCENT.search(text):
                     hint = (" Celery's %h, %n, %d, %i and %I must be written %%h, %%n, %%d, "
                             "%%i and %%I in a supervisor config.")
-            self.find("SV105", "supervisord refuses to load: %s.%s" % (result.error, hint),
+            error = result.error
+            if holds_secret(key, text):
+                error = error.replace(repr(text), "'***'")
+            self.find("SV105", "supervisord refuses to load: %s.%s" % (error, hint),
                       True, setting, section, key)
             return None, False
         if result.positional:
@@ -311,7 +315,8 @@ class Loader:
             vstart = entry.value_start
             edits = [Edit(line.byte_offset(vstart + a), line.byte_offset(vstart + a + 1), escaped)
                      for a, b in specs]
-            fix = Fix("safe", edits, "escape % as " + escaped, keys=[(entry.section.name, entry.key)])
+            fix = Fix("safe", edits, "escape % as " + escaped, keys=[(entry.section.name, entry.key)],
+                      document=entry.document, anchor=entry)
         columns = None
         if entry is not None and not setting.inherited and not entry.continuations \
                 and entry.value == text:
@@ -357,6 +362,11 @@ class Loader:
                         return None, setting, False
                     text, certain = text2, certain and certain2
                 if not certain:
+                    if typ in _WHOLE_NUMBERS and not _could_be_number(text):
+                        self.find("SV103", "%s=%s: supervisord refuses to load: no value of "
+                                  "the %%(ENV_...)s it expands makes it a whole number" % (
+                                      key, _short(setting.value)), True, setting, section, key)
+                        return None, setting, False
                     return text, setting, False
         if typ is None:
             return text, setting, True
@@ -381,6 +391,8 @@ class Loader:
         sections = set(order)                   # for membership tests
         if "supervisord" in sections:
             self.load_supervisord()
+        elif tree.fragment and tree.defaults:
+            self.fragment_defaults()
         for name in order:
             if name.startswith("rpcinterface:"):
                 self.load_plugin(name)
@@ -438,15 +450,32 @@ class Loader:
                         self.env["ENV_%s" % k] = v
         self.out.env = dict(self.env)
 
+    def fragment_defaults(self):
+        """A fragment's [DEFAULT] reaches the [supervisord] of whatever main
+        config includes it: what would make that section fail is fatal, even
+        linted alone (unless that [supervisord] sets the key itself)."""
+        probe = Loader(self.tree)
+        probe.load_supervisord()
+        for f in probe.out.findings:
+            if f.fatal:
+                f.message += ("; every main config that includes this file refuses to load, "
+                              "unless its [supervisord] sets %s itself" % (f.key or "that key"))
+                self.out.findings.append(f)
+
     def environment(self, section, setting, text):
         env, error = envgrammar.parse(text)
         if error is not None:
+            if " in value " in error and holds_secret("environment", text):
+                error = error.split(" in value ")[0] + " (the value holds a secret; not shown)"
             self.find("SV107", "environment: supervisord refuses to load: %s. Write "
                       "KEY=\"value\",KEY2=\"value 2\": commas between pairs, values with "
                       "spaces or special characters in double quotes" % error,
                       True, setting, section, "environment")
             return None
         for var, what in envgrammar.mangled(text):
+            if var and secret_name(var):
+                what = ("is cut short: supervisord keeps only the start of the value and drops "
+                        "the rest (the value is not shown here)")
             self.find("SV112", "environment: %s%s; quote the value, e.g. %s=\"...\"" % (
                 ("%s " % var) if var else "", what, var or "KEY"), False, setting, section,
                 "environment")
@@ -762,6 +791,22 @@ class Loader:
             self.find("SV104", "Section [%s] contains incomplete authentication: supervisord "
                       "refuses to load; set both username and password, or neither (%s is "
                       "missing)" % (section, missing), True, us or ps, section, missing)
+
+
+_WHOLE_NUMBERS = ("integer", "socket_backlog", "buffer_size")
+_STAND_IN = re.compile(r"ENV_\w*")
+
+
+def _could_be_number(expanded):
+    """False when the text around the ENV_ stand-ins already rules out every
+    whole number int() accepts, whatever the variables hold."""
+    rest = _STAND_IN.sub("", expanded)
+    return all(c.isdigit() or c in "+-_" or c.isspace() for c in rest)
+
+
+def holds_secret(key, text):
+    """True when a message must not quote ``text``, the value of ``key``."""
+    return secret_name(key) or bool(text_spans(text, env=key == "environment"))
 
 
 def _is_path_key(section, key):

@@ -220,6 +220,12 @@ class Document:
     def fatal(self):
         return any(p.fatal for p in self.problems)
 
+    @property
+    def opaque(self):
+        """A file with no section header is no supervisor config (a key file,
+        a password file, /proc/N/environ): nothing of its text is ever shown."""
+        return not self.blocks
+
     def line_at(self, number):
         return self.lines[number - 1]
 

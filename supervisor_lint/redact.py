@@ -1,15 +1,82 @@
-"""Keep secrets out of messages: credentials in URLs and the values of
-secret-looking variables and options are replaced by ***.  Linear time."""
+"""The one place output is made safe.  Every string that reaches a report, a
+source line, a diff, a summary or an error line passes through here:
 
+- secrets are replaced by ``***``: the values of secret keys (``password``
+  with either delimiter, whole values, continuation lines included), the
+  values of secret-looking variables (``environment=`` and ``NAME=value``
+  anywhere), values of ``--password``-like options (``=`` or a space),
+  passwords in URLs and credential-shaped strings (``sk_live_``, ``ghp_``,
+  ``xox?-``, ``AKIA``, Slack webhooks, JWTs, ...), whatever their name;
+  pieces of those values quoted anywhere in a message are masked too;
+- characters that could drive a terminal or a CI log are escaped: C0
+  controls but tab (newlines included, so no line of a line-oriented report
+  comes from input), DEL, C1 controls, bidi and zero-width controls,
+  U+2028/2029, lone surrogates (undecodable bytes, shown as ``\\xNN``) and
+  the noncharacters XML forbids.
+
+Everything here is linear in the size of its input.
+"""
+
+import bisect
 import re
 
+MASK = "***"
+MESSAGE_LIMIT = 1000          # characters of a message, after masking and escaping
+
+# -- names ----------------------------------------------------------------------
+_SECRET_NAME = re.compile(
+    r"PASSWORD|PASSWD|PASSPHRASE|PASS(?:_|$)|(?:^|_)PWD(?:_|$)|SECRET|TOKEN|API_?KEY|(?<=.)KEY$|"
+    r"DSN(?:_|$)|(?:^|_)PAT(?:_|$)|CREDENTIAL|AUTH|PRIVATE|COOKIE|SESSION", re.I)
+# names whose value names a file or a place, not the secret itself
+_NOT_SECRET_NAME = re.compile(r"(?:_FILE|_PATH|_DIR|_FILENAME)$|^PWD$|^OLDPWD$", re.I)
+_NAMES = {}
+
+
+def secret_name(name):
+    """True when a variable or key of this name holds a secret."""
+    found = _NAMES.get(name)
+    if found is None:
+        if len(_NAMES) > 65536:
+            _NAMES.clear()
+        found = _NAMES[name] = bool(_SECRET_NAME.search(name)) and \
+            not _NOT_SECRET_NAME.search(name)
+    return found
+
+
+# -- patterns -------------------------------------------------------------------
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}$")
 _USERINFO = re.compile(r"[^/\s:@'\"]*:([^/\s@'\"]+)@")
-_KEY = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*")
-_VALUE = re.compile(r"\"[^\"]*\"|'[^']*'|[^,\s'\"{<][^,\s'\"]*")
-_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|PASSPHRASE|_PASS$|^PASS$|_PASS_|_PWD$|SECRET|TOKEN|"
-                          r"PRIVATE_KEY|API_KEY|ACCESS_KEY", re.I)
-_OPTION = re.compile(r"((?:--password|--basic[_-]auth|--secret|--token|--api[_-]key)=)(\S+)")
+_ASSIGN = re.compile(r"(?<![\w.-])([A-Za-z_][A-Za-z0-9_.]*)[ \t]*=[ \t]*")
+_LINE_KEY = re.compile(r"[ \t;#]*([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*[=:][ \t]*")
+_LINE_WORD = re.compile(r"[ \t]*([A-Za-z_][A-Za-z0-9_.-]*)(?:[ \t]*[=:][ \t]*|[ \t]+)")
+_VALUE = re.compile(r"\"[^\"\n]*\"?|'[^'\n]*'?|[^\s,'\"{<][^\s,'\"]*")
+_ENV_VALUE = re.compile(r"(?:\"[^\"]*(?:\"|$)|'[^']*(?:'|$)|[^,\"'])*")
+_ENV_NAME = re.compile(r"[\s,]*([^\s=,\"']+)[ \t]*=[ \t]*")
+_OPTION = re.compile(r"(?<![\w-])--?[A-Za-z0-9_-]*?(?:password|passwd|secret|token|api[_-]?key|"
+                     r"auth|credentials?|private[_-]key)[A-Za-z0-9_-]*(=|[ \t]+)", re.I)
+_OPTION_VALUE = re.compile(r"\"[^\"\n]*\"?|'[^'\n]*'?|\S+")
+# credential shapes, each behind a literal that a plain substring search finds
+# fast (most text holds none of them)
+_SHAPES = [(trigger, re.compile(pattern)) for trigger, pattern in (
+    ("k_live_", r"\b[sr]k_live_[0-9A-Za-z]{8,}"),
+    ("k_test_", r"\b[sr]k_test_[0-9A-Za-z]{8,}"),
+    ("gh", r"\bgh[pousr]_[0-9A-Za-z]{20,}|\bgithub_pat_[0-9A-Za-z_]{20,}"),
+    ("xox", r"\bxox[abposr]-[0-9A-Za-z-]{8,}"),
+    ("AKIA", r"\bAKIA[0-9A-Z]{16}\b"),
+    ("ASIA", r"\bASIA[0-9A-Z]{16}\b"),
+    ("glpat-", r"\bglpat-[0-9A-Za-z_-]{20,}"),
+    ("npm_", r"\bnpm_[0-9A-Za-z]{36}"),
+    ("eyJ", r"\beyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}"),
+    ("hooks.slack.com/services/", r"(?<=hooks\.slack\.com/services/)[0-9A-Za-z/_-]+"),
+    ("PRIVATE KEY-----", r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+)]
+_TRIGGER = re.compile(r"[=:]|--")
+
+
+def _shapes(text, out):
+    for trigger, pattern in _SHAPES:
+        if trigger in text:
+            out.extend(m.span() for m in pattern.finditer(text))
 
 
 def url_passwords(text):
@@ -25,42 +92,313 @@ def url_passwords(text):
     return found
 
 
-def redact(text):
+def _env_spans(text, out):
+    """Values of secret names in an ``environment=`` string, each up to the
+    next comma outside quotes (so ``A=x y`` masks ``x y``)."""
+    i, n = 0, len(text)
+    while i < n:
+        m = _ENV_NAME.match(text, i)
+        if m is None:
+            end = _ENV_VALUE.match(text, i).end()
+            i = max(end, i) + 1
+            continue
+        start = m.end()
+        end = _ENV_VALUE.match(text, start).end()
+        value_end = end
+        while value_end > start and text[value_end - 1].isspace():
+            value_end -= 1
+        if secret_name(m.group(1)) and value_end > start:
+            out.append((start, value_end))
+        i = end + 1
+
+
+def text_spans(text, env=False, line=False, prose=False):
+    """(start, end) character spans of the secrets in ``text``: ``env`` reads
+    it as an ``environment=`` value, ``line`` as a config line (so that
+    ``password: x`` counts too), ``line="loose"`` as a line that is no
+    ``key=value`` at all (``password x``).  ``prose`` (a message the linter
+    wrote) looks for what prose never holds: URL passwords and credential
+    shapes; the values it quotes are masked by the run's registry."""
     if not text:
-        return text
-    spans = url_passwords(text)
-    for start, end in reversed(spans):
-        text = text[:start] + "***" + text[end:]
-    if "=" in text:
-        spans = []
-        for m in _KEY.finditer(text):
-            if _SECRET_NAME.search(m.group(1)) and not (spans and m.start() < spans[-1][1]):
+        return []
+    out = []
+    _shapes(text, out)
+    if not _TRIGGER.search(text):
+        return _merge(out)
+    if "://" in text:
+        out.extend(url_passwords(text))
+    if prose:
+        return _merge(out)
+    if env:
+        _env_spans(text, out)
+    elif "=" in text:
+        for m in _ASSIGN.finditer(text):
+            if secret_name(m.group(1)):
                 v = _VALUE.match(text, m.end())
-                if v:
-                    spans.append(v.span())
-        for start, end in reversed(spans):
-            text = text[:start] + "***" + text[end:]
-    if "--" in text:
-        text = _OPTION.sub(r"\1***", text)
-    return text
+                if v and v.end() > v.start():
+                    out.append(v.span())
+    if line:
+        m = (_LINE_WORD if line == "loose" else _LINE_KEY).match(text)
+        if m and secret_name(m.group(1)) and m.end() < len(text.rstrip()):
+            out.append((m.end(), len(text.rstrip())))
+    if "-" in text:
+        for m in _OPTION.finditer(text):
+            v = _OPTION_VALUE.match(text, m.end())
+            if v is None or (m.group(1) != "=" and v.group().startswith("-")):
+                continue
+            out.append(v.span())
+    return _merge(out)
+
+
+def _merge(spans):
+    if len(spans) < 2:
+        return spans
+    spans.sort()
+    merged = [spans[0]]
+    for start, end in spans[1:]:
+        last = merged[-1]
+        if start <= last[1]:
+            if end > last[1]:
+                merged[-1] = (last[0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def mask_spans(text, spans):
+    if not spans:
+        return text
+    out, pos = [], 0
+    for start, end in spans:
+        out.append(text[pos:start])
+        out.append(MASK)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def redact(text, env=False, line=False, prose=False):
+    """``text`` with the secrets its own patterns reveal masked."""
+    return mask_spans(text, text_spans(text, env, line, prose))
 
 
 def has_secret(text):
-    return redact(text) != text
+    return bool(text_spans(text))
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+# -- escaping -------------------------------------------------------------------
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e"
+                     "\u2028\u2029\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff\ufffe\uffff]")
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def _escape_char(m):
+    ch = m.group()
+    code = ord(ch)
+    if ch in _NAMED:
+        return _NAMED[ch]
+    if 0xDC80 <= code <= 0xDCFF:
+        return "\\x%02x" % (code - 0xDC00)      # an undecodable byte
+    return "\\x%02x" % code if code < 0x100 else "\\u%04x" % code
 
 
 def printable(text):
-    """Undecodable bytes (kept as surrogates) as \\xNN, control characters
-    as escapes: every report stays valid UTF-8, XML and terminal text."""
-    if not _CONTROL.search(text):
+    """``text`` with every character that could move a terminal's cursor,
+    forge an output line or break UTF-8, JSON or XML escaped."""
+    if not _UNSAFE.search(text):
         return text
-    def esc(m):
-        ch = m.group()
-        code = ord(ch)
-        if 0xDC80 <= code <= 0xDCFF:
-            return "\\x%02x" % (code - 0xDC00)
-        return "\\x%02x" % code if code < 0x100 else "\\u%04x" % code
-    return _CONTROL.sub(esc, text)
+    return _UNSAFE.sub(_escape_char, text)
+
+
+def cap(text, limit=MESSAGE_LIMIT):
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+# -- the run's secrets ------------------------------------------------------------
+_PIECE = re.compile(r"[^\s'\"`=,;]+")
+MIN_PIECE = 4
+
+
+class Registry:
+    """The documents of one run (for source lines) and the secrets they hold
+    (for masking whatever quotes them)."""
+
+    def __init__(self):
+        self.docs = {}                # display path -> Document (the latest read)
+        self._pending = []
+        self._pieces = set()
+        self._sorted = None
+
+    def add(self, doc):
+        self.docs[doc.path] = doc
+        self._pending.append(doc)
+
+    def _scan(self):
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        for doc in pending:
+            for text in secret_texts(doc):
+                for piece in _PIECE.findall(text):
+                    if len(piece) >= MIN_PIECE:
+                        self._pieces.add(piece)
+        self._sorted = None
+
+    # -- messages -------------------------------------------------------------------
+    def text(self, text, limit=MESSAGE_LIMIT):
+        """A message, a section or key name: masked, escaped, capped."""
+        if not text:
+            return text
+        return cap(printable(self.mask(text)), limit)
+
+    def mask(self, text, line=False):
+        """``text`` with every secret the run's documents hold masked, and
+        what the patterns find: all of them in a config line (``line``),
+        URL passwords and credential shapes in a message."""
+        self._scan()
+        text = redact(text, line=line, prose=not line)
+        if self._pieces:
+            text = _PIECE.sub(self._piece, text)
+        return text
+
+    def _piece(self, m):
+        piece = m.group()
+        if piece in self._pieces:
+            return MASK
+        if len(piece) >= MIN_PIECE and m.string.startswith("...", m.end()):
+            # a quoted value cut short: a secret's beginning
+            if self._sorted is None:
+                self._sorted = sorted(self._pieces)
+            k = bisect.bisect_left(self._sorted, piece)
+            if k < len(self._sorted) and self._sorted[k].startswith(piece):
+                return MASK
+        return piece
+
+    # -- source lines ------------------------------------------------------------
+    def source_line(self, path, number):
+        """(text, column map) of line ``number`` of ``path`` as the reader
+        numbered it, secrets masked; None for a file that is not shown."""
+        doc = self.docs.get(path)
+        if doc is None or getattr(doc, "opaque", False) or not 0 < number <= len(doc.lines):
+            return None
+        line = doc.lines[number - 1]
+        return self.masked_slice(doc.data, line.offset,
+                                 line.offset + len(line.text.encode("utf-8", "surrogateescape")),
+                                 byte_spans(doc))
+
+    def masked_slice(self, data, start, end, spans):
+        """The bytes ``start:end`` of a file decoded, its secret spans and
+        patterns masked; returns (text, mapping) where mapping(column) gives
+        the column in the returned text of a column of the original."""
+        pieces = []
+        k = bisect.bisect_right(spans, (start, float("inf"))) - 1
+        k = max(k, 0)
+        pos = start
+        shifts = []                   # (original column, masked column) at each mask
+        col = mcol = 0
+        while k < len(spans) and spans[k][0] < end:
+            s, e = spans[k]
+            k += 1
+            if e <= start:
+                continue
+            s, e = max(s, start), min(e, end)
+            if s > pos:
+                chunk = data[pos:s].decode("utf-8", "surrogateescape")
+                pieces.append(chunk)
+                col += len(chunk)
+                mcol += len(chunk)
+            hidden = data[s:e].decode("utf-8", "surrogateescape")
+            shifts.append((col, mcol, len(hidden)))
+            pieces.append(MASK)
+            col += len(hidden)
+            mcol += len(MASK)
+            pos = e
+        if pos < end:
+            pieces.append(data[pos:end].decode("utf-8", "surrogateescape"))
+        text = "".join(pieces)
+        masked = self.mask(text, line=True)     # (columns after what it masks shift)
+
+        def column(c):
+            result = c
+            for at, mat, length in shifts:
+                if c < at:
+                    break
+                if c < at + length:
+                    return mat
+                result = mat + len(MASK) + (c - at - length)
+            return result
+        return masked, column
+
+
+def secret_texts(doc):
+    """The secret values a document holds, as text."""
+    data = doc.data
+    for start, end in byte_spans(doc):
+        yield data[start:end].decode("utf-8", "surrogateescape")
+
+
+def byte_spans(doc):
+    """Sorted, merged (start, end) byte ranges of a document's secrets (cached)."""
+    found = getattr(doc, "secret_spans", None)
+    if found is None:
+        found = doc.secret_spans = _merge(list(_document_spans(doc)))
+    return found
+
+
+def _document_spans(doc):
+    for entry in doc.entries:
+        parts = [(entry.line, entry.value_start, entry.value_end)]
+        for line in entry.continuations:
+            if line.kind == "continuation":
+                parts.append((line, line.value_start, line.value_end))
+        if entry.key and secret_name(entry.key):
+            for line, start, end in parts:
+                if end > start:
+                    yield line.byte_offset(start), line.byte_offset(end)
+            continue
+        if len(parts) == 1:
+            line, start, end = parts[0]
+            text = line.text[start:end]
+            for s, e in text_spans(text, env=entry.key == "environment"):
+                yield line.byte_offset(start + s), line.byte_offset(start + e)
+            continue
+        # a value over several lines: scan it joined, map the spans back
+        texts, starts = [], []
+        at = 0
+        for line, start, end in parts:
+            starts.append(at)
+            texts.append(line.text[start:end])
+            at += end - start + 1
+        for s, e in text_spans("\n".join(texts), env=entry.key == "environment"):
+            k = bisect.bisect_right(starts, s) - 1
+            while k < len(parts) and starts[k] < e:
+                line, start, end = parts[k]
+                a = max(s - starts[k], 0)
+                b = min(e - starts[k], end - start)
+                if b > a:
+                    yield line.byte_offset(start + a), line.byte_offset(start + b)
+                k += 1
+    for line in doc.lines:
+        kind = line.kind
+        if kind in ("orphan", "error"):
+            for s, e in text_spans(line.text, line="loose"):
+                yield line.byte_offset(s), line.byte_offset(e)
+        if line.comment_start is not None:
+            c = line.comment_start
+            for s, e in text_spans(line.text[c:], line=True):
+                yield line.byte_offset(c + s), line.byte_offset(c + e)
+
+
+_current = Registry()
+
+
+def current():
+    """The registry of the run under way."""
+    return _current
+
+
+def reset():
+    """Start a new run: forget every document and secret of the last one."""
+    global _current
+    _current = Registry()
+    return _current

@@ -1,8 +1,12 @@
 """Reporters: text (concise or full), json, sarif, github, gitlab, junit.
 
-Each takes the diagnostics and returns the report as a string; the heavy
-imports (json, xml, the rule catalog) happen only in the formats that need
-them."""
+Each takes the diagnostics and the run's ``redact.Registry`` and returns the
+report as a string.  Every field that comes from input goes out through the
+registry: messages, section and key names masked, escaped and capped
+(``registry.text``), paths escaped (``_p``), source lines read from the
+reader's own lines with their secrets masked (``registry.source_line``).
+The heavy imports (json, xml, the rule catalog) happen only in the formats
+that need them."""
 
 import os
 
@@ -32,20 +36,25 @@ def _p(path):
     return printable(path)
 
 
-def text(diags, color=False, full=False, sources=None, summary=True):
+def text(diags, registry, color=False, full=False, summary=True):
+    from .redact import printable
     c = _COLORS if color else dict.fromkeys(_COLORS, "")
     out = []
     for d in diags:
         out.append("%s%s%s:%d:%d: %s%s%s [%s%s%s] %s" % (
             c["path"], _p(d.path), c["reset"], d.line, d.column, c["code"], d.code, c["reset"],
-            c[d.severity], d.severity, c["reset"], d.message))
-        if full and sources is not None:
-            line = sources(d.path, d.line)
-            if line is not None:
-                width = max(1, (d.end_column - d.column) if d.end_line == d.line else
-                            len(line) - d.column + 1)
-                out.append("  %s%4d |%s %s" % (c["dim"], d.line, c["reset"], line))
-                out.append("       | %s%s%s%s" % (" " * (d.column - 1), c[d.severity],
+            c[d.severity], d.severity, c["reset"], registry.text(d.message)))
+        if full:
+            found = registry.source_line(d.path, d.line)
+            if found is not None:
+                line, column = found
+                line = line.replace("\t", " ")
+                start = column(d.column - 1)
+                end = column(d.end_column - 1) if d.end_line == d.line else len(line)
+                prefix = printable(line[:start])
+                width = max(1, len(printable(line[start:max(end, start)])))
+                out.append("  %s%4d |%s %s" % (c["dim"], d.line, c["reset"], printable(line)))
+                out.append("       | %s%s%s%s" % (" " * len(prefix), c[d.severity],
                                                   "^" * width, c["reset"]))
     if summary and diags:
         fatal = sum(1 for d in diags if d.fatal)
@@ -69,9 +78,9 @@ def statistics(diags):
     return "".join("%5d  %s  %s\n" % (n, code, name) for (code, name), n in rows)
 
 
-def json_report(diags):
+def json_report(diags, registry):
     import json
-    return json.dumps([d.to_dict() for d in diags], indent=2, ensure_ascii=False) + "\n"
+    return json.dumps([d.to_dict(registry) for d in diags], indent=2, ensure_ascii=False) + "\n"
 
 
 def _escape_data(s):
@@ -82,7 +91,7 @@ def _escape_property(s):
     return _escape_data(s).replace(":", "%3A").replace(",", "%2C")
 
 
-def github(diags):
+def github(diags, registry):
     """GitHub Actions workflow commands (annotations)."""
     level = {"error": "error", "warning": "warning", "info": "notice"}
     out = []
@@ -90,7 +99,8 @@ def github(diags):
         props = "file=%s,line=%d,col=%d,endLine=%d,endColumn=%d,title=%s" % (
             _escape_property(_p(_relative(d.path))), d.line, d.column, d.end_line, d.end_column,
             _escape_property("%s %s" % (d.code, d.name)))
-        out.append("::%s %s::%s\n" % (level[d.severity], props, _escape_data(d.message)))
+        out.append("::%s %s::%s\n" % (level[d.severity], props,
+                                       _escape_data(registry.text(d.message))))
     return "".join(out)
 
 
@@ -103,7 +113,7 @@ def _relative(path, base=None):
     return absolute if rel.startswith("..") else rel
 
 
-def gitlab(diags):
+def gitlab(diags, registry):
     """GitLab Code Quality report (its format requires a fingerprint)."""
     import hashlib
     import json
@@ -111,10 +121,11 @@ def gitlab(diags):
     items = []
     for d in diags:
         path = _p(_relative(d.path))
-        digest = hashlib.sha256(("%s\0%s\0%d\0%s" % (d.code, path, d.line, d.message))
+        message = registry.text(d.message)
+        digest = hashlib.sha256(("%s\0%s\0%d\0%s" % (d.code, path, d.line, message))
                                 .encode("utf-8", "surrogateescape")).hexdigest()
         items.append({
-            "description": "%s %s" % (d.code, d.message),
+            "description": "%s %s" % (d.code, message),
             "check_name": d.code,
             "fingerprint": digest,
             "severity": "blocker" if d.fatal else severity[d.severity],
@@ -123,7 +134,7 @@ def gitlab(diags):
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
 
 
-def junit(diags, paths=()):
+def junit(diags, registry, paths=()):
     from xml.sax.saxutils import escape, quoteattr
     by_file = {}
     for p in paths:
@@ -140,18 +151,19 @@ def junit(diags, paths=()):
             out.append('    <testcase name=%s classname=%s/>' % (quoteattr(path),
                                                                   quoteattr(path)))
         for d in found:
+            message = registry.text(d.message)
             out.append('    <testcase name=%s classname=%s>' % (
                 quoteattr("%s %s:%d:%d" % (d.code, path, d.line, d.column)), quoteattr(path)))
             out.append('      <failure type=%s message=%s>%s</failure>' % (
-                quoteattr(d.severity), quoteattr(d.message),
-                escape("%s:%d:%d: %s %s" % (path, d.line, d.column, d.code, d.message))))
+                quoteattr(d.severity), quoteattr(message),
+                escape("%s:%d:%d: %s %s" % (path, d.line, d.column, d.code, message))))
             out.append('    </testcase>')
         out.append('  </testsuite>')
     out.append('</testsuites>')
     return "\n".join(out) + "\n"
 
 
-def sarif(diags, version):
+def sarif(diags, registry, version):
     """SARIF 2.1.0, with every rule's descriptions and help from rules/CODE.yaml."""
     import json
     from .catalog import load_all
@@ -190,7 +202,7 @@ def sarif(diags, version):
             "ruleId": d.code,
             "ruleIndex": index[d.code],
             "level": level[d.severity],
-            "message": {"text": d.message},
+            "message": {"text": registry.text(d.message)},
             "locations": [{"physicalLocation": {
                 "artifactLocation": {"uri": _uri(d.path, root), "uriBaseId": "SRCROOT"},
                 "region": region}}],
@@ -242,3 +254,68 @@ def _uri(path, root):
     if path == "-":
         return "stdin"
     return _quote(_relative(path, root).replace(os.sep, "/"))
+
+
+def diff(path, before, after, registry):
+    """The lines of a unified diff from ``before`` to ``after`` (bytes), as
+    patch splits them (after LF only), every line's secrets masked by their
+    place in the file (registry.masked_slice) and every control character
+    escaped but the CR of a CRLF ending."""
+    from difflib import SequenceMatcher
+    from . import reader
+    from .redact import byte_spans, printable
+
+    def split(data):
+        lines, pos = [], 0
+        while pos < len(data):
+            end = data.find(b"\n", pos)
+            end = len(data) if end == -1 else end + 1
+            lines.append((pos, data[pos:end]))
+            pos = end
+        return lines
+
+    sides = []
+    for data in (before, after):
+        doc = reader.parse(data, path)
+        sides.append((data, split(data), byte_spans(doc)))
+    (a_data, a_lines, a_spans), (b_data, b_lines, b_spans) = sides
+
+    def show(mark, data, spans, offset, raw):
+        body, ending = raw, ""
+        if body.endswith(b"\n"):
+            body, ending = body[:-1], "\n"
+            if body.endswith(b"\r"):
+                body, ending = body[:-1], "\r\n"
+        text, _ = registry.masked_slice(data, offset, offset + len(body), spans)
+        line = mark + printable(text) + ending
+        return line if ending else line + "\n\\ No newline at end of file\n"
+
+    name = printable(path.lstrip("/"))
+    matcher = SequenceMatcher(None, [l for _, l in a_lines], [l for _, l in b_lines])
+    started = False
+    for group in matcher.get_grouped_opcodes(3):
+        if not started:
+            started = True
+            yield "--- a/%s\n" % name
+            yield "+++ b/%s\n" % name
+        first, last = group[0], group[-1]
+        yield "@@ -%s +%s @@\n" % (_range(first[1], last[2]), _range(first[3], last[4]))
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                for offset, raw in a_lines[i1:i2]:
+                    yield show(" ", a_data, a_spans, offset, raw)
+                continue
+            if tag in ("replace", "delete"):
+                for offset, raw in a_lines[i1:i2]:
+                    yield show("-", a_data, a_spans, offset, raw)
+            if tag in ("replace", "insert"):
+                for offset, raw in b_lines[j1:j2]:
+                    yield show("+", b_data, b_spans, offset, raw)
+
+
+def _range(start, stop):
+    """A hunk's range, as difflib writes it."""
+    length = stop - start
+    if length == 1:
+        return "%d" % (start + 1)
+    return "%d,%d" % (start if not length else start + 1, length)

@@ -135,17 +135,20 @@ def removal(doc, s, keep=None):
         end = line.byte_offset(len(line.text))
         prefix = line.text[line.comment_start]
         return Fix("safe", [Edit(start, end, "%s supervisor-lint: %s=%s" % (
-            prefix, s.verb, ",".join(keep)))], "drop the unused codes")
+            prefix, s.verb, ",".join(keep)))], "drop the unused codes", document=doc)
     if s.inline:
         cut = line.comment_start
         while cut > 0 and line.text[cut - 1] in " \t":
             cut -= 1
         return Fix("safe", [Edit(line.byte_offset(cut), line.byte_offset(len(line.text)), "")],
-                   "remove the suppression")
+                   "remove the suppression",
+                   document=doc)
     if not line.eol and line.number > 1:
         # the last line of a file without a final newline: take the line
         # ending before it, so the file still ends without one
         previous = doc.lines[line.number - 2]
         start = previous.byte_offset(len(previous.text))
-        return Fix("safe", [Edit(start, line.end_offset, "")], "remove the suppression")
-    return Fix("safe", [Edit(line.offset, line.end_offset, "")], "remove the suppression")
+        return Fix("safe", [Edit(start, line.end_offset, "")], "remove the suppression",
+                   document=doc)
+    return Fix("safe", [Edit(line.offset, line.end_offset, "")], "remove the suppression",
+                   document=doc)

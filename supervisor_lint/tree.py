@@ -16,16 +16,63 @@ class ToolError(Exception):
     """The tool cannot do its job (exit status 2)."""
 
 
+class Interrupted(BaseException):
+    """SIGTERM while --fix replaced a file (its temporary file is removed first)."""
+
+
 # Contents that replace a file's bytes on disk while the fixer works in memory
 # (keyed by real path; '-' for standard input).
 OVERLAY = {}
+# Every file's bytes as first read in this run (keyed by real path): each
+# later read, and the fixer, see those bytes, and --fix replaces a file only
+# while it still holds them.
+SNAPSHOT = {}
+# Kernel and device trees: never read, whatever a config or a setting names.
+PSEUDO_FS = ("/proc", "/sys", "/dev")
+
+
+def pseudo_fs(real):
+    """The kernel or device tree a real path lies in, or None."""
+    for top in PSEUDO_FS:
+        if real == top or real.startswith(top + "/"):
+            return top
+    return None
+
+
+def special(path):
+    """What keeps ``path`` from being read as a config file: 'directory',
+    'fifo', 'socket', 'device', 'other', a kernel tree ('/proc', '/sys',
+    '/dev'), 'missing', or None for a regular file."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "missing"
+    mode = st.st_mode
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if stat.S_ISFIFO(mode):
+        return "fifo"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if not stat.S_ISREG(mode):
+        return "other"
+    return pseudo_fs(os.path.realpath(path))
 
 
 def read_bytes(path):
+    real = os.path.realpath(path)
     if OVERLAY:
-        found = OVERLAY.get(os.path.realpath(path))
+        found = OVERLAY.get(real)
         if found is not None:
             return found
+    found = SNAPSHOT.get(real)
+    if found is not None:
+        return found
+    top = pseudo_fs(real)
+    if top is not None:
+        raise ToolError("%s: lies under %s, which is never read" % (path, top))
     try:
         st = os.stat(path)
     except OSError as exc:
@@ -37,9 +84,11 @@ def read_bytes(path):
         raise ToolError("%s: not a regular file (use - to read standard input)" % path)
     try:
         with open(path, "rb") as fh:
-            return fh.read()
+            data = fh.read()
     except OSError as exc:
         raise ToolError("%s: cannot read: %s" % (path, exc.strerror or exc))
+    SNAPSHOT[real] = data
+    return data
 
 
 _PROGRAM_KEYS = (b"command", b"autostart", b"autorestart", b"stopasgroup", b"killasgroup",
@@ -136,6 +185,8 @@ def build_main(doc, extra=()):
         else:
             patterns = result.value.split()
     seen = {os.path.abspath(doc.path)}
+    doc.twin_of = None
+    read = {os.path.realpath(doc.path): (doc, None)}     # real path -> (first Document, pattern)
     for pattern in patterns:
         joined = os.path.join(here, pattern)
         import glob
@@ -146,12 +197,15 @@ def build_main(doc, extra=()):
                 "loads without it" % joined, False, entry=setting.entry, section="include",
                 key="files", severity="warning"))
             continue
+        kernel = []
         for filename in sorted(matches):
-            if os.path.isdir(filename):
-                tree.include_problems.append(Finding(
-                    "SV111", "include pattern %r matches the directory %s, which supervisord "
-                    "silently skips" % (pattern, filename), False, entry=setting.entry,
-                    section="include", key="files", severity="warning"))
+            kind = special(filename)
+            if kind in PSEUDO_FS:
+                kernel.append((kind, filename))
+                continue
+            if kind is not None and kind != "missing":
+                tree.include_problems.append(_special_include(kind, filename, pattern,
+                                                              setting.entry))
                 continue
             try:
                 data = read_bytes(filename)
@@ -162,15 +216,70 @@ def build_main(doc, extra=()):
                     section="include", key="files", severity="warning"))
                 continue
             sub = reader.parse(data, _display(filename, doc.path, pattern))
+            real = os.path.realpath(filename)
+            first = read.get(real)
+            sub.twin_of = first[0] if first else None
+            if first is None:
+                read[real] = (sub, pattern)
+            else:
+                tree.include_problems.append(_read_twice(first, sub, filename, pattern,
+                                                         setting.entry))
             tree.add(sub, os.path.abspath(os.path.dirname(filename)))
             tree.included.append((sub, pattern))
             seen.add(os.path.abspath(filename))
             _nested_include(tree, sub)
+        if kernel:
+            # one finding for the pattern, however many processes /proc holds
+            kind, first = kernel[0]
+            many = "%s and %d more files" % (first, len(kernel) - 1) if len(kernel) > 1 \
+                else first
+            tree.include_problems.append(_special_include(kind, many, pattern, setting.entry))
     for other in extra:
         if os.path.abspath(other.path) not in seen:
             tree.add(other, os.path.dirname(os.path.abspath(other.path)))
             _nested_include(tree, other)
     return _require_supervisord(tree, doc)
+
+
+def _read_twice(first, sub, filename, pattern, entry):
+    first_doc, first_pattern = first
+    if first_pattern is None:
+        how = "it is the main config itself, which supervisord has read already"
+    elif first_pattern == pattern:
+        how = "it matches the pattern twice (through a symlink, say): %s and %s" % (
+            first_doc.path, filename)
+    else:
+        how = "it matches %r too (as %s)" % (first_pattern, first_doc.path)
+    return Finding("SV111", "include pattern %r matches %s, and %s: supervisord reads the file "
+                   "twice and merges each of its sections with itself; make the patterns match "
+                   "it once" % (pattern, filename, how), False, entry=entry, section="include",
+                   key="files", severity="warning")
+
+
+def _special_include(kind, filename, pattern, entry):
+    """The finding for an include match that is no regular file: what
+    supervisord does with it, the path only (nothing is read)."""
+    fatal, severity = False, "warning"
+    if kind == "directory":
+        what = "the directory %s, which supervisord silently skips" % filename
+    elif kind == "fifo":
+        what = ("%s, a FIFO (named pipe): supervisord blocks reading it and never finishes "
+                "loading; remove it from files=" % filename)
+        fatal, severity = True, None
+    elif kind == "socket":
+        what = "%s, a socket: supervisord cannot open it and silently skips it" % filename
+    elif kind in ("device", "other"):
+        what = ("%s, a device or special file: supervisord reads it as a config file, the "
+                "linter never does; remove it from files=" % filename)
+        severity = "error"
+    else:
+        what = ("%s under %s: the linter never reads the kernel's and devices' files, but "
+                "supervisord reads them as config files, which they are not (it refuses to load "
+                "unless each is empty or holds [sections]); remove the pattern from files="
+                % (filename, kind))
+        severity = "error"
+    return Finding("SV111", "include pattern %r matches %s" % (pattern, what), fatal,
+                   entry=entry, section="include", key="files", severity=severity)
 
 
 def _require_supervisord(tree, doc):

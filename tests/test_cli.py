@@ -170,8 +170,11 @@ def test_odd_inputs_give_0_or_1(tmp_path, data):
     assert status in (0, 1) and err == ""
 
 
+NOTHING = "supervisor-lint: warning: no supervisor config files (*.conf, *.ini) found under %s\n"
+
+
 def test_directory_named_as_file_is_walked(tmp_path):
-    assert run(["check", str(tmp_path)]) == (0, "", "")
+    assert run(["check", str(tmp_path)]) == (0, "", NOTHING % tmp_path)
 
 
 def test_fifo_is_refused_without_blocking(tmp_path):
@@ -180,7 +183,7 @@ def test_fifo_is_refused_without_blocking(tmp_path):
     status, out, err = run(["check", str(fifo)])
     assert status == 2 and "not a regular file" in err
     # inside a directory walk it is skipped
-    assert run(["check", str(tmp_path)]) == (0, "", "")
+    assert run(["check", str(tmp_path)]) == (0, "", NOTHING % tmp_path)
 
 
 def test_symlink_loop(tmp_path):
@@ -190,7 +193,7 @@ def test_symlink_loop(tmp_path):
     (tmp_path / "sub" / "loop").symlink_to(tmp_path)
     status, out, err = run(["check", str(tmp_path / "a.conf")])
     assert status == 2 and len(err.splitlines()) == 1
-    assert run(["check", str(tmp_path)]) == (0, "", "")
+    assert run(["check", str(tmp_path)]) == (0, "", NOTHING % tmp_path)
 
 
 def test_five_megabyte_line(tmp_path):

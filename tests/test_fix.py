@@ -8,7 +8,7 @@ import stat
 import pytest
 
 from supervisor_lint import cli, fix as fixer
-from supervisor_lint.tree import OVERLAY
+from supervisor_lint.tree import OVERLAY, SNAPSHOT
 from support import CORPUS, lint_json, supervisor_load, run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -21,14 +21,15 @@ W = ("[program:worker]\ncommand=/srv/app/venv/bin/celery -A proj worker\ndirecto
 def fix_in_memory(paths, unsafe=True):
     """fix.run on ``paths`` without writing: (results by path, remaining diagnostics)."""
     OVERLAY.clear()
+    SNAPSHOT.clear()
     try:
-        results, diags, problems, rejected = fixer.run(
-            lambda: cli.lint(paths), os.path.realpath,
-            ("safe", "unsafe") if unsafe else ("safe",))
+        outcome = fixer.run(lambda: cli.lint(paths), os.path.realpath,
+                            ("safe", "unsafe") if unsafe else ("safe",))
     finally:
         OVERLAY.clear()
-    assert problems == [] and not rejected, problems
-    return results, diags
+        SNAPSHOT.clear()
+    assert outcome.problems == [] and not outcome.rejected, outcome.problems
+    return {r.path: r for r in outcome.results.values()}, outcome.diags
 
 
 # -- the whole corpus and every rule example ---------------------------------------
@@ -266,10 +267,12 @@ def test_fix_in_an_included_file(tmp_path):
 
 def test_verify_refuses_a_change_no_fix_names():
     from supervisor_lint.diagnostics import Diagnostic, Edit, Fix
-    result = fixer.FileResult("w.conf", b"[a]\nx=1\ny=2\n")
+    from supervisor_lint import reader
+    result = fixer.FileResult("/w.conf", "w.conf", b"[a]\nx=1\ny=2\n")
     result.data = b"[a]\nx=1\ny=3\n"
     d = Diagnostic("SV999", "t", "warning", False, "m", "w.conf", 1, 1, 1, 1,
-                   fix=Fix("safe", [Edit(0, 0, "")], keys=[("a", "x")]))
+                   fix=Fix("safe", [Edit(0, 0, "")], keys=[("a", "x")],
+                           document=reader.parse(result.original, "w.conf")))
     result.applied.append(d)
     assert fixer.verify(result, False, False) == "the fixes would change [a] y, which no fix names"
     d.fix.keys = (("a", "y"),)
@@ -279,10 +282,12 @@ def test_verify_refuses_a_change_no_fix_names():
 
 def test_apply_fixes_skips_overlaps_and_orders_insertions():
     from supervisor_lint.diagnostics import Diagnostic, Edit, Fix
+    from supervisor_lint import reader
+    doc = reader.parse(b"0123456789", "p")
 
     def diag(*edits):
         return Diagnostic("SV999", "t", "warning", False, "m", "p", 1, 1, 1, 1,
-                          fix=Fix("safe", [Edit(*e) for e in edits]))
+                          fix=Fix("safe", [Edit(*e) for e in edits], document=doc))
     first, second, clash, third = diag((4, 4, "a")), diag((4, 4, "b")), diag((2, 6, "")), \
         diag((0, 1, "X"))
     data, used = fixer.apply_fixes(b"0123456789", [first, second, clash, third])
@@ -322,18 +327,22 @@ def test_fix_with_a_machine_readable_format_keeps_stdout_parsable(tmp_path):
 
 def test_fixes_that_never_settle_leave_the_file_untouched(tmp_path, monkeypatch):
     from supervisor_lint.diagnostics import Diagnostic, Edit, Fix
+    from supervisor_lint import reader
     path = tmp_path / "w.conf"
     path.write_text(W)
+    doc = reader.parse(W.encode(), str(path))
 
     def lint_forever():
         # a fix that always finds something more to add
         return [Diagnostic("SV999", "t", "warning", False, "m", str(path), 1, 1, 1, 1,
-                           fix=Fix("safe", [Edit(0, 0, ";")], keys=[]))]
+                           fix=Fix("safe", [Edit(0, 0, ";")], keys=[], document=doc))]
     OVERLAY.clear()
     try:
-        results, diags, problems, rejected = fixer.run(lint_forever, os.path.realpath)
+        outcome = fixer.run(lint_forever, os.path.realpath)
     finally:
         OVERLAY.clear()
-    assert rejected and problems == ["%s: not fixed: fixes did not settle after %d passes"
-                                     % (path, fixer.MAX_PASSES)]
-    assert results[str(path)].changed is False and path.read_text() == W
+        SNAPSHOT.clear()
+    assert outcome.rejected and outcome.problems == [
+        "%s: not fixed: fixes did not settle after %d passes" % (path, fixer.MAX_PASSES)]
+    (result,) = outcome.results.values()
+    assert result.changed is False and path.read_text() == W

@@ -326,7 +326,8 @@ def test_supervisord_messages_quoting_values_are_redacted(tmp_path):
             "environment=DATABASE_URL=postgres://app:Sup3rS3cret@db/x,DB_PASSWORD=pa55word\n")
     diags = lint_text(text, tmp_path)
     (d,) = [d for d in diags if d["code"] == "SV107"]
-    assert "postgres://app:***@db/x" in d["message"] and "DB_PASSWORD=***" in d["message"]
+    assert d["message"].startswith("environment: supervisord refuses to load: Unexpected end "
+                                   "of key/value pairs (the value holds a secret; not shown).")
     assert "Sup3rS3cret" not in repr(diags) and "pa55word" not in repr(diags)
 
 

@@ -61,14 +61,26 @@ def _reorder_fix(prog, cel):
     return Fix("safe", [Edit(line.byte_offset(entry.value_start), line.byte_offset(entry.value_end),
                              " ".join(new))], "move %s before %s" % (" ".join(moving),
                                                                      cel.subcommand),
-               keys=[(entry.section.name, "command")])
+               keys=[(entry.section.name, "command")], document=entry.document, anchor=entry)
 
 
 @rule("SV401", "celery-option-order", "error", scope="tree")
 def option_order(ctx):
     for prog in programs(ctx):
         cel = celery(prog)
-        if cel is None or cel.removed or cel.subcommand in (None, "multi"):
+        if cel is None or cel.removed:
+            continue
+        multi = cel.subcommand == "multi"
+        missing = [opt for opt in cel.missing
+                   if multi or not any(tok == opt for _, tok in cel.globals_after)]
+        if missing:
+            opt = missing[0]
+            yield find("SV401", "%s ends the command without its value: Celery exits at once "
+                       "with \"Option '%s' requires an argument\"%s; give it a value" % (
+                           opt, opt, " in every node celery multi starts" if multi else ""),
+                       ctx, prog, "command")
+            continue
+        if cel.subcommand in (None, "multi"):
             continue   # celery multi passes its arguments on to the workers it starts
         before = cel.options.get("_before")
         if before and not cel.globals_after:
@@ -82,6 +94,9 @@ def option_order(ctx):
             continue
         opts = ", ".join(tok.split("=", 1)[0] for _, tok in cel.globals_after)
         moved = " ".join(_moved(prog.command.inner, cel))
+        for opt in cel.missing:
+            moved = moved.replace(opt, "%s %s" % (opt, "proj" if opt in ("-A", "--app")
+                                                  else "VALUE"), 1)
         yield find("SV401", "celery %s %s: Celery 5 takes %s only before the subcommand and "
                    "exits at once with \"No such option\" (Celery 4 accepted both orders); write "
                    "celery %s %s ..." % (

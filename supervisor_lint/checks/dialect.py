@@ -5,7 +5,7 @@ import re
 from . import rule
 from .. import schema
 from ..diagnostics import Edit, Fix
-from ..model import Finding
+from ..model import Finding, holds_secret
 
 _KEYISH = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*[=:]")
 _HEADERISH = re.compile(r"\[(.+)\]")
@@ -20,6 +20,16 @@ def _at(line, start, end):
 @rule("SV001", "invalid-syntax", "error", fatal="per case")
 def invalid_syntax(ctx):
     for doc in ctx.docs:
+        if doc.opaque:
+            # no [section] header anywhere: a key file, /etc/shadow, an environ
+            # dump; say so by path and line number only, never by content
+            for p in doc.problems:
+                if p.kind == "no-section-header":
+                    yield Finding("SV001", "this file holds no [section] header, so it is no "
+                                  "supervisor config: supervisord refuses to load it (File "
+                                  "contains no section headers); nothing of its text is shown",
+                                  True, columns=_at(p.line, p.column, p.column))
+            continue
         for p in doc.problems:
             text = p.line.text[p.column:p.end_column]
             if p.kind == "no-section-header":
@@ -54,9 +64,10 @@ def not_utf8(ctx):
         if doc.decode_error is not None:
             number, col, byte = doc.decode_error
             line = doc.line_at(number)
-            yield Finding("SV002", "byte 0x%02x at offset %d is not UTF-8: supervisord refuses to "
+            shown = "" if doc.opaque else "0x%02x " % doc.data[byte]
+            yield Finding("SV002", "byte %sat offset %d is not UTF-8: supervisord refuses to "
                           "load ('utf-8' codec can't decode); save the file as UTF-8"
-                          % (doc.data[byte], byte), True, columns=_at(line, col, col + 1))
+                          % (shown, byte), True, columns=_at(line, col, col + 1))
 
 
 @rule("SV003", "byte-order-mark", "error", fatal=True)
@@ -64,7 +75,7 @@ def byte_order_mark(ctx):
     for doc in ctx.docs:
         if doc.bom:
             line = doc.lines[0] if doc.lines else None
-            fix = Fix("safe", [Edit(0, 3, "")], "remove the byte-order mark")
+            fix = Fix("safe", [Edit(0, 3, "")], "remove the byte-order mark", document=doc)
             yield Finding("SV003", "the file starts with a UTF-8 byte-order mark: supervisord does "
                           "not strip it, sees no section header on line 1 and refuses to load; "
                           "save without BOM", True, columns=(line, 0, 0) if line else None,
@@ -119,9 +130,12 @@ def comment_char_in_value(ctx):
                 if found is None:
                     continue
                 i, stop = found
+                kept = "%r" % _short(line.text[i:stop].strip())
+                if holds_secret(entry.key, entry.value):
+                    kept = "it and the rest of the line (not shown here)"
                 yield Finding("SV005", "%r has no whitespace before it, so it does not start a "
-                              "comment: supervisord keeps %r in %s; put a space before it"
-                              % (line.text[i], _short(line.text[i:stop].strip()), entry.key),
+                              "comment: supervisord keeps %s in %s; put a space before it"
+                              % (line.text[i], kept, entry.key),
                               False, entry=entry, section=entry.section.name, key=entry.key,
                               columns=_at(line, i, stop))
                 break
@@ -182,6 +196,8 @@ def duplicate_section(ctx):
             continue
         first = blocks[0]
         for block in blocks[1:]:
+            if _twins(first.document, block.document):
+                continue    # one file read twice: SV111 says so once
             where = "line %d" % first.line.number
             if block.document is not first.document:
                 where += " of %s" % first.document.path
@@ -197,7 +213,7 @@ def duplicate_key(ctx):
     for earlier, later in ctx.tree.overridden:
         final[(earlier.section.name, earlier.key)] = later
     for earlier, later in ctx.tree.overridden:
-        if not earlier.raw_key:
+        if not earlier.raw_key or _twins(earlier.document, later.document):
             continue
         section, key = earlier.section.name, earlier.key
         if section == "include" and (earlier.document is not main or later.document is not main):
@@ -209,10 +225,18 @@ def duplicate_key(ctx):
         fix = None
         if last.document is earlier.document:
             fix = _remove_entry(earlier)
+        value = "not shown here" if holds_secret(key, last.value) else _short(last.value, 40)
         yield Finding("SV008", "%s is set again at %s in [%s]: supervisord silently uses the "
                       "last value (%s); remove one of them" % (
-                          earlier.raw_key.strip(), where, section, _short(last.value, 40)),
+                          earlier.raw_key.strip(), where, section, value),
                       False, entry=earlier, section=section, key=key, fix=fix)
+
+
+def _twins(a, b):
+    """Two reads of one file (an include that matches it twice)."""
+    return a is not b and (getattr(a, "twin_of", None) is not None or
+                           getattr(b, "twin_of", None) is not None) and \
+        (getattr(b, "twin_of", None) or b) is (getattr(a, "twin_of", None) or a)
 
 
 def _remove_entry(entry):
@@ -228,7 +252,8 @@ def _remove_entry(entry):
     if any(line.kind == "comment" for line in between):
         return None
     return Fix("unsafe", [Edit(entry.line.offset, last.end_offset, "")],
-               "remove the overridden %s" % entry.key, keys=[(entry.section.name, entry.key)])
+               "remove the overridden %s" % entry.key, keys=[(entry.section.name, entry.key)],
+               document=entry.document, anchor=entry)
 
 
 @rule("SV009", "default-section", "warning", scope="tree")

@@ -524,7 +524,7 @@ def _drop_token(entry, token):
     start = line.byte_offset(entry.value_start + m.start())
     end = line.byte_offset(entry.value_start + m.end())
     return Fix("unsafe", [Edit(start, end, "")], "remove %s" % token,
-               keys=[(entry.section.name, entry.key)])
+               keys=[(entry.section.name, entry.key)], document=entry.document, anchor=entry)
 
 
 _TOOLS = {"celery", "gunicorn", "uvicorn", "flower", "rq", "dramatiq", "daphne", "uwsgi",
