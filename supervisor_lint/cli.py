@@ -533,9 +533,8 @@ def _options(args, stderr):
 
 
 def _code_case(token):
-    """sv401 and Sv4 mean SV401 and SV4: codes are written in capitals."""
-    import re
-    return token.upper() if re.match(r"(?i)sv\d*$", token) else token
+    from .config import code_case
+    return code_case(token)
 
 
 def _codes(values):
@@ -648,6 +647,9 @@ def _fix(args, run_lint, stdout, stderr):
             problems.append(str(exc))
             result.error = str(exc)
             status = EXIT_ERROR
+            OVERLAY[result.key] = result.original
+    if status == EXIT_ERROR:
+        diags = run_lint()      # report what the files on disk hold
     if uses_stdin and not any(r.key == "-" for r in changed):
         stdout.write_bytes(OVERLAY.get("-", b""))
         out = stderr

@@ -21,6 +21,14 @@ class ConfigError(Exception):
     pass
 
 
+def code_case(token):
+    """sv401 and Sv4 mean SV401 and SV4: rule codes are written in capitals."""
+    if isinstance(token, str) and token[:2].lower() == "sv" and \
+            (token[2:].isdigit() or token[2:] == ""):
+        return token.upper()
+    return token
+
+
 class Settings:
     """Settings from one file (or none), paths resolved against its directory."""
 
@@ -52,6 +60,7 @@ def _validate(path, values, line_of):
         raise ConfigError("%s:%d: %s" % (path, line_of(key), message))
 
     def check_tokens(key, items):
+        items[:] = [code_case(item) for item in items]
         for item in items:
             if not isinstance(item, str):
                 fail(key, "%s: %r is not a rule code or name" % (key, item))
@@ -73,7 +82,7 @@ def _validate(path, values, line_of):
         elif key == "severity":
             if not isinstance(value, dict):
                 fail(key, "severity: expected a table of rule = level")
-            value = {str(k): v for k, v in value.items()}
+            value = {code_case(str(k)): v for k, v in value.items()}
             values[key] = value
             check_tokens(key, list(value))
             for rule, level in value.items():

@@ -155,12 +155,21 @@ def _suppress(tree, found, selection, paths):
             if k >= 0:
                 by_block.setdefault(starts[k], []).append(s)
         hidden = set()
+        refused = set()
+
+        def hide(s, token, i, d):
+            if d.fatal:
+                # what makes supervisord refuse the file is never hidden
+                s.blocked.setdefault(token, d)
+                refused.add(i)
+                return
+            s.used.add(token)
+            hidden.add(i)
         for i, d in enumerate(diags):
             for s in whole + by_line.get(d.line, []):
                 token = s.matches(d)
                 if token is not None:
-                    s.used.add(token)
-                    hidden.add(i)
+                    hide(s, token, i, d)
             if i in hidden or d.line not in headers:
                 continue
             # a finding about a whole section (a key it lacks) sits on its header;
@@ -168,8 +177,10 @@ def _suppress(tree, found, selection, paths):
             for s in by_block.get(d.line, []):
                 token = s.matches(d, s.line.number if s.inline else s.start)
                 if token is not None:
-                    s.used.add(token)
-                    hidden.add(i)
+                    hide(s, token, i, d)
+        for i in refused - hidden:
+            diags[i].message += ("; a supervisor-lint: disable comment cannot hide this: "
+                                 "supervisord refuses the file whatever the comment says")
         by_path[doc.path] = [d for i, d in enumerate(diags) if i not in hidden]
         for e in suppress.enables_of(doc):
             extra.extend(d for d in _suppression_findings(doc, e, known, rules, selection)
@@ -228,14 +239,25 @@ def _suppression_findings(doc, s, known, rules, selection):
         unused = [t for t in active if t not in s.used]
         if unused:
             keep = [t for t in s.tokens if t not in unused and t not in unknown]
-            d = diag("SV901", "this suppression of %s hides nothing; remove it" % ", ".join(unused),
-                     suppress.removal(doc, s, keep) if keep else suppress.removal(doc, s))
+            d = diag("SV901", "this suppression of %s hides nothing%s; remove it" % (
+                ", ".join(unused), _cannot(s, unused)),
+                suppress.removal(doc, s, keep) if keep else suppress.removal(doc, s))
             if d is not None:
                 yield d
     elif not s.used:
-        d = diag("SV901", "this suppression hides nothing; remove it", suppress.removal(doc, s))
+        d = diag("SV901", "this suppression hides nothing%s; remove it" % _cannot(s, ["*"]),
+                 suppress.removal(doc, s))
         if d is not None:
             yield d
+
+
+def _cannot(s, tokens):
+    """Why a suppression that matched only fatal findings hides nothing."""
+    lines = sorted({s.blocked[t].line for t in tokens if t in s.blocked})
+    if not lines:
+        return ""
+    return (" (it cannot hide what makes supervisord refuse the file, on line%s %s)"
+            % ("" if len(lines) == 1 else "s", ", ".join(str(n) for n in lines)))
 
 
 def _owner(tree, finding):

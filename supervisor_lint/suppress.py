@@ -22,7 +22,7 @@ _DIRECTIVE = re.compile(r"^[;#]\s*supervisor-lint:\s*(?P<verb>disable-file|disab
 
 class Suppression:
     __slots__ = ("line", "verb", "tokens", "start", "end", "inline", "used", "whole_file",
-                 "ends")
+                 "ends", "blocked")
 
     def __init__(self, line, verb, tokens, inline):
         self.line = line
@@ -31,6 +31,7 @@ class Suppression:
         self.inline = inline
         self.start = self.end = line.number
         self.used = set()             # tokens that hid a diagnostic
+        self.blocked = {}             # token -> a fatal diagnostic it may not hide
         self.whole_file = verb == "disable-file"
         self.ends = {}                # token -> last line, where an enable ends it early
 
