@@ -227,7 +227,8 @@ def build_main(doc, extra=()):
             tree.add(sub, os.path.abspath(os.path.dirname(filename)))
             tree.included.append((sub, pattern))
             seen.add(os.path.abspath(filename))
-            _nested_include(tree, sub)
+            if sub.twin_of is None:
+                _nested_include(tree, sub)
         if kernel:
             # one finding for the pattern, however many processes /proc holds
             kind, first = kernel[0]
