@@ -215,7 +215,12 @@ def cap(text, limit=MESSAGE_LIMIT):
 
 
 # -- the run's secrets ------------------------------------------------------------
+# A message is masked word by word: a word (text between blanks, quotes, '=',
+# ',' and ';') goes when it is a piece of a secret, or when one of its runs of
+# letters, digits, '_', '.' and '-' is one (so 'password:<secret>' and
+# '<secret>&3' go whole), or when it is cut short ('...') after the start of one.
 _PIECE = re.compile(r"[^\s'\"`=,;]+")
+_RUN = re.compile(r"[\w.\-]+")
 MIN_PIECE = 4
 
 
@@ -227,6 +232,7 @@ class Registry:
         self.docs = {}                # display path -> Document (the latest read)
         self._pending = []
         self._pieces = set()
+        self._runs = set()
         self._sorted = None
 
     def add(self, doc):
@@ -242,6 +248,9 @@ class Registry:
                 for piece in _PIECE.findall(text):
                     if len(piece) >= MIN_PIECE:
                         self._pieces.add(piece)
+                for run in _RUN.findall(text):
+                    if len(run) >= MIN_PIECE:
+                        self._runs.add(run)
         self._sorted = None
 
     # -- messages -------------------------------------------------------------------
@@ -257,21 +266,28 @@ class Registry:
         URL passwords and credential shapes in a message."""
         self._scan()
         text = redact(text, line=line, prose=not line)
-        if self._pieces:
+        if self._pieces or self._runs:
             text = _PIECE.sub(self._piece, text)
         return text
 
     def _piece(self, m):
         piece = m.group()
-        if piece in self._pieces:
+        if piece in self._pieces or piece in self._runs:
             return MASK
-        if len(piece) >= MIN_PIECE and m.string.startswith("...", m.end()):
-            # a quoted value cut short: a secret's beginning
-            if self._sorted is None:
-                self._sorted = sorted(self._pieces)
-            k = bisect.bisect_left(self._sorted, piece)
-            if k < len(self._sorted) and self._sorted[k].startswith(piece):
-                return MASK
+        runs = _RUN.findall(piece)
+        if len(runs) > 1 or (runs and runs[0] != piece):
+            for run in runs:
+                if run in self._runs:
+                    return MASK
+        if runs and m.string.startswith("...", m.end()):
+            # a quoted value cut short: the start of a secret
+            last = runs[-1] if piece.endswith(runs[-1]) else None
+            if last is not None and len(last) >= MIN_PIECE:
+                if self._sorted is None:
+                    self._sorted = sorted(self._runs)
+                k = bisect.bisect_left(self._sorted, last)
+                if k < len(self._sorted) and self._sorted[k].startswith(last):
+                    return MASK
         return piece
 
     # -- source lines ------------------------------------------------------------
@@ -330,6 +346,17 @@ class Registry:
         return masked, column
 
 
+def _loose_line_spans(text):
+    """Secrets in a line that is no entry (text before the first header, a
+    line without a delimiter): read as the key it looks like would be."""
+    m = _LINE_WORD.match(text)
+    if m is not None and m.group(1).lower() == "environment":
+        start = m.end()
+        return [(start + a, start + b) for a, b in text_spans(text[start:], env=True)] + \
+            text_spans(text, line="loose")
+    return text_spans(text, line="loose")
+
+
 def secret_texts(doc):
     """The secret values a document holds, as text."""
     data = doc.data
@@ -381,7 +408,7 @@ def _document_spans(doc):
     for line in doc.lines:
         kind = line.kind
         if kind in ("orphan", "error"):
-            for s, e in text_spans(line.text, line="loose"):
+            for s, e in _loose_line_spans(line.text):
                 yield line.byte_offset(s), line.byte_offset(e)
         if line.comment_start is not None:
             c = line.comment_start
