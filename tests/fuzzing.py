@@ -148,6 +148,8 @@ def mutate(rng, data, pool):
             headers = [k for k, l in enumerate(lines) if l.lstrip().startswith(b"[")]
             if headers:
                 at = rng.choice(headers) + 1
+        if at > 0 and not lines[at - 1].endswith((b"\n", b"\r")):
+            lines[at - 1] += b"\n"      # a planted line stays a line of its own
         lines.insert(at, plant.encode())
     return b"".join(lines), canaries
 
