@@ -631,7 +631,7 @@ def _fix(args, run_lint, stdout, stderr):
             if target is not stdout:
                 target.close()
         for line in notes + problems:
-            stderr.line("supervisor-lint: %s" % line)
+            stderr.line("supervisor-lint: %s" % registry.mask(line))
         if outcome.rejected:
             return EXIT_ERROR
         return EXIT_FINDINGS if changed and not args.exit_zero else EXIT_OK
@@ -670,7 +670,7 @@ def _fix(args, run_lint, stdout, stderr):
         summary.write("Found %d problem%s (%d that supervisord refuses to load).\n"
                       % (len(diags), "" if len(diags) == 1 else "s", fatal))
     for line in notes + problems:
-        stderr.line("supervisor-lint: %s" % line)
+        stderr.line("supervisor-lint: %s" % registry.mask(line))
     if status == EXIT_ERROR or outcome.rejected:
         return EXIT_ERROR
     failing = [d for d in diags if args.failing(d)]

@@ -189,6 +189,9 @@ def has_secret(text):
 # -- escaping -------------------------------------------------------------------
 _UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e"
                      "\u2028\u2029\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff\ufffe\uffff]")
+# what json.dumps leaves raw in a string (it escapes C0 controls itself)
+JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2064"
+                         "\u2066-\u2069\ufeff\ud800-\udfff\ufffe\uffff]")
 _NAMED = {"\n": "\\n", "\r": "\\r"}
 
 
@@ -277,12 +280,13 @@ class Registry:
         runs = _RUN.findall(piece)
         if len(runs) > 1 or (runs and runs[0] != piece):
             for run in runs:
-                if run in self._runs:
+                if run in self._runs or run.rstrip(".") in self._runs:
                     return MASK
-        if runs and m.string.startswith("...", m.end()):
-            # a quoted value cut short: the start of a secret
-            last = runs[-1] if piece.endswith(runs[-1]) else None
-            if last is not None and len(last) >= MIN_PIECE:
+        core = piece.rstrip(".")
+        if runs and (len(core) < len(piece) or m.string.startswith("...", m.end())):
+            # a quoted value cut short ('...'): the start of a secret
+            last = runs[-1].rstrip(".")
+            if core.endswith(last) and len(last) >= MIN_PIECE:
                 if self._sorted is None:
                     self._sorted = sorted(self._runs)
                 k = bisect.bisect_left(self._sorted, last)

@@ -78,9 +78,18 @@ def statistics(diags):
     return "".join("%5d  %s  %s\n" % (n, code, name) for (code, name), n in rows)
 
 
-def json_report(diags, registry):
+def json_dump(value):
+    """JSON text, UTF-8 friendly: every character a terminal or a log could
+    act on (C1 and bidi controls, line separators, lone surrogates) written
+    as a \\u escape, which keeps the data exact."""
     import json
-    return json.dumps([d.to_dict(registry) for d in diags], indent=2, ensure_ascii=False) + "\n"
+    from .redact import JSON_UNSAFE
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return JSON_UNSAFE.sub(lambda m: "\\u%04x" % ord(m.group()), text) + "\n"
+
+
+def json_report(diags, registry):
+    return json_dump([d.to_dict(registry) for d in diags])
 
 
 def _escape_data(s):
@@ -116,7 +125,6 @@ def _relative(path, base=None):
 def gitlab(diags, registry):
     """GitLab Code Quality report (its format requires a fingerprint)."""
     import hashlib
-    import json
     severity = {"error": "major", "warning": "minor", "info": "info"}
     items = []
     for d in diags:
@@ -131,7 +139,7 @@ def gitlab(diags, registry):
             "severity": "blocker" if d.fatal else severity[d.severity],
             "location": {"path": path, "lines": {"begin": d.line, "end": d.end_line}},
         })
-    return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+    return json_dump(items)
 
 
 def junit(diags, registry, paths=()):
@@ -165,7 +173,6 @@ def junit(diags, registry, paths=()):
 
 def sarif(diags, registry, version):
     """SARIF 2.1.0, with every rule's descriptions and help from rules/CODE.yaml."""
-    import json
     from .catalog import load_all
     from .checks import all_rules
     docs = load_all()
@@ -220,7 +227,7 @@ def sarif(diags, registry, version):
             "results": results,
         }],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return json_dump(log)
 
 
 def _tags(rule):
