@@ -254,7 +254,13 @@ from .tree import Interrupted as _Interrupted  # noqa: E402
 
 def _read_stdin(stdin):
     stream = stdin if stdin is not None else sys.stdin
-    data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
+    if stream is None:
+        raise _ToolError("cannot read standard input: it is closed")
+    try:
+        data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
+    except (OSError, ValueError) as exc:
+        raise _ToolError("cannot read standard input: %s" % (getattr(exc, "strerror", None)
+                                                            or exc))
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogateescape")
     return data
@@ -626,7 +632,8 @@ def _fix(args, run_lint, stdout, stderr):
         target = _open_output(args.output) if args.output else stdout
         try:
             for result in changed:
-                target.write("".join(diff(result.path, result.original, result.data, registry)))
+                target.write("".join(diff(result.path, result.original, result.data, registry,
+                                          result.passes)))
         finally:
             if target is not stdout:
                 target.close()

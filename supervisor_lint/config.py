@@ -114,6 +114,12 @@ MAX_CONFIG_BYTES = 1 << 20     # a configuration file is a few lines; refuse wha
 
 
 def _read_config_text(path):
+    from .tree import pseudo_fs
+    top = pseudo_fs(os.path.realpath(path))
+    if top is not None:
+        raise ConfigError("%s: lies under %s, which is never read" % (path, top))
+    if not os.path.isfile(path):
+        raise ConfigError("%s: not a regular file" % path)
     try:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_CONFIG_BYTES + 1)

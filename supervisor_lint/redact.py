@@ -44,33 +44,40 @@ def secret_name(name):
 
 
 # -- patterns -------------------------------------------------------------------
+# Every pattern is linear: a variable run is never followed by something it
+# could also consume, and patterns start only where a word starts.
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}$")
-_USERINFO = re.compile(r"[^/\s:@'\"]*:([^/\s@'\"]+)@")
-_ASSIGN = re.compile(r"(?<![\w.-])([A-Za-z_][A-Za-z0-9_.]*)[ \t]*=[ \t]*")
+_USERINFO = re.compile(r"[^/\s:@'\"]*:([^\s'\"]+)@")   # a password may hold '/' and '@'
+_USERINFO_SPAN = 256
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_ASSIGN = re.compile(r"(?<![\w.-])(%s)[ \t]*=[ \t]*" % _NAME)
+# inside a value (A=1 API_TOKEN=x, A=1API_TOKEN=x): a whole run of name
+# characters, so that a run is tried once
+_INNER_ASSIGN = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z0-9_]+)[ \t]*=[ \t]*")
 _LINE_KEY = re.compile(r"[ \t;#]*([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*[=:][ \t]*")
 _LINE_WORD = re.compile(r"[ \t]*([A-Za-z_][A-Za-z0-9_.-]*)(?:[ \t]*[=:][ \t]*|[ \t]+)")
-_VALUE = re.compile(r"\"[^\"\n]*\"?|'[^'\n]*'?|[^\s,'\"{<][^\s,'\"]*")
+# a shell word, as shlex (POSIX) reads one: quoted runs, backslash escapes,
+# anything but blanks (a no-break space or a form feed is part of the word)
+_WORD = re.compile(r"(?:\"[^\"\n]*\"?|'[^'\n]*'?|\\.|[^ \t\r\n\"'\\])+")
 _ENV_VALUE = re.compile(r"(?:\"[^\"]*(?:\"|$)|'[^']*(?:'|$)|[^,\"'])*")
 _ENV_NAME = re.compile(r"[\s,]*([^\s=,\"']+)[ \t]*=[ \t]*")
-_OPTION = re.compile(r"(?<![\w-])--?[A-Za-z0-9_-]*?(?:password|passwd|secret|token|api[_-]?key|"
-                     r"auth|credentials?|private[_-]key)[A-Za-z0-9_-]*(=|[ \t]+)", re.I)
-_OPTION_VALUE = re.compile(r"\"[^\"\n]*\"?|'[^'\n]*'?|\S+")
+_OPTION = re.compile(r"(?<![\w-])['\"]?(--?[A-Za-z][A-Za-z0-9_-]*)['\"]?(=|\s+)")
 # credential shapes, each behind a literal that a plain substring search finds
 # fast (most text holds none of them)
+_B = r"(?<![0-9A-Za-z_-])"
 _SHAPES = [(trigger, re.compile(pattern)) for trigger, pattern in (
-    ("k_live_", r"\b[sr]k_live_[0-9A-Za-z]{8,}"),
-    ("k_test_", r"\b[sr]k_test_[0-9A-Za-z]{8,}"),
-    ("gh", r"\bgh[pousr]_[0-9A-Za-z]{20,}|\bgithub_pat_[0-9A-Za-z_]{20,}"),
-    ("xox", r"\bxox[abposr]-[0-9A-Za-z-]{8,}"),
-    ("AKIA", r"\bAKIA[0-9A-Z]{16}\b"),
-    ("ASIA", r"\bASIA[0-9A-Z]{16}\b"),
-    ("glpat-", r"\bglpat-[0-9A-Za-z_-]{20,}"),
-    ("npm_", r"\bnpm_[0-9A-Za-z]{36}"),
-    ("eyJ", r"\beyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}"),
+    ("k_live_", _B + r"[sr]k_live_[0-9A-Za-z]{8,}"),
+    ("k_test_", _B + r"[sr]k_test_[0-9A-Za-z]{8,}"),
+    ("gh", _B + r"gh[pousr]_[0-9A-Za-z]{20,}|" + _B + r"github_pat_[0-9A-Za-z_]{20,}"),
+    ("xox", _B + r"xox[a-z]-[0-9A-Za-z-]{8,}"),
+    ("AKIA", _B + r"AKIA[0-9A-Z]{16}(?![0-9A-Z])"),
+    ("ASIA", _B + r"ASIA[0-9A-Z]{16}(?![0-9A-Z])"),
+    ("glpat-", _B + r"glpat-[0-9A-Za-z_-]{20,}"),
+    ("npm_", _B + r"npm_[0-9A-Za-z]{36}"),
+    ("eyJ", _B + r"eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}"),
     ("hooks.slack.com/services/", r"(?<=hooks\.slack\.com/services/)[0-9A-Za-z/_-]+"),
-    ("PRIVATE KEY-----", r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+    ("PRIVATE KEY-----", r"-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----"),
 )]
-_TRIGGER = re.compile(r"[=:]|--")
 
 
 def _shapes(text, out):
@@ -85,16 +92,22 @@ def url_passwords(text):
     i = text.find("://")
     while i != -1:
         if _SCHEME.search(text, max(0, i - 31), i):
-            m = _USERINFO.match(text, i + 3)
+            m = _USERINFO.match(text, i + 3, i + 3 + _USERINFO_SPAN)
             if m:
                 found.append(m.span(1))
         i = text.find("://", i + 3)
     return found
 
 
+def _secret_option(name):
+    word = name.lstrip("-").replace("-", "_")
+    return secret_name(word) or word.upper() in ("PWD", "PASS")
+
+
 def _env_spans(text, out):
     """Values of secret names in an ``environment=`` string, each up to the
-    next comma outside quotes (so ``A=x y`` masks ``x y``)."""
+    next comma outside quotes (so ``A=x y`` masks ``x y``); a secret name
+    inside another value (a missing comma: ``A=1 API_TOKEN=x``) too."""
     i, n = 0, len(text)
     while i < n:
         m = _ENV_NAME.match(text, i)
@@ -107,8 +120,14 @@ def _env_spans(text, out):
         value_end = end
         while value_end > start and text[value_end - 1].isspace():
             value_end -= 1
-        if secret_name(m.group(1)) and value_end > start:
-            out.append((start, value_end))
+        if value_end > start:
+            if secret_name(m.group(1)):
+                out.append((start, value_end))
+            elif "=" in text[start:value_end]:
+                for inner in _INNER_ASSIGN.finditer(text, start, value_end):
+                    if secret_name(inner.group(1)) and inner.end() < value_end:
+                        out.append((inner.end(), value_end))
+                        break
         i = end + 1
 
 
@@ -123,28 +142,30 @@ def text_spans(text, env=False, line=False, prose=False):
         return []
     out = []
     _shapes(text, out)
-    if not _TRIGGER.search(text):
-        return _merge(out)
     if "://" in text:
         out.extend(url_passwords(text))
     if prose:
         return _merge(out)
+    if line:
+        m = (_LINE_WORD if line == "loose" else _LINE_KEY).match(text)
+        if m and secret_name(m.group(1)):
+            end = len(text.rstrip())
+            if m.end() < end:
+                out.append((m.end(), end))
     if env:
         _env_spans(text, out)
     elif "=" in text:
         for m in _ASSIGN.finditer(text):
             if secret_name(m.group(1)):
-                v = _VALUE.match(text, m.end())
+                v = _WORD.match(text, m.end())
                 if v and v.end() > v.start():
                     out.append(v.span())
-    if line:
-        m = (_LINE_WORD if line == "loose" else _LINE_KEY).match(text)
-        if m and secret_name(m.group(1)) and m.end() < len(text.rstrip()):
-            out.append((m.end(), len(text.rstrip())))
     if "-" in text:
         for m in _OPTION.finditer(text):
-            v = _OPTION_VALUE.match(text, m.end())
-            if v is None or (m.group(1) != "=" and v.group().startswith("-")):
+            if not _secret_option(m.group(1)):
+                continue
+            v = _WORD.match(text, m.end())
+            if v is None or (m.group(2) != "=" and v.group().startswith("-")):
                 continue
             out.append(v.span())
     return _merge(out)
@@ -218,13 +239,55 @@ def cap(text, limit=MESSAGE_LIMIT):
 
 
 # -- the run's secrets ------------------------------------------------------------
-# A message is masked word by word: a word (text between blanks, quotes, '=',
-# ',' and ';') goes when it is a piece of a secret, or when one of its runs of
-# letters, digits, '_', '.' and '-' is one (so 'password:<secret>' and
-# '<secret>&3' go whole), or when it is cut short ('...') after the start of one.
-_PIECE = re.compile(r"[^\s'\"`=,;]+")
+# Whatever quotes a secret is masked by the secret's text: each piece of a
+# secret (split at blanks and quotes) and each run of it (letters, digits,
+# '_', '.', '-') of 6 characters or more wherever it occurs, of 4 or 5 only as
+# a whole run, and a run cut short with '...' that starts like one.  A piece
+# that is a word of the linter's own messages or a key name is not masked:
+# masking "user" in "set user= to ..." would tell the password.
+_SPLIT = re.compile(r"[^\s'\"`]+")
 _RUN = re.compile(r"[\w.\-]+")
 MIN_PIECE = 4
+LONG_PIECE = 6
+_GRAM = LONG_PIECE
+_VOCABULARY = None
+
+
+def _own_words():
+    """The words of the linter's own messages and the key names it knows."""
+    global _VOCABULARY
+    if _VOCABULARY is None:
+        import sys
+        import types
+        texts = []
+
+        def code(c):
+            for const in c.co_consts:
+                if isinstance(const, str):
+                    texts.append(const)
+                elif isinstance(const, types.CodeType):
+                    code(const)
+        for name, module in list(sys.modules.items()):
+            if not name.startswith("supervisor_lint") or module is None:
+                continue
+            for value in list(vars(module).values()):
+                if isinstance(value, str):
+                    texts.append(value)
+                elif isinstance(value, types.FunctionType):
+                    code(value.__code__)
+                elif isinstance(value, type) and value.__module__ == name:
+                    for member in vars(value).values():
+                        if isinstance(member, (types.FunctionType, property)):
+                            f = member.fget if isinstance(member, property) else member
+                            if f is not None:
+                                code(f.__code__)
+        words = set()
+        for text in texts:
+            words.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+        from . import schema
+        words.update(schema.ALL_KEYS)
+        _VOCABULARY = frozenset(words)
+    return _VOCABULARY
 
 
 class Registry:
@@ -234,9 +297,10 @@ class Registry:
     def __init__(self):
         self.docs = {}                # display path -> Document (the latest read)
         self._pending = []
-        self._pieces = set()
-        self._runs = set()
-        self._sorted = None
+        self._long = set()            # pieces masked wherever they occur
+        self._short = set()           # pieces masked as whole runs
+        self._plan = None             # how to find the long pieces (built on first use)
+        self._sorted = None           # every piece, sorted (for cut-short runs)
 
     def add(self, doc):
         self.docs[doc.path] = doc
@@ -246,15 +310,19 @@ class Registry:
         if not self._pending:
             return
         pending, self._pending = self._pending, []
+        found = set()
         for doc in pending:
             for text in secret_texts(doc):
-                for piece in _PIECE.findall(text):
-                    if len(piece) >= MIN_PIECE:
-                        self._pieces.add(piece)
-                for run in _RUN.findall(text):
-                    if len(run) >= MIN_PIECE:
-                        self._runs.add(run)
-        self._sorted = None
+                found.update(p for p in _SPLIT.findall(text) if len(p) >= MIN_PIECE)
+                found.update(r for r in _RUN.findall(text) if len(r) >= MIN_PIECE)
+        if not found:
+            return
+        own = _own_words()
+        for piece in found:
+            if piece in own:
+                continue
+            (self._long if len(piece) >= LONG_PIECE else self._short).add(piece)
+        self._plan = self._sorted = None
 
     # -- messages -------------------------------------------------------------------
     def text(self, text, limit=MESSAGE_LIMIT):
@@ -269,30 +337,58 @@ class Registry:
         URL passwords and credential shapes in a message."""
         self._scan()
         text = redact(text, line=line, prose=not line)
-        if self._pieces or self._runs:
-            text = _PIECE.sub(self._piece, text)
+        if self._long:
+            text = mask_spans(text, self._long_spans(text))
+        if self._long or self._short:
+            text = _RUN.sub(self._run, text)
         return text
 
-    def _piece(self, m):
-        piece = m.group()
-        if piece in self._pieces or piece in self._runs:
+    def _long_spans(self, text):
+        if self._plan is None:
+            ordered = sorted(self._long, key=len, reverse=True)
+            if len(ordered) <= 64:
+                self._plan = ("find", ordered)
+            else:
+                index = {}
+                for piece in ordered:
+                    index.setdefault(piece[:_GRAM], []).append(piece)
+                self._plan = ("index", index)
+        how, plan = self._plan
+        spans = []
+        if how == "find":
+            # a few secrets: C-speed searches, each linear
+            for piece in plan:
+                i = text.find(piece)
+                while i != -1:
+                    spans.append((i, i + len(piece)))
+                    i = text.find(piece, i + len(piece))
+        else:
+            # many: one pass, a dictionary lookup per position
+            get = plan.get
+            for i in range(len(text) - _GRAM + 1):
+                candidates = get(text[i:i + _GRAM])
+                if candidates:
+                    for piece in candidates:
+                        if text.startswith(piece, i):
+                            spans.append((i, i + len(piece)))
+                            break
+        return _merge(spans)
+
+    def _run(self, m):
+        run = m.group()
+        if run in self._short:
             return MASK
-        runs = _RUN.findall(piece)
-        if len(runs) > 1 or (runs and runs[0] != piece):
-            for run in runs:
-                if run in self._runs or run.rstrip(".") in self._runs:
-                    return MASK
-        core = piece.rstrip(".")
-        if runs and (len(core) < len(piece) or m.string.startswith("...", m.end())):
+        core = run.rstrip(".")
+        if len(core) >= MIN_PIECE and (len(core) < len(run) or
+                                       m.string.startswith("...", m.end())):
             # a quoted value cut short ('...'): the start of a secret
-            last = runs[-1].rstrip(".")
-            if core.endswith(last) and len(last) >= MIN_PIECE:
-                if self._sorted is None:
-                    self._sorted = sorted(self._runs)
-                k = bisect.bisect_left(self._sorted, last)
-                if k < len(self._sorted) and self._sorted[k].startswith(last):
-                    return MASK
-        return piece
+            if self._sorted is None:
+                self._sorted = sorted(self._long | self._short)
+            k = bisect.bisect_left(self._sorted, core)
+            if k < len(self._sorted) and self._sorted[k].startswith(core) and \
+                    self._sorted[k] != core:
+                return MASK
+        return run
 
     # -- source lines ------------------------------------------------------------
     def source_line(self, path, number):
@@ -376,6 +472,16 @@ def byte_spans(doc):
     return found
 
 
+def _value_span(line, start, end, a, b):
+    """Byte range of characters ``a:b`` of a line's value ``start:end``; a
+    secret that runs to the end of the value on a line whose comment cut it
+    off (``"a ;tail"``: configparser drops `` ;tail``) takes the comment too."""
+    stop = start + b
+    if b >= end - start and line.comment_start is not None:
+        stop = len(line.text)
+    return line.byte_offset(start + a), line.byte_offset(stop)
+
+
 def _document_spans(doc):
     for entry in doc.entries:
         parts = [(entry.line, entry.value_start, entry.value_end)]
@@ -385,13 +491,13 @@ def _document_spans(doc):
         if entry.key and secret_name(entry.key):
             for line, start, end in parts:
                 if end > start:
-                    yield line.byte_offset(start), line.byte_offset(end)
+                    yield _value_span(line, start, end, 0, end - start)
             continue
         if len(parts) == 1:
             line, start, end = parts[0]
             text = line.text[start:end]
             for s, e in text_spans(text, env=entry.key == "environment"):
-                yield line.byte_offset(start + s), line.byte_offset(start + e)
+                yield _value_span(line, start, end, s, e)
             continue
         # a value over several lines: scan it joined, map the spans back
         texts, starts = [], []
@@ -407,7 +513,7 @@ def _document_spans(doc):
                 a = max(s - starts[k], 0)
                 b = min(e - starts[k], end - start)
                 if b > a:
-                    yield line.byte_offset(start + a), line.byte_offset(start + b)
+                    yield _value_span(line, start, end, a, b)
                 k += 1
     for line in doc.lines:
         kind = line.kind

@@ -36,13 +36,19 @@ def _p(path):
     return printable(path)
 
 
+def _line_start(path):
+    """A path that starts a report line: never one a CI runner reads as a
+    command of its own (a file named '::error ...::x.conf')."""
+    return "./" + path if path.startswith(":") else path
+
+
 def text(diags, registry, color=False, full=False, summary=True):
     from .redact import printable
     c = _COLORS if color else dict.fromkeys(_COLORS, "")
     out = []
     for d in diags:
         out.append("%s%s%s:%d:%d: %s%s%s [%s%s%s] %s" % (
-            c["path"], _p(d.path), c["reset"], d.line, d.column, c["code"], d.code, c["reset"],
+            c["path"], _line_start(_p(d.path)), c["reset"], d.line, d.column, c["code"], d.code, c["reset"],
             c[d.severity], d.severity, c["reset"], registry.text(d.message)))
         if full:
             found = registry.source_line(d.path, d.line)
@@ -263,23 +269,110 @@ def _uri(path, root):
     return _quote(_relative(path, root).replace(os.sep, "/"))
 
 
-def diff(path, before, after, registry):
+def _split(data):
+    """(offset, bytes) of each line as patch splits them (after LF only)."""
+    lines, pos = [], 0
+    while pos < len(data):
+        end = data.find(b"\n", pos)
+        end = len(data) if end == -1 else end + 1
+        lines.append((pos, data[pos:end]))
+        pos = end
+    return lines
+
+
+def _untouched(before, edits, after):
+    """{line of ``before``: line of ``after``} for every line no edit touches:
+    no range crosses it, nothing is inserted inside it or glued to it."""
+    import bisect
+    lines = _split(before)
+    starts = [offset for offset, _ in lines]
+    touched = set()
+    order = sorted(range(len(edits)), key=lambda k: (edits[k].start, k))
+    deltas, at = [], []
+    for k in order:
+        e = edits[k]
+        size = len(e.replacement.encode("utf-8", "surrogateescape"))
+        at.append(e.start)
+        deltas.append(size - (e.end - e.start))
+        first = bisect.bisect_right(starts, e.start) - 1
+        if e.start == e.end:
+            if first < 0:
+                continue
+            ls = starts[first]
+            le = ls + len(lines[first][1])
+            if ls < e.start < le or (e.start == ls and not e.replacement.endswith("\n")) or \
+                    (e.start == le and not lines[first][1].endswith(b"\n")):
+                touched.add(first)  # inside a line, glued to its start or to a last line
+            continue
+        last = bisect.bisect_left(starts, e.end) - 1
+        touched.update(range(max(first, 0), last + 1))
+    total, shifts = 0, []
+    for d in deltas:
+        total += d
+        shifts.append(total)
+    after_starts = {offset: i for i, (offset, _) in enumerate(_split(after))}
+    found = {}
+    for i, offset in enumerate(starts):
+        if i in touched:
+            continue
+        k = bisect.bisect_right(at, offset)
+        j = after_starts.get(offset + (shifts[k - 1] if k else 0))
+        if j is not None:
+            found[i] = j
+    return found
+
+
+def _opcodes(passes, data, a_count, b_count):
+    """SequenceMatcher-style opcodes from the original to ``data`` through
+    the fixer's passes: equal where no pass touched a line."""
+    mapping = {i: i for i in range(a_count)}
+    for k, (before, edits) in enumerate(passes):
+        after = passes[k + 1][0] if k + 1 < len(passes) else data
+        step = _untouched(before, edits, after)
+        mapping = {i: step[j] for i, j in mapping.items() if j in step}
+    pairs = sorted(mapping.items())
+    codes, i0, j0 = [], 0, 0
+    for i, j in pairs + [(a_count, b_count)]:
+        if i < i0 or j < j0:
+            continue                        # never cross: keep the order
+        if i > i0 or j > j0:
+            tag = "replace" if i > i0 and j > j0 else ("delete" if i > i0 else "insert")
+            codes.append((tag, i0, i, j0, j))
+        if i < a_count:
+            if codes and codes[-1][0] == "equal":
+                tag, a1, _, b1, _ = codes.pop()
+                codes.append(("equal", a1, i + 1, b1, j + 1))
+            else:
+                codes.append(("equal", i, i + 1, j, j + 1))
+        i0, j0 = i + 1, j + 1
+    return codes
+
+
+class _Known:
+    """A SequenceMatcher whose opcodes are already known (difflib groups them)."""
+
+    def __init__(self, codes):
+        self._codes = codes
+
+    def get_opcodes(self):
+        return self._codes
+
+    def get_grouped_opcodes(self, n=3):
+        from difflib import SequenceMatcher
+        return SequenceMatcher.get_grouped_opcodes(self, n)
+
+
+def diff(path, before, after, registry, passes=None):
     """The lines of a unified diff from ``before`` to ``after`` (bytes), as
     patch splits them (after LF only), every line's secrets masked by their
     place in the file (registry.masked_slice) and every control character
-    escaped but the CR of a CRLF ending."""
+    escaped but the CR of a CRLF ending.  With the fixer's ``passes``, the
+    lines that changed are known and the diff takes linear time; without,
+    difflib finds them."""
     from difflib import SequenceMatcher
     from . import reader
     from .redact import byte_spans, printable
-
-    def split(data):
-        lines, pos = [], 0
-        while pos < len(data):
-            end = data.find(b"\n", pos)
-            end = len(data) if end == -1 else end + 1
-            lines.append((pos, data[pos:end]))
-            pos = end
-        return lines
+    split = _split
 
     sides = []
     for data in (before, after):
@@ -298,7 +391,10 @@ def diff(path, before, after, registry):
         return line if ending else line + "\n\\ No newline at end of file\n"
 
     name = printable(path.lstrip("/"))
-    matcher = SequenceMatcher(None, [l for _, l in a_lines], [l for _, l in b_lines])
+    if passes:
+        matcher = _Known(_opcodes(passes, after, len(a_lines), len(b_lines)))
+    else:
+        matcher = SequenceMatcher(None, [l for _, l in a_lines], [l for _, l in b_lines])
     started = False
     for group in matcher.get_grouped_opcodes(3):
         if not started:

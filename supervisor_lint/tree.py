@@ -273,12 +273,16 @@ def _special_include(kind, filename, pattern, entry):
         what = ("%s, a device or special file: supervisord reads it as a config file, the "
                 "linter never does; remove it from files=" % filename)
         severity = "error"
-    else:
-        what = ("%s under %s: the linter never reads the kernel's and devices' files, but "
-                "supervisord reads them as config files, which they are not (it refuses to load "
-                "unless each is empty or holds [sections]); remove the pattern from files="
-                % (filename, kind))
+    elif kind == "/dev":
+        what = ("%s under /dev: the linter never reads devices, but supervisord reads them as "
+                "config files; remove the pattern from files=" % filename)
         severity = "error"
+    else:
+        # /proc and /sys files hold text without a [section] header
+        what = ("%s under %s, which hold no [section] header: supervisord reads them as config "
+                "files and refuses to load (File contains no section headers); the linter "
+                "never reads them; remove the pattern from files=" % (filename, kind))
+        fatal, severity = True, None
     return Finding("SV111", "include pattern %r matches %s" % (pattern, what), fatal,
                    entry=entry, section="include", key="files", severity=severity)
 

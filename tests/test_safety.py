@@ -220,7 +220,8 @@ def test_d2_repro_never_prints_shadow_or_environ(tmp_path):
     (line,) = [l for l in done.stdout.decode().splitlines() if "SV111" in l]
     assert line.startswith(
         "%s:5:7: SV111 [error] include pattern '/proc/*/environ' matches /proc/" % path)
-    assert "under /proc: the linter never reads the kernel's and devices' files" in line
+    assert "under /proc, which hold no [section] header: supervisord reads them as config " \
+        "files and refuses to load" in line
 
 
 def test_d2_special_files_in_an_include(tmp_path):
@@ -734,3 +735,144 @@ def test_d18_a_main_config_that_includes_itself(tmp_path):
         "twice and merges each of its sections with itself; make the patterns match it once"
         % (tmp_path / "supervisord.conf"),
         "Found 1 problem (0 that supervisord refuses to load)."]
+
+
+# -- a second adversarial round ------------------------------------------------------
+
+H = "[supervisord]\nlogfile=/tmp/x.log\n"
+
+
+@pytest.mark.parametrize("text,secrets", [
+    # a missing comma: the secret is inside another variable's value
+    (H + "[program:a]\nuser=nobody\ncommand=/bin/cat\nenvironment=DEBUG=1 API_TOKEN=Secr3tQxyz\n",
+     ["Secr3tQxyz"]),
+    (H + "[program:a]\nuser=nobody\ncommand=/bin/cat\nenvironment=A=1API_TOKEN=\"Secr3tQxyz\"\n",
+     ["Secr3tQxyz"]),
+    (H + "[program:a]\nuser=nobody\ncommand=/bin/cat\nenvironment=A=\"1\"\n    DB_PASSWORD=\"Pw9xyzq\"\n",
+     ["Pw9xyzq"]),
+    (H.replace("x.log\n", "x.log\nenvironment=LANG=C SECRET_KEY=Sk3yxyzq\n"), ["Sk3yxyzq"]),
+    # a secret repeated inside a longer word, or pulled in by an expansion
+    (H + "[inet_http_server]\nport=127.0.0.1:9001\nusername=u\npassword=Hunter2xyz\n"
+     "[program:a]\nuser=nobody\ncommand=/bin/cat\nstdout_logfile=/var/log/Hunter2xyz.log\n",
+     ["Hunter2xyz"]),
+    (H + "[program:a]\nuser=nobody\ncommand=/bin/cat\nredirect_stderr=true\n"
+     "environment=API_TOKEN=Tok3nQxyz\nstdout_logfile=logs/%(ENV_API_TOKEN)s.log\n", ["Tok3nQxyz"]),
+    # a secret key line without a delimiter
+    (H + "[inet_http_server]\nport=127.0.0.1:9001\nusername=admin\npassword Hunter2xyz\n",
+     ["Hunter2xyz"]),
+    (H + "[program:a]\nuser=nobody\ncommand=/bin/cat\nDB_PASSWORD Hunter2xyz\n", ["Hunter2xyz"]),
+    # command lines: continuation, escapes, more option names, quoted names, shell words
+    (H + "[program:a]\nuser=nobody\ncommand=/bin/sh -c \"app --api-key\n    Hunter2xyz; b\"\n",
+     ["Hunter2xyz"]),
+    (H + "[program:a]\nuser=nobody\ncommand=bin/app --password Hunter\\ Tail2xyz --passphrase "
+     "Pp2xyzq --db-pass Dbpass9x '--password' Qu0tedxyz --pwd Pwd7xyzq --sentry-dsn Dsn7xyzq "
+     "--encryption-key Enc7xyzq\n",
+     ["Tail2xyz", "Pp2xyzq", "Dbpass9x", "Qu0tedxyz", "Pwd7xyzq", "Dsn7xyzq", "Enc7xyzq"]),
+    (H + "[program:a]\nuser=nobody\ncommand=sh -c \"API_TOKEN=abc1,Tail3xyz SECRET=abc1'Tail4xyz' "
+     "DB_PASSWORD={Secr3tQ} exec app\"\n", ["Tail3xyz", "Tail4xyz", "Secr3tQ"]),
+    # the end of a quoted secret that ' ;' cut off
+    (H + "[program:a]\nuser=nobody\ncommand=/bin/cat --password \"a ;Tail7xyz\"\n"
+     "environment=X=1,MY_SECRET=\"Sq1yy ;Tail5xyz\",Y=2\n", ["Sq1yy", "Tail5xyz", "Tail7xyz"]),
+    # URL passwords holding '/' or '@', and newer Slack token shapes
+    (H + "[program:w]\nuser=nobody\ncommand=/srv/venv/bin/celery worker -A proj -b "
+     "redis://:Hunter/2xyz@host/0\n", ["Hunter/2xyz", "2xyz@"]),
+    (H + "[program:w]\nuser=nobody\ncommand=/srv/venv/bin/celery -A proj -b "
+     "amqp://u:Hunter@2xyz@host// worker\nenvironment=T=\"xoxe-1234567890-abcdef\"\n",
+     ["Hunter@2xyz", "xoxe-1234567890"]),
+])
+def test_secrets_in_odd_places_never_reach_any_output(tmp_path, text, secrets):
+    (tmp_path / "s.conf").write_text(text)
+    found = every_output([str(tmp_path / "s.conf")])
+    for secret in secrets:
+        assert secret not in found, secret
+
+
+def test_a_secret_that_is_one_of_the_linters_words_is_not_masked_in_its_messages(tmp_path):
+    # masking "user" in "set user= to ..." would tell the password
+    (tmp_path / "s.conf").write_text(H + "[inet_http_server]\nport=127.0.0.1:9001\n"
+                                     "username=u\npassword=user\n[program:a]\ncommand=/bin/cat\n")
+    status, out, err = run(["check", "--isolated", "--select", "SV305", str(tmp_path / "s.conf")])
+    assert out.splitlines()[0].endswith("SV305 [warning] no user=: under a root supervisord this "
+                                        "program runs as root; set user= to an unprivileged "
+                                        "account")
+    status, out, err = run(["check", "--isolated", "--format", "full", str(tmp_path / "s.conf")])
+    assert "password=***" in out
+
+
+@pytest.mark.parametrize("tail", ["--" + "password" * 16000, "eyJ-" * 32000,
+                                  "a://" * 32000, "x=" + "1A" * 40000 + " y"])
+def test_pathological_lines_are_read_in_linear_time(tmp_path, tail):
+    """Each of these took minutes with a backtracking pattern."""
+    (tmp_path / "s.conf").write_text(H + "[program:a]\nstopsignal=KILL\ncommand=bin/x %s\n"
+                                     "environment=A=%s\n" % (tail, tail.replace("-", "_")))
+    for fmt in ("text", "full"):
+        status, out, err = run(["check", "--isolated", "--format", fmt, str(tmp_path / "s.conf")])
+        assert status == 1 and err == ""
+
+
+def test_a_file_name_cannot_start_a_workflow_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    (tmp_path / "::error title=pwned::forged.conf").write_text(H + "[program:a]\ncommand=/bin/a\n")
+    status, out, err = run(["check", "--isolated", "--", "::error title=pwned::forged.conf"],
+                           cwd=str(tmp_path))
+    assert out.splitlines()[0].startswith("./::error title=pwned::forged.conf:3:1: SV305")
+    _github_lines_are_ours(out, "%3A%3Aerror title=pwned%3A%3Aforged.conf")
+
+
+def test_closed_stdin_is_an_error_not_a_crash():
+    proc = subprocess.run("%s -m supervisor_lint check --isolated - <&-" % sys.executable,
+                          shell=True, capture_output=True, timeout=60,
+                          env=dict(os.environ, PYTHONPATH=ROOT))
+    assert proc.returncode == 2
+    assert proc.stderr == b"supervisor-lint: error: cannot read standard input: it is closed\n"
+
+
+def test_a_kernel_file_include_is_fatal_and_cannot_be_suppressed(tmp_path):
+    (tmp_path / "c.conf").write_text(H + "[include]\n; supervisor-lint: disable=SV111\n"
+                                     "files=/proc/self/status\n")
+    status, out, err = run(["check", "--isolated", str(tmp_path / "c.conf")])
+    assert status == 1 and "(1 that supervisord refuses to load)" in out
+    ok, message = supervisor_verdict(str(tmp_path / "c.conf"))
+    assert not ok and "File contains no section headers" in message
+    status, out, err = run(["check", "--config", "/proc/self/environ", str(tmp_path / "c.conf")])
+    assert (status, out) == (2, "") and err == ("supervisor-lint: error: /proc/self/environ: lies "
+                                                "under /proc, which is never read\n")
+
+
+def test_a_flag_inside_a_quoted_argument_is_never_the_one_removed(tmp_path):
+    path = tmp_path / "m.conf"
+    path.write_text(H + "[program:m]\ncommand=/usr/bin/memcached -U \"x -d y\" -d\nuser=nobody\n"
+                    "stopasgroup=true\n")
+    run(["check", "--isolated", "--fix", "--unsafe-fixes", str(path)])
+    assert "command=/usr/bin/memcached -U \"x -d y\" -d\n" in path.read_text()
+
+
+def test_diff_from_the_fix_passes_matches_difflib_on_the_corpus():
+    """--diff builds its hunks from the edits the fixer applied (linear); on
+    every corpus file it fixes, the result is the diff difflib finds."""
+    from supervisor_lint import cli, fix as fixer, redact, report
+    from supervisor_lint.tree import OVERLAY, SNAPSHOT
+    from support import CORPUS
+    if not os.path.isdir(CORPUS):
+        pytest.skip("../shared/corpus is absent")
+    compared = 0
+    for name in sorted(os.listdir(CORPUS)):
+        path = os.path.join(CORPUS, name)
+        OVERLAY.clear()
+        SNAPSHOT.clear()
+        redact.reset()
+        try:
+            outcome = fixer.run(lambda: cli.lint([path], options=cli.Options(isolated=True)),
+                                os.path.realpath, ("safe", "unsafe"))
+            for r in outcome.results.values():
+                if r.changed:
+                    fast = list(report.diff(r.path, r.original, r.data, redact.current(),
+                                            r.passes))
+                    assert fast == list(report.diff(r.path, r.original, r.data,
+                                                    redact.current())), name
+                    compared += 1
+        finally:
+            OVERLAY.clear()
+            SNAPSHOT.clear()
+            redact.reset()
+    assert compared >= 50

@@ -516,9 +516,10 @@ def _drop_token(entry, token):
     if entry.continuations:
         return None
     text = entry.line.text[entry.value_start:entry.value_end]
-    m = re.search(r"(\s+)%s(?=\s|$)" % re.escape(token), text)
-    if m is None:
-        return None
+    found = list(re.finditer(r"(\s+)%s(?=\s|$)" % re.escape(token), text))
+    if len(found) != 1 or "'" in text or '"' in text or "\\" in text:
+        return None     # quoting or escapes: the word may not be the argument
+    m = found[0]
     from ..diagnostics import Edit, Fix
     line = entry.line
     start = line.byte_offset(entry.value_start + m.start())
