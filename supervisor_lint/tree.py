@@ -62,6 +62,8 @@ def special(path):
 
 
 def read_bytes(path):
+    if "\0" in path:
+        raise ToolError("%s: a path cannot hold a NUL byte" % path)
     real = os.path.realpath(path)
     if OVERLAY:
         found = OVERLAY.get(real)
@@ -190,7 +192,15 @@ def build_main(doc, extra=()):
     for pattern in patterns:
         joined = os.path.join(here, pattern)
         import glob
-        matches = glob.glob(joined)
+        try:
+            matches = glob.glob(joined)
+        except ValueError as exc:
+            # a NUL byte: glob raises, and so supervisord refuses the config
+            tree.include_problems.append(Finding(
+                "SV111", "include pattern %r: supervisord refuses to load (%s); remove the "
+                "character" % (pattern, exc), True, entry=setting.entry, section="include",
+                key="files"))
+            continue
         if not matches:
             tree.include_problems.append(Finding(
                 "SV111", "No file matches via include %r: supervisord only logs a warning and "

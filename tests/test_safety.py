@@ -876,3 +876,15 @@ def test_diff_from_the_fix_passes_matches_difflib_on_the_corpus():
             SNAPSHOT.clear()
             redact.reset()
     assert compared >= 50
+
+
+def test_an_include_pattern_with_a_nul_byte_is_fatal(tmp_path):
+    (tmp_path / "s.conf").write_bytes(b"[supervisord]\nlogfile=/tmp/x\n[include]\n"
+                                      b"files=co\x00nf.d/*.conf\n")
+    status, out, err = run(["check", "--isolated", str(tmp_path / "s.conf")])
+    assert (status, err) == (1, "")
+    assert out.splitlines()[0] == (
+        "%s:4:7: SV111 [error] include pattern 'co\\x00nf.d/*.conf': supervisord refuses to "
+        "load (embedded null byte); remove the character" % (tmp_path / "s.conf"))
+    ok, message = supervisor_verdict(str(tmp_path / "s.conf"))
+    assert (ok, message) == (False, "embedded null byte")
