@@ -201,11 +201,11 @@ class _Stream:
             raise self._fail(exc)
 
     def line(self, text):
-        """One line of a message to the user (errors, notes): escaped, and
-        never an error of its own."""
-        from .redact import printable
+        """One line of a message to the user (errors, notes): URL passwords and
+        credential shapes masked, escaped, and never an error of its own."""
+        from .redact import printable, redact
         try:
-            self.write(printable(text) + "\n")
+            self.write(printable(redact(text, prose=True)) + "\n")
         except Exception:
             pass
 
@@ -330,6 +330,10 @@ def collect(paths, options, stdin=None, stdin_filename=None):
                     continue
             files.append((name, OVERLAY["-"]))
         elif os.path.isdir(path):
+            from .tree import pseudo_fs
+            top = pseudo_fs(os.path.realpath(path))
+            if top is not None:
+                raise _ToolError("%s: lies under %s, which is never read" % (path, top))
             found_any = False
             for found, data in walk(path):
                 if options.excluded(options.settings_for(found), found):
@@ -652,12 +656,14 @@ def _fix(args, run_lint, stdout, stderr):
     # the summary goes with a text report; beside a machine-readable one, to stderr
     summary = out if (args.format or "text") in ("text", "full") and not args.output \
         else stderr
+    diags = _twin_repeats_dropped(diags, registry)
     remaining = {}
     for d in diags:
-        remaining[d.path] = remaining.get(d.path, 0) + 1
+        key = key_of(d.path)
+        remaining[key] = remaining.get(key, 0) + 1
     for result in results.values():
         if result.changed and not args.quiet:
-            n, left = len(result.applied), remaining.get(result.path, 0)
+            n, left = len(result.applied), remaining.get(result.key, 0)
             summary.write("Fixed %d problem%s in %s (%d remaining).\n" % (
                 n, "" if n == 1 else "s", printable(result.path), left))
     if diags and not args.quiet:

@@ -228,7 +228,7 @@ def load_pyproject(path, required=False):
 
 
 def load(path):
-    if not os.path.isfile(path):
+    if not os.path.exists(path):
         raise ConfigError("%s: no such configuration file" % path)
     if os.path.basename(path) == "pyproject.toml" or path.endswith(".toml"):
         return Settings(path, load_pyproject(path, required=True))

@@ -182,7 +182,7 @@ def run(run_lint, key_of, applicable=("safe",), only=None, allowed=None):
         copies = _copies(key_of) if removing else {}
         for key, by_path in todo.items():
             found = _one_set(by_path, copies.get(key, ()))
-            path = next(iter(by_path))
+            path = _first_read(by_path)
             current = OVERLAY.get(key)
             if current is None:
                 current = read_bytes(path)
@@ -229,6 +229,14 @@ def run(run_lint, key_of, applicable=("safe",), only=None, allowed=None):
     if rejected:
         diags = run_lint()
     return Outcome(results, diags, problems, rejected, notes)
+
+
+def _first_read(paths):
+    """Of the paths one file was reached by, the one reports show (its first read)."""
+    from . import redact
+    docs = redact.current().docs
+    return next((p for p in paths if getattr(docs.get(p), "twin_of", None) is None),
+                next(iter(paths)))
 
 
 def _copies(key_of):

@@ -282,12 +282,15 @@ class Loader:
                     hint = " Unknown name %%(%s)s; write %%%% for a literal %%." % result.missing
             else:
                 hint = " Write %% for a literal %."
-                if key == "command" and _CELERY_PERCENT.search(text):
+                if key == "command" and "celery" in text and _CELERY_PERCENT.search(text):
                     hint = (" Celery's %h, %n, %d, %i and %I must be written %%h, %%n, %%d, "
                             "%%i and %%I in a supervisor config.")
             error = result.error
             if holds_secret(key, text):
-                error = error.replace(repr(text), "'***'")
+                # the value, the character and its index would all tell of it
+                error = "Format string for %r is %s (the value holds a secret; not shown)" % (
+                    label, "badly formatted" if result.missing is None else
+                    "not expandable: %%(%s)s is no name it knows" % result.missing)
             self.find("SV105", "supervisord refuses to load: %s.%s" % (error, hint),
                       True, setting, section, key)
             return None, False

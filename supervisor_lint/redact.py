@@ -25,7 +25,7 @@ MESSAGE_LIMIT = 1000          # characters of a message, after masking and escap
 
 # -- names ----------------------------------------------------------------------
 _SECRET_NAME = re.compile(
-    r"PASSWORD|PASSWD|PASSPHRASE|PASS(?:_|$)|(?:^|_)PWD(?:_|$)|SECRET|TOKEN|API_?KEY|(?<=.)KEY$|"
+    r"PASSWORD|PASSWD|PASSPHRASE|PASS(?:_|$)|(?:^|_)PWD(?:_|$)|SECRET|TOKEN|API_?KEY|KEY$|"
     r"DSN(?:_|$)|(?:^|_)PAT(?:_|$)|CREDENTIAL|AUTH|PRIVATE|COOKIE|SESSION", re.I)
 # names whose value names a file or a place, not the secret itself
 _NOT_SECRET_NAME = re.compile(r"(?:_FILE|_PATH|_DIR|_FILENAME)$|^PWD$|^OLDPWD$", re.I)
@@ -47,10 +47,14 @@ def secret_name(name):
 # Every pattern is linear: a variable run is never followed by something it
 # could also consume, and patterns start only where a word starts.
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}$")
-_USERINFO = re.compile(r"[^/\s:@'\"]*:([^\s'\"]+)@")   # a password may hold '/' and '@'
+# user:password@ after '://': the user may hold '@' (an e-mail address), the
+# password '/', '@' and quotes; the last '@' before a blank ends it
+_USERINFO = re.compile(r"[^/\s:'\"]*:([^\s]+)@")
+# a URL whose '@host' a comment cut off: 'scheme://user:pass' ends the value
+_CUT_URL = re.compile(r"://[^/\s@'\"]*:([^\s@'\"/]+)$")
 _USERINFO_SPAN = 256
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_ASSIGN = re.compile(r"(?<![\w.-])(%s)[ \t]*=[ \t]*" % _NAME)
+# NAME=value, db.password=value, api-token=value
+_ASSIGN = re.compile(r"(?<![\w.-])([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*")
 # inside a value (A=1 API_TOKEN=x, A=1API_TOKEN=x): a whole run of name
 # characters, so that a run is tried once
 _INNER_ASSIGN = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z0-9_]+)[ \t]*=[ \t]*")
@@ -61,7 +65,9 @@ _LINE_WORD = re.compile(r"[ \t]*([A-Za-z_][A-Za-z0-9_.-]*)(?:[ \t]*[=:][ \t]*|[ 
 _WORD = re.compile(r"(?:\"[^\"\n]*\"?|'[^'\n]*'?|\\.|[^ \t\r\n\"'\\])+")
 _ENV_VALUE = re.compile(r"(?:\"[^\"]*(?:\"|$)|'[^']*(?:'|$)|[^,\"'])*")
 _ENV_NAME = re.compile(r"[\s,]*([^\s=,\"']+)[ \t]*=[ \t]*")
-_OPTION = re.compile(r"(?<![\w-])['\"]?(--?[A-Za-z][A-Za-z0-9_-]*)['\"]?(=|\s+)")
+# --password, --db-pass, --spring.datasource.password, -Djavax...Password
+_OPTION = re.compile(r"(?<![\w-])['\"]?(--?[A-Za-z][A-Za-z0-9_.-]*)['\"]?(=|\s+)")
+_NOT_A_VALUE = re.compile(r"--|-[A-Za-z]$")
 # credential shapes, each behind a literal that a plain substring search finds
 # fast (most text holds none of them)
 _B = r"(?<![0-9A-Za-z_-])"
@@ -100,7 +106,7 @@ def url_passwords(text):
 
 
 def _secret_option(name):
-    word = name.lstrip("-").replace("-", "_")
+    word = name.lstrip("-").replace("-", "_").replace(".", "_")
     return secret_name(word) or word.upper() in ("PWD", "PASS")
 
 
@@ -152,22 +158,41 @@ def text_spans(text, env=False, line=False, prose=False):
             end = len(text.rstrip())
             if m.end() < end:
                 out.append((m.end(), end))
+        elif m and m.group(1).lower() == "environment":
+            # an environment= line: its pairs, each up to the next comma
+            inner = []
+            _env_spans(text[m.end():], inner)
+            out.extend((m.end() + a, m.end() + b) for a, b in inner)
+            env = None
     if env:
         _env_spans(text, out)
-    elif "=" in text:
-        for m in _ASSIGN.finditer(text):
+    elif env is not None and "=" in text:
+        # each value read once: the next name is looked for after it
+        pos = 0
+        while True:
+            m = _ASSIGN.search(text, pos)
+            if m is None:
+                break
+            pos = m.end()
             if secret_name(m.group(1)):
-                v = _WORD.match(text, m.end())
+                v = _WORD.match(text, pos)
                 if v and v.end() > v.start():
                     out.append(v.span())
+                    pos = v.end()
     if "-" in text:
-        for m in _OPTION.finditer(text):
+        pos = 0
+        while True:
+            m = _OPTION.search(text, pos)
+            if m is None:
+                break
+            pos = m.end()
             if not _secret_option(m.group(1)):
                 continue
-            v = _WORD.match(text, m.end())
-            if v is None or (m.group(2) != "=" and v.group().startswith("-")):
-                continue
+            v = _WORD.match(text, pos)
+            if v is None or (m.group(2) != "=" and _NOT_A_VALUE.match(v.group())):
+                continue        # the next word is another option, not the value
             out.append(v.span())
+            pos = v.end()
     return _merge(out)
 
 
@@ -246,6 +271,10 @@ def cap(text, limit=MESSAGE_LIMIT):
 # that is a word of the linter's own messages or a key name is not masked:
 # masking "user" in "set user= to ..." would tell the password.
 _SPLIT = re.compile(r"[^\s'\"`]+")
+_EXPANSION = re.compile(r"%\([^)]*\)[-#0 +]*\d*(?:\.\d+)?[a-zA-Z]?")
+# a plain word (postgres, guest, Redis): masked where it is written, not
+# wherever the word occurs, since that would give the secret away
+_WORDLIKE = re.compile(r"(?:[a-z]+|[A-Z][a-z]+)$")
 _RUN = re.compile(r"[\w.\-]+")
 MIN_PIECE = 4
 LONG_PIECE = 6
@@ -301,6 +330,7 @@ class Registry:
         self._short = set()           # pieces masked as whole runs
         self._plan = None             # how to find the long pieces (built on first use)
         self._sorted = None           # every piece, sorted (for cut-short runs)
+        self._lines = {}              # (path, number) -> a source line, masked
 
     def add(self, doc):
         self.docs[doc.path] = doc
@@ -313,22 +343,29 @@ class Registry:
         found = set()
         for doc in pending:
             for text in secret_texts(doc):
+                text = _EXPANSION.sub(" ", text)    # %(ENV_X)s names no secret
                 found.update(p for p in _SPLIT.findall(text) if len(p) >= MIN_PIECE)
                 found.update(r for r in _RUN.findall(text) if len(r) >= MIN_PIECE)
         if not found:
             return
         own = _own_words()
         for piece in found:
-            if piece in own:
+            if piece in own or _WORDLIKE.match(piece):
                 continue
             (self._long if len(piece) >= LONG_PIECE else self._short).add(piece)
+            quoted = repr(piece)[1:-1]
+            if quoted != piece:
+                self._long.add(quoted)              # as a %r in a message shows it
         self._plan = self._sorted = None
 
     # -- messages -------------------------------------------------------------------
     def text(self, text, limit=MESSAGE_LIMIT):
-        """A message, a section or key name: masked, escaped, capped."""
+        """A message, a section or key name: masked, escaped, capped (cut
+        short first, so that no more than a few times the cap is masked)."""
         if not text:
             return text
+        if len(text) > 2 * limit:
+            text = text[:2 * limit] + "..."
         return cap(printable(self.mask(text)), limit)
 
     def mask(self, text, line=False):
@@ -346,7 +383,7 @@ class Registry:
     def _long_spans(self, text):
         if self._plan is None:
             ordered = sorted(self._long, key=len, reverse=True)
-            if len(ordered) <= 64:
+            if len(ordered) <= 512:
                 self._plan = ("find", ordered)
             else:
                 index = {}
@@ -356,7 +393,7 @@ class Registry:
         how, plan = self._plan
         spans = []
         if how == "find":
-            # a few secrets: C-speed searches, each linear
+            # up to a few hundred secrets: C-speed searches, each linear
             for piece in plan:
                 i = text.find(piece)
                 while i != -1:
@@ -397,10 +434,14 @@ class Registry:
         doc = self.docs.get(path)
         if doc is None or getattr(doc, "opaque", False) or not 0 < number <= len(doc.lines):
             return None
-        line = doc.lines[number - 1]
-        return self.masked_slice(doc.data, line.offset,
-                                 line.offset + len(line.text.encode("utf-8", "surrogateescape")),
-                                 byte_spans(doc))
+        key = (path, number, id(doc))
+        found = self._lines.get(key)
+        if found is None:
+            line = doc.lines[number - 1]
+            end = line.offset + len(line.text.encode("utf-8", "surrogateescape"))
+            found = self._lines[key] = self.masked_slice(doc.data, line.offset, end,
+                                                         byte_spans(doc))
+        return found
 
     def masked_slice(self, data, start, end, spans):
         """The bytes ``start:end`` of a file decoded, its secret spans and
@@ -488,6 +529,11 @@ def _document_spans(doc):
         for line in entry.continuations:
             if line.kind == "continuation":
                 parts.append((line, line.value_start, line.value_end))
+        for line, start, end in parts:
+            if line.comment_start is not None:
+                m = _CUT_URL.search(line.text, start, end)
+                if m is not None:
+                    yield _value_span(line, start, end, m.start(1) - start, end - start)
         if entry.key and secret_name(entry.key):
             for line, start, end in parts:
                 if end > start:

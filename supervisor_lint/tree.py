@@ -133,8 +133,8 @@ def walk(directory):
             real = os.path.realpath(root)
         except OSError:
             continue
-        if real in seen:
-            dirs[:] = []
+        if real in seen or pseudo_fs(real):
+            dirs[:] = []            # a loop, or a way into /proc, /sys or /dev
             continue
         seen.add(real)
         dirs.sort()
@@ -284,8 +284,9 @@ def _special_include(kind, filename, pattern, entry):
                 "linter never does; remove it from files=" % filename)
         severity = "error"
     elif kind == "/dev":
-        what = ("%s under /dev: the linter never reads devices, but supervisord reads them as "
-                "config files; remove the pattern from files=" % filename)
+        what = ("%s under /dev: the linter never reads what lies there (devices, shared "
+                "memory), but supervisord reads it as a config file; remove the pattern from "
+                "files=" % filename)
         severity = "error"
     else:
         # /proc and /sys files hold text without a [section] header

@@ -888,3 +888,100 @@ def test_an_include_pattern_with_a_nul_byte_is_fatal(tmp_path):
         "load (embedded null byte); remove the character" % (tmp_path / "s.conf"))
     ok, message = supervisor_verdict(str(tmp_path / "s.conf"))
     assert (ok, message) == (False, "embedded null byte")
+
+
+# -- a third adversarial round -------------------------------------------------------
+
+@pytest.mark.parametrize("text,secrets", [
+    # a user name with '@' (an e-mail address) before the password
+    ("[program:web]\ncommand=/srv/app/venv/bin/gunicorn a:b\nuser=app\nenvironment=A=1,EMAIL_URL="
+     "smtp+tls://noreply@example.com:Gm4ilAppPassw0rd@smtp.gmail.com:587\n", ["Gm4ilAppPassw0rd"]),
+    ("[supervisorctl]\nserverurl=http://ops@example.com:Ctl9pass@127.0.0.1:9001\n", ["Ctl9pass"]),
+    # dotted and Java-style option and property names
+    ("[program:api]\ncommand=/usr/bin/java -Djavax.net.ssl.trustStorePassword=TrustM3Now -jar a.jar "
+     "--spring.datasource.password=Pr0dDbPassw0rd --set db.password=Db9pass --auth.token=Tok9xyz "
+     "--env=api-token=Ap1tokq --spring.datasource.password Sp4ce9x %d{HH}\nuser=api\n",
+     ["TrustM3Now", "Pr0dDbPassw0rd", "Db9pass", "Tok9xyz", "Ap1tokq", "Sp4ce9x"]),
+    # a value that starts with '-', a variable named KEY
+    ("[program:bot]\ncommand=/srv/bot/venv/bin/python -m bot --token -Zx81kQ2mP0rTnW\nuser=bot\n",
+     ["Zx81kQ2mP0rTnW"]),
+    ("[program:app]\ncommand=/bin/app\nuser=app\nenvironment=KEY=\"b6f1c0a9e3d24f7fa5c1\",MODE=x\n",
+     ["b6f1c0a9e3d24f7fa5c1"]),
+    # a URL password cut off by ' #' (configparser drops the rest of the line)
+    ("[program:app]\ncommand=/bin/app\nuser=app\nenvironment=DATABASE_URL=postgres://u:abc9 #Tail9x@h\n",
+     ["abc9", "Tail9x"]),
+    # a value with a quote in its password
+    ("[program:app]\ncommand=/bin/app\nuser=app\nenvironment=DATABASE_URL='postgres://u:pa\"ss99word@db/app'\n",
+     ["ss99word"]),
+    # %-format errors in a secret: no value, no character, no index
+    ("[inet_http_server]\nport=127.0.0.1:9001\nusername=u\npassword=Tr0ub4dor%&3xyz\n[supervisord]\n",
+     ["Tr0ub4dor", "'&'", "index"]),
+    # a no-delimiter line whose runs are all short (the message quotes it with %r)
+    ("[program:a]\ncommand=/bin/a\nuser=a\nAPI_TOKEN a\\b\\c\\d\\e\\f\\g\n", ["\\\\b\\\\c\\\\d"]),
+])
+def test_secrets_third_round(tmp_path, text, secrets):
+    (tmp_path / "s.conf").write_text(text)
+    found = every_output([str(tmp_path / "s.conf")])
+    for secret in secrets:
+        assert secret not in found, secret
+
+
+def test_a_plain_word_secret_is_masked_where_it_is_written_not_elsewhere(tmp_path):
+    # masking every "postgres" would tell the password is "postgres"
+    (tmp_path / "s.conf").write_text(
+        "[program:db]\ncommand=/bin/x\nuser=a\nenvironment=POSTGRES_PASSWORD=postgres,"
+        "POSTGRES_USER=postgres,SENTRY_DSN=https://k@s.io/1,DJANGO_SECRET_KEY=dj4ngo\n"
+        "stdout_logfile=relative/postgres.log\n")
+    status, out, err = run(["check", "--isolated", "--format", "full", str(tmp_path / "s.conf")])
+    assert "     4 | environment=POSTGRES_PASSWORD=***,POSTGRES_USER=postgres,SENTRY_DSN=***," \
+           "DJANGO_SECRET_KEY=***" in out.splitlines()
+    assert "stdout_logfile=relative/postgres.log is relative" in out
+
+
+def test_an_expansion_in_a_secret_keeps_its_name(tmp_path):
+    (tmp_path / "s.conf").write_text("[program:a]\ncommand=/bin/a\nuser=a\n"
+                                     "environment=API_TOKEN=\"%(ENV_HOMEDIR)s/tok\"\n")
+    status, out, err = run(["check", "--isolated", str(tmp_path / "s.conf")])
+    assert "%(ENV_HOMEDIR)s is not defined by this configuration" in out
+
+
+def test_many_names_in_one_word_and_many_secrets_stay_linear(tmp_path):
+    (tmp_path / "q.conf").write_text("[program:a]\ncommand=/usr/bin/curl https://x/?" +
+                                     "&".join("token=%d" % i for i in range(8000)) + "\n")
+    status, out, err = run(["check", "--isolated", "--format", "full", str(tmp_path / "q.conf")])
+    assert status == 1 and err == ""
+    secrets = ",".join("TOKEN_%d=Secr%06dxyz" % (i, i) for i in range(600))
+    (tmp_path / "d.conf").write_text(
+        "[supervisord]\nenvironment=%s\n[DEFAULT]\ncommand=/bin/cat %s%%Q\n" % (
+            secrets, "abcdefgh " * 2000) + "".join("[program:p%d]\n" % i for i in range(100)))
+    status, out, err = run(["check", "--isolated", "--format", "full", str(tmp_path / "d.conf")])
+    assert status == 1 and err == "" and "Secr000" not in out
+
+
+def test_error_lines_mask_url_passwords_and_never_walk_proc(tmp_path):
+    status, out, err = run(["check", "https://admin:UrlArgPw1@x/a.conf"])
+    assert err == "supervisor-lint: error: https://admin:***@x/a.conf: no such file or directory\n"
+    assert run(["check", "/proc"]) == (
+        2, "", "supervisor-lint: error: /proc: lies under /proc, which is never read\n")
+    os.mkfifo(tmp_path / "c.yaml")
+    status, out, err = run(["check", "--config", str(tmp_path / "c.yaml"), "/dev/null"])
+    assert err == "supervisor-lint: error: %s: not a regular file\n" % (tmp_path / "c.yaml")
+
+
+def test_the_celery_hint_is_for_celery_commands(tmp_path):
+    (tmp_path / "s.conf").write_text("[program:a]\ncommand=/usr/bin/java -Dlog=%d{HH} %n\n"
+                                     "user=a\n")
+    status, out, err = run(["check", "--isolated", str(tmp_path / "s.conf")])
+    assert "SV105" in out and "Celery" not in out
+
+
+def test_a_file_read_twice_is_counted_once_in_the_fix_summary(tmp_path):
+    top = copy_repro("fix-double-include", tmp_path)
+    with open(top / "conf.d" / "web.conf", "a") as fh:
+        fh.write("autostrat=1\n")
+    status, out, err = run(["check", "--isolated", "--fix", "supervisord.conf"], cwd=str(top))
+    lines = out.splitlines()
+    assert lines[0].startswith("conf.d/web.conf:6:1: SV102 [warning] supervisord ignores the "
+                               "key autostrat")
+    assert lines[-2:] == ["Fixed 1 problem in conf.d/web.conf (1 remaining).",
+                          "Found 2 problems (0 that supervisord refuses to load)."]
