@@ -985,3 +985,16 @@ def test_a_file_read_twice_is_counted_once_in_the_fix_summary(tmp_path):
                                "key autostrat")
     assert lines[-2:] == ["Fixed 1 problem in conf.d/web.conf (1 remaining).",
                           "Found 2 problems (0 that supervisord refuses to load)."]
+
+
+def test_d10_the_generated_tree_is_fixed_whole_and_once(tmp_path):
+    """gen-fix-quadratic.py's file (timings: benchmarks/fix_scaling.py)."""
+    script = repro("gen-fix-quadratic.py")
+    with open(tmp_path / "big.conf", "w") as fh:
+        subprocess.run([sys.executable, script, "1500"], stdout=fh, check=True, timeout=60)
+    status, out, err = run(["check", "--isolated", "--fix", "-q", str(tmp_path / "big.conf")])
+    text = (tmp_path / "big.conf").read_text()
+    assert err == "" and text.count("killasgroup=true\n") == 1500 and \
+        text.count("autorestart=true\n") == 1500
+    assert run(["check", "--isolated", "--fix", "-q", str(tmp_path / "big.conf")]) == (0, "", "")
+    assert (tmp_path / "big.conf").read_text() == text
