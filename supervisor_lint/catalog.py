@@ -1,9 +1,19 @@
-"""The rule catalog: one YAML document per rule in ``rules/CODE.yaml``.
+"""The rule catalog: a rule's words, one YAML document per rule in
+``rules/CODE.yaml`` (summary, why, examples with the fixed text, fix,
+applies_to, references), joined with its declaration (``checks.rule``: name,
+severity, fatality, category, ...) for ``rule``/``rules``, the generated
+``docs/rules/`` and the README rules table.  The YAML never restates the
+declaration.
 
-Loaded only for ``rule``/``rules`` and by the tests, so a plain ``check``
-never imports ruamel.yaml."""
+Loaded only for ``rule``/``rules``, SARIF and by the tests, so a plain
+``check`` never imports ruamel.yaml."""
 
 import os
+
+DOCS_URL = "https://github.com/supervisor-lint/supervisor-lint/blob/main/docs/rules/%s.md"
+FATAL_TEXT = {"always": "yes: supervisord refuses to load the config",
+              "never": "no: supervisord loads the config",
+              "per case": "per case: some findings are load errors"}
 
 def rules_dir():
     here = os.path.dirname(os.path.abspath(__file__))
@@ -49,23 +59,30 @@ def load_all():
     return docs
 
 
-def find(code_or_name):
+def declaration(doc):
+    from .checks import all_rules
+    return all_rules()[doc["code"]]
+
+
+def lookup(code_or_name):
+    """The document of the rule with this code (any case) or name, or None."""
+    from .checks import all_rules
     token = code_or_name.strip()
-    path = os.path.join(rules_dir(), token.upper() + ".yaml")
-    if os.path.isfile(path):
-        return load(path)
-    for doc in load_all().values():
-        if doc.get("name") == token:
-            return doc
-    return None
+    rules = all_rules()
+    code = token.upper() if token.upper() in rules else \
+        next((r.code for r in rules.values() if r.name == token), None)
+    if code is None:
+        return None
+    path = os.path.join(rules_dir(), code + ".yaml")
+    return load(path) if os.path.isfile(path) else None
 
 
 def render(doc):
-    out = ["%s %s" % (doc["code"], doc["name"]), ""]
-    fatal = doc.get("fatal")
-    fatal_text = {True: "yes: supervisord refuses to load the config",
-                  False: "no: supervisord loads the config"}.get(fatal, str(fatal))
-    out.append("Severity: %s    Fatal: %s" % (doc["severity"], fatal_text))
+    rule = declaration(doc)
+    out = ["%s %s" % (rule.code, rule.name), ""]
+    out.append("Severity: %s    Fatal: %s    Category: %s%s" % (
+        rule.severity, FATAL_TEXT[rule.fatal], rule.category,
+        "" if rule.default else "    (opt-in)"))
     out.append("")
     out.append(doc["summary"].strip())
     out.append("")
@@ -91,22 +108,22 @@ def render(doc):
     else:
         out.append("No automatic fix." + (" " + fix.get("description", "").strip()
                                           if fix.get("description") else ""))
-    from .report import DOCS_URL
     out.append("")
     out.append("Docs: " + DOCS_URL % doc["code"])
     return "\n".join(out) + "\n"
 
 
 def markdown(doc):
-    """docs/rules/CODE.md, generated from rules/CODE.yaml (kept in sync by a test)."""
-    fatal = {True: "yes: supervisord refuses to load the config",
-             False: "no: supervisord loads the config"}.get(doc.get("fatal"), "per case: " +
-                                                           "some findings are load errors")
-    out = ["# %s %s" % (doc["code"], doc["name"]), "",
-           "<!-- generated from rules/%s.yaml by scripts/gen-rule-docs; do not edit -->"
-           % doc["code"], "",
-           "| severity | fatal | since |", "|---|---|---|",
-           "| %s | %s | %s |" % (doc["severity"], fatal, doc.get("since", "")), "",
+    """docs/rules/CODE.md, generated from rules/CODE.yaml and the rule's
+    declaration (kept in sync by a test)."""
+    rule = declaration(doc)
+    out = ["# %s %s" % (rule.code, rule.name), "",
+           "<!-- generated from rules/%s.yaml and the rule's declaration by "
+           "scripts/gen-rule-docs; do not edit -->" % doc["code"], "",
+           "| category | severity | fatal | default | since |", "|---|---|---|---|---|",
+           "| %s | %s | %s | %s | %s |" % (rule.category, rule.severity, FATAL_TEXT[rule.fatal],
+                                          "on" if rule.default else "opt-in",
+                                          doc.get("since", "")), "",
            "## What it does", "", doc["summary"].strip(), "",
            "## Why is this bad?", "", doc["why"].strip(), ""]
     if doc.get("applies_to"):
@@ -130,3 +147,22 @@ def markdown(doc):
     if refs:
         out += ["## References", ""] + ["- %s" % r for r in refs] + [""]
     return "\n".join(out)
+
+
+def rules_table():
+    """The README's rules table (between its rules-table markers), generated."""
+    from .checks import all_rules
+    docs = load_all()
+    out = ["| code | name | category | severity | fatal | fix | what |",
+           "|---|---|---|---|---|---|---|"]
+    for rule in all_rules().values():
+        doc = docs.get(rule.code, {})
+        fix = doc.get("fix") or {}
+        summary = " ".join((doc.get("summary") or "").split())
+        out.append("| [%s](docs/rules/%s.md) | %s | %s | %s%s | %s | %s | %s |" % (
+            rule.code, rule.code, rule.name, rule.category, rule.severity,
+            "" if rule.default else ", opt-in",
+            {"always": "yes", "never": "no"}.get(rule.fatal, rule.fatal),
+            fix.get("safety", "none") if fix.get("available") else "none",
+            summary.replace("|", "\\|")))
+    return "\n".join(out) + "\n"

@@ -236,250 +236,13 @@ def _open_output(path):
         raise _ToolError("%s: cannot write: %s" % (path, exc.strerror or exc))
 
 
-from .tree import ToolError as _ToolError  # noqa: E402
-from .tree import Interrupted as _Interrupted  # noqa: E402
-
-
-def _read_stdin(stdin):
-    stream = stdin if stdin is not None else sys.stdin
-    if stream is None:
-        raise _ToolError("cannot read standard input: it is closed")
-    try:
-        data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
-    except (OSError, ValueError) as exc:
-        raise _ToolError("cannot read standard input: %s" % (getattr(exc, "strerror", None)
-                                                            or exc))
-    if isinstance(data, str):
-        data = data.encode("utf-8", "surrogateescape")
-    return data
-
-
-class Options:
-    """What the command line says; None means 'as the configuration file says'."""
-
-    def __init__(self, select=None, ignore=None, extend_select=None, extend_ignore=None,
-                 main_config=None, config=None, isolated=False, disable_suppressions=None,
-                 per_file_ignores=None, severity=None, exclude=None, extend_exclude=None,
-                 force_exclude=None, fail_level=None, supervisor_files_only=False,
-                 warn=None):
-        self.warn = warn or _Stream(sys.stderr, "standard error").line
-        self.select = select
-        self.ignore = ignore
-        self.extend_select = extend_select
-        self.extend_ignore = extend_ignore
-        self.main_config = main_config
-        self.config = config
-        self.isolated = isolated
-        self.disable_suppressions = disable_suppressions
-        self.per_file_ignores = per_file_ignores
-        self.severity = severity
-        self.exclude = exclude
-        self.extend_exclude = extend_exclude
-        self.force_exclude = force_exclude
-        self.fail_level = fail_level
-        self.supervisor_files_only = supervisor_files_only
-        self._explicit = None
-
-    def settings_for(self, path):
-        """The configuration that applies to ``path``."""
-        from . import config
-        if self._explicit is None and self.config:
-            self._explicit = config.load(self.config)
-        if self._explicit is not None:
-            return self._explicit
-        if self.isolated or path in ("-", None):
-            start = os.getcwd() if path in ("-", None) and not self.isolated else None
-            return config.find(start) if start else config.Settings()
-        return config.find(os.path.dirname(os.path.abspath(path)))
-
-    def value(self, settings, key, default=None):
-        attr = getattr(self, key.replace("-", "_"))
-        if attr is not None:
-            return attr
-        return settings.get(key, default)
-
-    def selection(self, settings):
-        from .engine import Selection
-        select = self.value(settings, "select") or []
-        extend = list(settings.get("extend-select", [])) + list(self.extend_select or [])
-        ignore = list(self.value(settings, "ignore") or []) + \
-            list(settings.get("extend-ignore", [])) + list(self.extend_ignore or [])
-        return Selection(select, ignore, extend)
-
-    def excluded(self, settings, path):
-        from . import config
-        patterns = list(self.value(settings, "exclude", config.DEFAULT_EXCLUDE)) + \
-            list(settings.get("extend-exclude", [])) + list(self.extend_exclude or [])
-        return config.matches(settings, path, patterns)
-
-
-def collect(paths, options, stdin=None, stdin_filename=None):
-    """(path, bytes) for every file to lint."""
-    from .tree import read_bytes, walk, looks_like_supervisor
-    files = []
-    for path in paths:
-        if path == "-":
-            from .tree import OVERLAY
-            if "-" not in OVERLAY:
-                OVERLAY["-"] = _read_stdin(stdin)
-            name = stdin_filename or "-"
-            if stdin_filename:
-                settings = options.settings_for(stdin_filename)
-                if options.value(settings, "force-exclude") and \
-                        options.excluded(settings, stdin_filename):
-                    continue
-            files.append((name, OVERLAY["-"]))
-        elif os.path.isdir(path):
-            from .tree import pseudo_fs
-            top = pseudo_fs(os.path.realpath(path))
-            if top is not None:
-                raise _ToolError("%s: lies under %s, which is never read" % (path, top))
-            found_any = False
-            for found, data in walk(path):
-                if options.excluded(options.settings_for(found), found):
-                    continue
-                files.append((found, data))
-                found_any = True
-            if not found_any:
-                options.warn("supervisor-lint: warning: no supervisor config files "
-                             "(*.conf, *.ini) found under %s" % path)
-        elif os.path.exists(path) or os.path.islink(path):
-            settings = options.settings_for(path)
-            if options.value(settings, "force-exclude") and options.excluded(settings, path):
-                continue
-            data = read_bytes(path)
-            if options.supervisor_files_only and not looks_like_supervisor(data):
-                continue
-            files.append((path, data))
-        else:
-            raise _ToolError("%s: no such file or directory" % path)
-    return files
-
-
-def lint(paths, select=(), ignore=(), main_config=None, stdin=None, stdin_filename=None,
-         options=None):
-    """Lint ``paths``; returns the sorted list of Diagnostics."""
-    import gc
-    if options is None:
-        options = Options(select=list(select) or None, ignore=list(ignore) or None,
-                          main_config=main_config)
-    # The reader allocates an object per line, entry and section and frees
-    # nothing until the end: the cyclic collector would only rescan them.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        from .config import ConfigError, clear_cache
-        clear_cache()
-        try:
-            return _lint(paths, options, stdin, stdin_filename)
-        except ConfigError as exc:
-            raise _ToolError(str(exc))
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _run_tree(tree, root_path, options, wanted=None):
-    """Lint one tree with the configuration of its root file."""
-    from . import engine, config
-    settings = options.settings_for(root_path)
-    selection = options.selection(settings)
-    unknown = selection.unknown()
-    if unknown:
-        raise _ToolError("unknown rule code or name: %s" % ", ".join(unknown))
-    disable = options.value(settings, "disable-suppressions", False)
-    diags = engine.run(tree, selection, None, suppressions=not disable)
-    if wanted is not None:
-        # the files asked for, and anything that makes supervisord refuse the tree
-        diags = [d for d in diags if d.path in wanted or d.fatal]
-    per_file = options.value(settings, "per-file-ignores", {}) or {}
-    overrides = options.value(settings, "severity", {}) or {}
-    out = []
-    for d in diags:
-        ignored = False
-        for pattern, codes in per_file.items():
-            if any(c in (d.code, d.name) or (c.isupper() and d.code.startswith(c)) for c in codes) \
-                    and config.matches(settings, d.path, [pattern]):
-                ignored = True
-                break
-        if ignored:
-            continue
-        level = overrides.get(d.code) or overrides.get(d.name)
-        if level and not d.fatal:
-            d.severity = level
-        out.append(d)
-    return out
-
-
-def _lint(paths, options, stdin, stdin_filename):
-    from . import reader
-    from .tree import build_main, build_fragment, is_main, read_bytes
-    files = collect(paths, options, stdin, stdin_filename)
-    docs = []
-    seen = set()
-    for path, data in files:
-        key = os.path.realpath(path) if path not in ("-", stdin_filename) else path
-        if key in seen:
-            continue
-        seen.add(key)
-        docs.append(reader.parse(data, path))
-    results = []
-    main_config = options.main_config
-    if main_config is None and docs:
-        main_config = options.value(options.settings_for(docs[0].path), "main-config")
-        if main_config is not None and not os.path.isabs(main_config):
-            main_config = os.path.join(options.settings_for(docs[0].path).root, main_config)
-    if main_config is not None:
-        main = reader.parse(read_bytes(main_config), main_config)
-        others = [d for d in docs if os.path.realpath(d.path) != os.path.realpath(main_config)]
-        tree = build_main(main, extra=others)
-        wanted = None if not docs else {d.path for d in docs} | (
-            {main_config} if any(os.path.realpath(d.path) == os.path.realpath(main_config)
-                                 for d in docs) else set())
-        if wanted is not None:
-            wanted |= {d.path for d in tree.docs
-                       if any(os.path.realpath(d.path) == os.path.realpath(x.path) for x in docs)}
-        return _run_tree(tree, main_config, options, wanted)
-    covered = set()
-    mains = set()
-    for main in docs:
-        if not is_main(main):
-            continue
-        tree = build_main(main)
-        if "supervisord" not in tree.sections and \
-                not any(b.name == "supervisord" for b in main.blocks) and len(tree.docs) == 1:
-            continue    # an [include] but no [supervisord] anywhere: a fragment after all
-        mains.add(id(main))
-        for d in tree.docs:
-            covered.add(os.path.realpath(d.path))
-        results.extend(_run_tree(tree, main.path, options))
-    for doc in docs:
-        if id(doc) in mains or (doc.path != "-" and os.path.realpath(doc.path) in covered):
-            continue
-        results.extend(_run_tree(build_fragment(doc), doc.path if doc.path != "-" else None,
-                                 options))
-    from .diagnostics import Diagnostic
-    unique = {}
-    for d in results:
-        unique.setdefault((d.code, d.path, d.line, d.column, d.message), d)
-    return sorted(unique.values(), key=Diagnostic.sort_key)
+from .sources import Interrupted as _Interrupted, ToolError as _ToolError  # noqa: E402
 
 
 def _check(args, stdout, stdin, stderr):
-    from . import redact
-    from .tree import OVERLAY, SNAPSHOT
-    OVERLAY.clear()
-    SNAPSHOT.clear()
-    redact.reset()
-    try:
-        return _check_paths(args, stdout, stdin, stderr)
-    finally:
-        OVERLAY.clear()
-        SNAPSHOT.clear()
-        redact.reset()
-
-
-def _check_paths(args, stdout, stdin, stderr):
+    from . import runner
+    from .redact import Registry
+    from .sources import Sources
     if not args.paths and not args.main_config:
         raise _UsageError("check: give at least one PATH (or - for stdin)")
     if args.unsafe_fixes and not (args.fix or args.diff):
@@ -488,55 +251,48 @@ def _check_paths(args, stdout, stdin, stderr):
         raise _UsageError("--fix-outside goes with --fix or --diff")
 
     options = _options(args, stderr)
+    sources, registry = Sources(), Registry()
 
     def run_lint():
-        return lint(args.paths, stdin=stdin, stdin_filename=args.stdin_filename,
-                    options=options)
+        return runner.lint(args.paths, options, sources, registry, stdin, args.stdin_filename)
 
     args.failing = _fail_test(args, options)
     if args.fix or args.diff:
-        return _fix(args, run_lint, stdout, stderr)
+        return _fix(args, run_lint, sources, registry, stdout, stderr)
     diags = run_lint()
-    _report(args, diags, stdout)
+    _report(args, diags, registry, stdout)
     return EXIT_FINDINGS if any(args.failing(d) for d in diags) else EXIT_OK
 
 
 def _options(args, stderr):
+    from .runner import Options
+    from .selector import normalize, unknown
     severity = {}
     for item in args.severity:
         code, _, level = item.partition("=")
         if level not in ("error", "warning", "info") or not code.strip():
             raise _UsageError("--severity %s: write CODE=error|warning|info" % item)
-        severity[_code_case(code.strip())] = level
+        severity[normalize(code)] = level
     per_file = {}
     for item in args.per_file_ignores:
         glob, _, codes = item.rpartition(":")
         if not glob:
             raise _UsageError("--per-file-ignores %s: write GLOB:CODES" % item)
-        per_file[glob] = [_code_case(c) for c in _split([codes])]
-    from .checks import all_rules
-    rules = all_rules()
-    known = set(rules) | {r.name for r in rules.values()}
-    for token in list(severity) + [c for codes in per_file.values() for c in codes]:
-        if token not in known and not (token.isupper() and any(c.startswith(token) for c in rules)):
-            raise _UsageError("unknown rule code or name: %s" % token)
-    return Options(select=_codes(args.select) or None, ignore=_codes(args.ignore) or None,
-                   extend_select=_codes(args.extend_select), extend_ignore=_codes(args.extend_ignore),
+        per_file[glob] = [normalize(c) for c in _split([codes])]
+    tokens = {normalize(t) for t in _split(args.select + args.ignore + args.extend_select +
+                                           args.extend_ignore)}
+    for token in unknown(sorted(tokens) + list(severity) +
+                         [c for codes in per_file.values() for c in codes]):
+        raise _UsageError("unknown rule code or name: %s" % token)
+    return Options(select=_split(args.select) or None, ignore=_split(args.ignore) or None,
+                   extend_select=_split(args.extend_select),
+                   extend_ignore=_split(args.extend_ignore),
                    main_config=args.main_config, config=args.config, isolated=args.isolated,
                    disable_suppressions=args.disable_suppressions,
                    per_file_ignores=per_file or None, severity=severity or None,
                    exclude=_split(args.exclude) or None, extend_exclude=_split(args.extend_exclude),
                    force_exclude=args.force_exclude, fail_level=args.fail_level,
                    supervisor_files_only=args.supervisor_files_only, warn=stderr.line)
-
-
-def _code_case(token):
-    from .config import code_case
-    return code_case(token)
-
-
-def _codes(values):
-    return [_code_case(t) for t in _split(values)]
 
 
 _RANK = {"error": 3, "warning": 2, "info": 1}
@@ -566,14 +322,13 @@ def _stdin_name(args):
     return args.stdin_filename or "-"
 
 
-def _writable(args):
+def _writable(args, registry):
     """A predicate on real paths: may --fix write this file?  The files named
     on the command line, the files under the directories named there, and,
     for a named main config (or --main-config), its own directory tree;
     everything with --fix-outside."""
     if args.fix_outside:
-        return None
-    from . import redact
+        return lambda key: True
     from .tree import is_main
     named = list(args.paths) + ([args.main_config] if args.main_config else [])
     files, dirs = set(), []
@@ -585,7 +340,7 @@ def _writable(args):
             dirs.append(real)
             continue
         files.add(real)
-        doc = redact.current().docs.get(path)
+        doc = registry.docs.get(path)
         if path == args.main_config or (doc is not None and is_main(doc)):
             dirs.append(os.path.dirname(real))
     prefixes = tuple(d.rstrip(os.sep) + os.sep for d in dirs)
@@ -595,10 +350,8 @@ def _writable(args):
     return allowed
 
 
-def _fix(args, run_lint, stdout, stderr):
+def _fix(args, run_lint, sources, registry, stdout, stderr):
     from . import fix as fixer
-    from .redact import current, printable
-    from .tree import OVERLAY
     applicable = ("safe", "unsafe") if args.unsafe_fixes else ("safe",)
     uses_stdin = "-" in args.paths
 
@@ -606,78 +359,97 @@ def _fix(args, run_lint, stdout, stderr):
         return "-" if uses_stdin and path == _stdin_name(args) else os.path.realpath(path)
 
     only = {_stdin_name(args)} if uses_stdin else None    # with -, nothing on disk changes
-    allowed = {"rule": None}
+    rule = []
 
     def may_write(key):
-        if allowed["rule"] is None:
-            allowed["rule"] = _writable(args) or (lambda key: True)
-        return allowed["rule"](key)
-    outcome = fixer.run(run_lint, key_of, applicable, only, may_write)
-    results, diags, problems = outcome.results, outcome.diags, outcome.problems
+        if not rule:
+            rule.append(_writable(args, registry))   # once the named files are read
+        return rule[0](key)
+    outcome = fixer.run(run_lint, key_of, applicable, only, may_write, sources, registry)
     notes = ["%s: not fixed: no path given holds it (it is reached through an include or a "
              "symlink); --fix-outside allows it" % path for path in outcome.outside]
-    status = EXIT_OK
-    changed = [r for r in results.values() if r.changed]
-    registry = current()
+    changed = [r for r in outcome.results.values() if r.changed]
     if args.diff:
-        from .report import diff
-        target = _open_output(args.output) if args.output else stdout
-        try:
-            for result in changed:
-                target.write("".join(diff(result.path, result.original, result.data, registry,
-                                          result.passes)))
-        finally:
-            if target is not stdout:
-                target.close()
-        for line in notes + problems:
-            stderr.line("supervisor-lint: %s" % registry.mask(line))
+        _write_diff(args, changed, registry, stdout)
+        _notes(stderr, registry, notes + outcome.problems)
         if outcome.rejected:
             return EXIT_ERROR
         return EXIT_FINDINGS if changed and not args.exit_zero else EXIT_OK
+    failed = _write_fixed(changed, outcome.problems, sources, uses_stdin, stdout)
+    diags = run_lint() if failed else outcome.diags    # what the files on disk hold
     out = stdout
+    if uses_stdin:
+        if not any(r.key == "-" for r in changed):
+            stdout.write_bytes(sources.overlay.get("-", sources.snapshot.get("-", b"")))
+        out = stderr                   # standard output holds the fixed text
+    _report(args, diags, registry, out, summary=False)
+    # the summary goes with a text report; beside a machine-readable one, to stderr
+    summary = out if (args.format or "text") in ("text", "full") and not args.output \
+        else stderr
+    diags = _twin_repeats_dropped(diags, registry)
+    if not args.quiet:
+        summary.write(_fix_summary(outcome.results.values(), diags, key_of))
+    _notes(stderr, registry, notes + outcome.problems)
+    if failed or outcome.rejected:
+        return EXIT_ERROR
+    if any(args.failing(d) for d in diags) or (args.exit_non_zero_on_fix and changed):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _write_diff(args, changed, registry, stdout):
+    from .report import diff
+    target = _open_output(args.output) if args.output else stdout
+    try:
+        for result in changed:
+            target.write("".join(diff(result.path, result.original, result.data, registry,
+                                      result.passes)))
+    finally:
+        if target is not stdout:
+            target.close()
+
+
+def _write_fixed(changed, problems, sources, uses_stdin, stdout):
+    """Write every fixed file (standard input's fixed text to stdout); a file
+    that cannot be written goes back to its read bytes.  True when one failed."""
+    from . import fix as fixer
+    failed = False
     for result in changed:
         if uses_stdin and result.key == "-":
             stdout.write_bytes(result.data)
-            out = stderr
             continue
         try:
             fixer.write_atomic(result.path, result.data, expected=result.original)
         except fixer.FixError as exc:
             problems.append(str(exc))
             result.error = str(exc)
-            status = EXIT_ERROR
-            OVERLAY[result.key] = result.original
-    if status == EXIT_ERROR:
-        diags = run_lint()      # report what the files on disk hold
-    if uses_stdin and not any(r.key == "-" for r in changed):
-        stdout.write_bytes(OVERLAY.get("-", b""))
-        out = stderr
-    _report(args, diags, out, summary=False)
-    # the summary goes with a text report; beside a machine-readable one, to stderr
-    summary = out if (args.format or "text") in ("text", "full") and not args.output \
-        else stderr
-    diags = _twin_repeats_dropped(diags, registry)
+            sources.overlay[result.key] = result.original
+            failed = True
+    return failed
+
+
+def _fix_summary(results, diags, key_of):
+    from .redact import printable
     remaining = {}
     for d in diags:
         key = key_of(d.path)
         remaining[key] = remaining.get(key, 0) + 1
-    for result in results.values():
-        if result.changed and not args.quiet:
-            n, left = len(result.applied), remaining.get(result.key, 0)
-            summary.write("Fixed %d problem%s in %s (%d remaining).\n" % (
-                n, "" if n == 1 else "s", printable(result.path), left))
-    if diags and not args.quiet:
+    lines = []
+    for result in results:
+        if result.changed:
+            n = len(result.applied)
+            lines.append("Fixed %d problem%s in %s (%d remaining).\n" % (
+                n, "" if n == 1 else "s", printable(result.path), remaining.get(result.key, 0)))
+    if diags:
         fatal = sum(1 for d in diags if d.fatal)
-        summary.write("Found %d problem%s (%d that supervisord refuses to load).\n"
-                      % (len(diags), "" if len(diags) == 1 else "s", fatal))
-    for line in notes + problems:
+        lines.append("Found %d problem%s (%d that supervisord refuses to load).\n"
+                     % (len(diags), "" if len(diags) == 1 else "s", fatal))
+    return "".join(lines)
+
+
+def _notes(stderr, registry, lines):
+    for line in lines:
         stderr.line("supervisor-lint: %s" % registry.mask(line))
-    if status == EXIT_ERROR or outcome.rejected:
-        return EXIT_ERROR
-    failing = [d for d in diags if args.failing(d)]
-    if failing or (args.exit_non_zero_on_fix and changed):
-        return EXIT_FINDINGS
-    return EXIT_OK
 
 
 def _twin_repeats_dropped(diags, registry):
@@ -695,10 +467,8 @@ def _twin_repeats_dropped(diags, registry):
             (twins[d.path], d.code, d.line, d.column, d.message) not in shown]
 
 
-def _report(args, diags, stdout, summary=True):
+def _report(args, diags, registry, stdout, summary=True):
     from . import report
-    from .redact import current
-    registry = current()
     diags = _twin_repeats_dropped(diags, registry)
     fmt = args.format or "text"
     target = _open_output(args.output) if args.output else stdout
@@ -731,9 +501,9 @@ def _report(args, diags, stdout, summary=True):
 
 
 def _rule(code, stdout):
-    from .catalog import find, render, CatalogError
+    from .catalog import lookup, render, CatalogError
     try:
-        doc = find(code)
+        doc = lookup(code)
     except CatalogError as exc:
         raise _ToolError(str(exc))
     if doc is None:
@@ -751,7 +521,7 @@ def _rules(stdout):
         docs = {}
     for rule in all_rules().values():
         summary = docs.get(rule.code, {}).get("summary", "")
-        fatal = {True: "fatal", False: "", "per case": "fatal per case"}[rule.fatal]
+        fatal = {"always": "fatal", "never": "", "per case": "fatal per case"}[rule.fatal]
         if not rule.default:
             summary = "(opt-in) " + summary
         stdout.write("%s  %-30s %-8s %-15s %s\n" % (rule.code, rule.name, rule.severity, fatal,

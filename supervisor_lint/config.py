@@ -21,14 +21,6 @@ class ConfigError(Exception):
     pass
 
 
-def code_case(token):
-    """sv401 and Sv4 mean SV401 and SV4: rule codes are written in capitals."""
-    if isinstance(token, str) and token[:2].lower() == "sv" and \
-            (token[2:].isdigit() or token[2:] == ""):
-        return token.upper()
-    return token
-
-
 class Settings:
     """Settings from one file (or none), paths resolved against its directory."""
 
@@ -43,30 +35,24 @@ class Settings:
 
 def _did_you_mean(word, candidates):
     import difflib
-    if word[:2].upper() == "SV":     # a code with a letter for a digit: SV2O1, SV1l2
-        code = "SV" + word[2:].upper().translate(str.maketrans("OIL", "011"))
-        if code in candidates:
-            return "; did you mean %r?" % code
     found = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     return "; did you mean %r?" % found[0] if found else ""
 
 
 def _validate(path, values, line_of):
-    from .checks import all_rules
-    rules = all_rules()
-    tokens = set(rules) | {r.name for r in rules.values()}
+    from . import selector
 
     def fail(key, message):
         raise ConfigError("%s:%d: %s" % (path, line_of(key), message))
 
     def check_tokens(key, items):
-        items[:] = [code_case(item) for item in items]
         for item in items:
             if not isinstance(item, str):
-                fail(key, "%s: %r is not a rule code or name" % (key, item))
-            if item in tokens or any(code.startswith(item) for code in rules) and item.isupper():
-                continue
-            fail(key, "%s: unknown rule %r%s" % (key, item, _did_you_mean(item, sorted(tokens))))
+                fail(key, "%s: %r is not a rule code, name, prefix or category" % (key, item))
+        items[:] = [selector.normalize(item) for item in items]
+        for item in items:
+            if not selector.known(item):
+                fail(key, "%s: unknown rule %r%s" % (key, item, selector.suggestion(item)))
 
     for key, value in values.items():
         if key not in KEYS:
@@ -82,7 +68,7 @@ def _validate(path, values, line_of):
         elif key == "severity":
             if not isinstance(value, dict):
                 fail(key, "severity: expected a table of rule = level")
-            value = {code_case(str(k)): v for k, v in value.items()}
+            value = {selector.normalize(str(k)): v for k, v in value.items()}
             values[key] = value
             check_tokens(key, list(value))
             for rule, level in value.items():
@@ -114,7 +100,7 @@ MAX_CONFIG_BYTES = 1 << 20     # a configuration file is a few lines; refuse wha
 
 
 def _read_config_text(path):
-    from .tree import pseudo_fs
+    from .sources import pseudo_fs
     top = pseudo_fs(os.path.realpath(path))
     if top is not None:
         raise ConfigError("%s: lies under %s, which is never read" % (path, top))
@@ -238,7 +224,7 @@ def load(path):
 _FOUND = {}
 
 
-def find(directory):
+def nearest(directory):
     """The nearest configuration at or above ``directory`` (cached)."""
     directory = os.path.abspath(directory)
     if directory in _FOUND:
@@ -257,7 +243,7 @@ def find(directory):
                 result = Settings(candidate, values)
     if result is None:
         parent = os.path.dirname(directory)
-        result = find(parent) if parent != directory else Settings()
+        result = nearest(parent) if parent != directory else Settings()
     _FOUND[directory] = result
     return result
 

@@ -1,4 +1,8 @@
-"""Diagnostics, fixes and edits: plain data, no output logic."""
+"""Findings, diagnostics, fixes and edits: plain data, no output logic.
+
+A rule yields Findings; the engine turns each into a Diagnostic (the rule's
+code, name and severity, a path, 1-based lines and columns); a Finding may
+carry a Fix, which is Edits to one document's bytes."""
 
 class Edit:
     """Replace the bytes ``start:end`` of a file with ``replacement`` (str)."""
@@ -41,6 +45,30 @@ class Fix:
     def to_dict(self):
         return {"applicability": self.applicability,
                 "edits": [e.to_dict() for e in self.edits]}
+
+
+class Finding:
+    """What a check found: a message, whether supervisord refuses the config
+    because of it, and where: ``at`` is an Entry (its value), a SectionBlock
+    (its header) or a ``reader.Span``, kept as a Span.  Rules leave ``code``
+    unset (the engine stamps the rule's); the load walk, which reports for
+    several rules, sets it."""
+
+    __slots__ = ("message", "fatal", "span", "section", "key", "severity", "fix", "code")
+
+    def __init__(self, message, fatal=False, at=None, section=None, key=None, severity=None,
+                 fix=None, code=None):
+        self.message = message
+        self.fatal = fatal
+        self.span = at if at is None or not hasattr(at, "location") else at.location
+        self.section = section
+        self.key = key
+        self.severity = severity
+        self.fix = fix
+        self.code = code
+
+    def __repr__(self):
+        return "<Finding %s %s>" % (self.code or "", self.message)
 
 
 class Diagnostic:

@@ -147,18 +147,20 @@ class Outcome:
         self.outside = outside
 
 
-def run(run_lint, key_of, applicable=("safe",), only=None, allowed=None):
-    """Fix in memory, through tree.OVERLAY: lint, apply what applies, lint
+def run(run_lint, key_of, applicable=("safe",), only=None, allowed=None, sources=None,
+        registry=None):
+    """Fix in memory, through the overlay of ``sources`` (the run's
+    ``sources.Sources``, which ``run_lint`` reads through): lint, apply what applies, lint
     again, until nothing applicable is left (at most MAX_PASSES), then verify
     each changed file.
 
     Fixes are gathered per physical file: ``key_of(path)`` gives a reported
-    path's real path (its OVERLAY key), so a file reached twice (two include
+    path's real path (its overlay key), so a file reached twice (two include
     patterns, a symlink twin) is fixed once, from one set of edits; a fix
     that removes a suppression needs every copy to agree.  ``only`` limits
     the fixes to these reported paths; ``allowed(key)`` says whether a file
     may be written at all (the others are linted and reported, never fixed)."""
-    from .tree import OVERLAY, read_bytes
+    overlay = sources.overlay
     diags = run_lint()
     fatal_before = _fatal_by_key(diags, key_of)
     results = {}
@@ -179,20 +181,22 @@ def run(run_lint, key_of, applicable=("safe",), only=None, allowed=None):
         progress = False
         removing = any(d.code in SUPPRESSION_CODES for by_path in todo.values()
                        for found in by_path.values() for d in found)
-        copies = _copies(key_of) if removing else {}
+        copies = _copies(key_of, registry) if removing else {}
         for key, by_path in todo.items():
             found = _one_set(by_path, copies.get(key, ()))
-            path = _first_read(by_path)
-            current = OVERLAY.get(key)
+            path = _first_read(by_path, registry)
+            current = overlay.get(key)
             if current is None:
-                current = read_bytes(path)
+                current = sources.snapshot.get(key)
+            if current is None:
+                current = sources.read(path)
             result = results.get(key)
             if result is None:
                 result = results[key] = FileResult(key, path, current)
             new, used = apply_fixes(current, found)
             if used:
                 result.passes.append((current, [e for d in used for e in d.fix.edits]))
-                OVERLAY[key] = new
+                overlay[key] = new
                 result.data = new
                 result.applied.extend(used)
                 progress = True
@@ -208,7 +212,7 @@ def run(run_lint, key_of, applicable=("safe",), only=None, allowed=None):
         for key, result in results.items():
             if result.data != result.original:
                 result.error = "fixes did not settle after %d passes" % MAX_PASSES
-                OVERLAY[key] = result.original
+                overlay[key] = result.original
                 problems.append("%s: not fixed: %s" % (result.path, result.error))
         return Outcome(results, run_lint(), problems, True, notes)
     # a fix in one file can make supervisord refuse the configuration because
@@ -222,7 +226,7 @@ def run(run_lint, key_of, applicable=("safe",), only=None, allowed=None):
                         fatal_after.get(key, False) or whole_after)
         if reason:
             result.error = reason
-            OVERLAY[key] = result.original
+            overlay[key] = result.original
             rejected = True
             codes = ", ".join(sorted({d.code for d in result.applied}))
             problems.append("%s: not fixed: %s (fixes of %s)" % (result.path, reason, codes))
@@ -231,19 +235,17 @@ def run(run_lint, key_of, applicable=("safe",), only=None, allowed=None):
     return Outcome(results, diags, problems, rejected, notes)
 
 
-def _first_read(paths):
+def _first_read(paths, registry):
     """Of the paths one file was reached by, the one reports show (its first read)."""
-    from . import redact
-    docs = redact.current().docs
+    docs = registry.docs if registry is not None else {}
     return next((p for p in paths if getattr(docs.get(p), "twin_of", None) is None),
                 next(iter(paths)))
 
 
-def _copies(key_of):
+def _copies(key_of, registry):
     """{real path: [every path the run's documents reach it by]}."""
-    from . import redact
     found = {}
-    for path in redact.current().docs:
+    for path in (registry.docs if registry is not None else ()):
         found.setdefault(key_of(path), []).append(path)
     return found
 
@@ -288,7 +290,7 @@ def write_atomic(path, data, expected=None):
     on SIGINT or SIGTERM the temporary file is removed."""
     import signal
     import tempfile
-    from .tree import Interrupted
+    from .sources import Interrupted
     real = os.path.realpath(path)
     try:
         st = os.stat(real)

@@ -35,11 +35,15 @@ class Position:
 
 
 class Span:
-    __slots__ = ("start", "end")
+    """From one Position to another in one document: the one position type
+    findings carry (the engine reads path, lines and columns off it)."""
 
-    def __init__(self, start, end):
+    __slots__ = ("start", "end", "document")
+
+    def __init__(self, start, end, document=None):
         self.start = start
         self.end = end
+        self.document = document
 
     def __repr__(self):
         return "Span(%r, %r)" % (self.start, self.end)
@@ -71,9 +75,6 @@ class Line:
 
     def position(self, column):
         return Position(self.number, column + 1, self.byte_offset(column))
-
-    def span(self, start, end):
-        return Span(self.position(start), self.position(end))
 
     @property
     def end_offset(self):
@@ -125,11 +126,23 @@ class Entry:
 
     @property
     def key_span(self):
-        return self.line.span(self.key_start, self.key_start + len(self.raw_key))
+        return self.document.span(self.line, self.key_start, self.key_start + len(self.raw_key))
 
     @property
     def value_span(self):
-        return self.line.span(self.value_start, self.value_end)
+        return self.document.span(self.line, self.value_start, self.value_end)
+
+    @property
+    def location(self):
+        """Where a finding about this key points: its value (its key when the
+        value is empty), to the end of its last continuation line."""
+        start, end = self.value_start, self.value_end
+        if start == end:
+            start, end = self.key_start, self.key_start + len(self.raw_key)
+        last = self.continuations[-1] if self.continuations else None
+        if last is not None and last.kind == "continuation":
+            return Span(self.line.position(start), last.position(last.value_end), self.document)
+        return Span(self.line.position(start), self.line.position(end), self.document)
 
     @property
     def lines(self):
@@ -163,11 +176,12 @@ class SectionBlock:
     @property
     def name_span(self):
         start = self.line.value_start + 1
-        return self.line.span(start, start + len(self.name))
+        return self.document.span(self.line, start, start + len(self.name))
 
     @property
-    def header_span(self):
-        return self.line.span(self.line.value_start, self.line.value_end)
+    def location(self):
+        """Where a finding about the whole section points: its header."""
+        return self.document.span(self.line, self.line.value_start, self.line.value_end)
 
 
 class Problem:
@@ -194,7 +208,6 @@ class Document:
         self.entries = []             # Entries in file order
         self.problems = []
         self.decode_error = None      # (line, column, byte) of the first undecodable byte
-        self.final_newline = False
 
     # -- output -----------------------------------------------------------
     def emit(self):
@@ -228,6 +241,10 @@ class Document:
 
     def line_at(self, number):
         return self.lines[number - 1]
+
+    def span(self, line, start, end):
+        """Characters ``start:end`` (0-based) of one of this document's lines."""
+        return Span(line.position(start), line.position(end), self)
 
 
 def _decode(data):
@@ -291,7 +308,6 @@ def parse(data, path="<stdin>"):
     if pieces[-1]:
         number += 1
         lines.append(Line(number, offset, pieces[-1], ""))
-    doc.final_newline = bool(lines) and lines[-1].eol != ""
 
     if bad_byte is not None:
         for line in lines:

@@ -570,18 +570,3 @@ def _document_spans(doc):
             c = line.comment_start
             for s, e in text_spans(line.text[c:], line=True):
                 yield line.byte_offset(c + s), line.byte_offset(c + e)
-
-
-_current = Registry()
-
-
-def current():
-    """The registry of the run under way."""
-    return _current
-
-
-def reset():
-    """Start a new run: forget every document and secret of the last one."""
-    global _current
-    _current = Registry()
-    return _current

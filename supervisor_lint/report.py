@@ -10,9 +10,6 @@ that need them."""
 
 import os
 
-DOCS_URL = "https://github.com/supervisor-lint/supervisor-lint/blob/main/docs/rules/%s.md"
-SECURITY_SEVERITY = {"SV301": "8.8", "SV302": "6.5", "SV303": "5.5", "SV304": "7.8",
-                     "SV305": "6.0", "SV306": "7.5"}
 
 _COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m",
            "path": "\033[1m", "code": "\033[1;35m", "dim": "\033[2m", "reset": "\033[0m"}
@@ -179,7 +176,7 @@ def junit(diags, registry, paths=()):
 
 def sarif(diags, registry, version):
     """SARIF 2.1.0, with every rule's descriptions and help from rules/CODE.yaml."""
-    from .catalog import load_all
+    from .catalog import DOCS_URL, load_all
     from .checks import all_rules
     docs = load_all()
     rules = list(all_rules().values())
@@ -203,8 +200,8 @@ def sarif(diags, registry, version):
             "defaultConfiguration": {"level": level[r.severity]},
             "properties": {"tags": _tags(r)},
         }
-        if r.code in SECURITY_SEVERITY:
-            descriptor["properties"]["security-severity"] = SECURITY_SEVERITY[r.code]
+        if r.security_severity is not None:
+            descriptor["properties"]["security-severity"] = r.security_severity
         descriptors.append(descriptor)
     root = repository_root()
     results = []
@@ -237,10 +234,8 @@ def sarif(diags, registry, version):
 
 
 def _tags(rule):
-    family = {"SV0": "syntax", "SV1": "schema", "SV2": "process-hygiene", "SV3": "security",
-              "SV4": "celery", "SV9": "suppression"}[rule.code[:3]]
-    tags = [family]
-    if rule.fatal is True:
+    tags = [rule.category]
+    if rule.fatal == "always":
         tags.append("supervisord-refuses")
     return tags
 

@@ -1,96 +1,18 @@
-"""Finding files: main configs, what their ``[include]`` pulls in, fragments."""
+"""Which files a run lints: the supervisor configs under a directory, a main
+config and what its ``[include]`` pulls in (as supervisord does), fragments.
+Every file is read through the run's ``sources.Sources``."""
 
 import os
-import stat
 
 from . import reader
-from .model import Tree, Finding
+from .sources import PSEUDO_FS, ToolError, pseudo_fs, special
+from .diagnostics import Finding
+from .model import Tree
 from .expand import expand
 
 SUPERVISOR_PREFIXES = ("[supervisord]", "[program:", "[group:", "[eventlistener:",
                        "[fcgi-program:", "[rpcinterface:", "[unix_http_server",
                        "[inet_http_server", "[supervisorctl]", "[include]", "[ctlplugin:")
-
-
-class ToolError(Exception):
-    """The tool cannot do its job (exit status 2)."""
-
-
-class Interrupted(BaseException):
-    """SIGTERM while --fix replaced a file (its temporary file is removed first)."""
-
-
-# Contents that replace a file's bytes on disk while the fixer works in memory
-# (keyed by real path; '-' for standard input).
-OVERLAY = {}
-# Every file's bytes as first read in this run (keyed by real path): each
-# later read, and the fixer, see those bytes, and --fix replaces a file only
-# while it still holds them.
-SNAPSHOT = {}
-# Kernel and device trees: never read, whatever a config or a setting names.
-PSEUDO_FS = ("/proc", "/sys", "/dev")
-
-
-def pseudo_fs(real):
-    """The kernel or device tree a real path lies in, or None."""
-    for top in PSEUDO_FS:
-        if real == top or real.startswith(top + "/"):
-            return top
-    return None
-
-
-def special(path):
-    """What keeps ``path`` from being read as a config file: 'directory',
-    'fifo', 'socket', 'device', 'other', a kernel tree ('/proc', '/sys',
-    '/dev'), 'missing', or None for a regular file."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return "missing"
-    mode = st.st_mode
-    if stat.S_ISDIR(mode):
-        return "directory"
-    if stat.S_ISFIFO(mode):
-        return "fifo"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "device"
-    if not stat.S_ISREG(mode):
-        return "other"
-    return pseudo_fs(os.path.realpath(path))
-
-
-def read_bytes(path):
-    if "\0" in path:
-        raise ToolError("%s: a path cannot hold a NUL byte" % path)
-    real = os.path.realpath(path)
-    if OVERLAY:
-        found = OVERLAY.get(real)
-        if found is not None:
-            return found
-    found = SNAPSHOT.get(real)
-    if found is not None:
-        return found
-    top = pseudo_fs(real)
-    if top is not None:
-        raise ToolError("%s: lies under %s, which is never read" % (path, top))
-    try:
-        st = os.stat(path)
-    except OSError as exc:
-        raise ToolError("%s: cannot read: %s" % (path, exc.strerror or exc))
-    if stat.S_ISDIR(st.st_mode):
-        raise ToolError("%s: is a directory" % path)
-    if not stat.S_ISREG(st.st_mode):
-        # a FIFO or device could block forever; stdin is read with '-'
-        raise ToolError("%s: not a regular file (use - to read standard input)" % path)
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise ToolError("%s: cannot read: %s" % (path, exc.strerror or exc))
-    SNAPSHOT[real] = data
-    return data
 
 
 _PROGRAM_KEYS = (b"command", b"autostart", b"autorestart", b"stopasgroup", b"killasgroup",
@@ -117,7 +39,7 @@ def looks_like_supervisor(data):
     return False
 
 
-def walk(directory):
+def walk(directory, sources):
     """``*.conf`` and ``*.ini`` files below ``directory`` that hold supervisor
     sections, sorted; symlink loops are not followed twice."""
     found = []
@@ -143,7 +65,7 @@ def walk(directory):
                 continue
             path = os.path.join(root, name)
             try:
-                data = read_bytes(path)
+                data = sources.read(path)
             except ToolError:
                 continue
             if looks_like_supervisor(data):
@@ -156,7 +78,7 @@ def is_main(doc):
     return any(block.name in ("supervisord", "include") for block in doc.blocks)
 
 
-def build_main(doc, extra=()):
+def build_main(doc, sources, extra=()):
     """The tree supervisord reads for main config ``doc``: the file, then each
     file its ``[include] files=`` matches (sorted per pattern).  ``extra``
     documents are appended as if included (``--main-config`` context)."""
@@ -171,18 +93,16 @@ def build_main(doc, extra=()):
     setting = tree.get("include", "files")
     if setting is None:
         blocks = tree.blocks["include"]
-        tree.include_problems.append(Finding(
-            "SV111", ".ini file has [include] section, but no files setting: supervisord "
-            "refuses to load; add files=conf.d/*.conf", True, block=blocks[0],
-            section="include", key="files"))
+        tree.include_problems.append(Finding(".ini file has [include] section, but no files setting: supervisord "
+            "refuses to load; add files=conf.d/*.conf", True, at=blocks[0],
+            section="include", key="files", code="SV111"))
         patterns = []
     else:
         result = expand(setting.value, {"here": here, "host_node_name": "localhost"},
                         "include.files")
         if result.error:
-            tree.include_problems.append(Finding(
-                "SV105", "supervisord refuses to load: %s" % result.error, True,
-                entry=setting.entry, section="include", key="files"))
+            tree.include_problems.append(Finding("supervisord refuses to load: %s" % result.error, True,
+                at=setting.entry, section="include", key="files", code="SV105"))
             patterns = []
         else:
             patterns = result.value.split()
@@ -196,16 +116,14 @@ def build_main(doc, extra=()):
             matches = glob.glob(joined)
         except ValueError as exc:
             # a NUL byte: glob raises, and so supervisord refuses the config
-            tree.include_problems.append(Finding(
-                "SV111", "include pattern %r: supervisord refuses to load (%s); remove the "
-                "character" % (pattern, exc), True, entry=setting.entry, section="include",
-                key="files"))
+            tree.include_problems.append(Finding("include pattern %r: supervisord refuses to load (%s); remove the "
+                "character" % (pattern, exc), True, at=setting.entry, section="include",
+                key="files", code="SV111"))
             continue
         if not matches:
-            tree.include_problems.append(Finding(
-                "SV111", "No file matches via include %r: supervisord only logs a warning and "
-                "loads without it" % joined, False, entry=setting.entry, section="include",
-                key="files", severity="warning"))
+            tree.include_problems.append(Finding("No file matches via include %r: supervisord only logs a warning and "
+                "loads without it" % joined, False, at=setting.entry, section="include",
+                key="files", severity="warning", code="SV111"))
             continue
         kernel = []
         for filename in sorted(matches):
@@ -218,12 +136,11 @@ def build_main(doc, extra=()):
                                                               setting.entry))
                 continue
             try:
-                data = read_bytes(filename)
+                data = sources.read(filename)
             except ToolError:
-                tree.include_problems.append(Finding(
-                    "SV111", "%s matches the include pattern %r but cannot be read: supervisord "
-                    "silently skips it" % (filename, pattern), False, entry=setting.entry,
-                    section="include", key="files", severity="warning"))
+                tree.include_problems.append(Finding("%s matches the include pattern %r but cannot be read: supervisord "
+                    "silently skips it" % (filename, pattern), False, at=setting.entry,
+                    section="include", key="files", severity="warning", code="SV111"))
                 continue
             sub = reader.parse(data, _display(filename, doc.path, pattern))
             real = os.path.realpath(filename)
@@ -235,7 +152,6 @@ def build_main(doc, extra=()):
                 tree.include_problems.append(_read_twice(first, sub, filename, pattern,
                                                          setting.entry))
             tree.add(sub, os.path.abspath(os.path.dirname(filename)))
-            tree.included.append((sub, pattern))
             seen.add(os.path.abspath(filename))
             if sub.twin_of is None:
                 _nested_include(tree, sub)
@@ -261,10 +177,10 @@ def _read_twice(first, sub, filename, pattern, entry):
             first_doc.path, filename)
     else:
         how = "it matches %r too (as %s)" % (first_pattern, first_doc.path)
-    return Finding("SV111", "include pattern %r matches %s, and %s: supervisord reads the file "
+    return Finding("include pattern %r matches %s, and %s: supervisord reads the file "
                    "twice and merges each of its sections with itself; make the patterns match "
-                   "it once" % (pattern, filename, how), False, entry=entry, section="include",
-                   key="files", severity="warning")
+                   "it once" % (pattern, filename, how), False, at=entry, section="include",
+                   key="files", severity="warning", code="SV111")
 
 
 def _special_include(kind, filename, pattern, entry):
@@ -294,16 +210,15 @@ def _special_include(kind, filename, pattern, entry):
                 "files and refuses to load (File contains no section headers); the linter "
                 "never reads them; remove the pattern from files=" % (filename, kind))
         fatal, severity = True, None
-    return Finding("SV111", "include pattern %r matches %s" % (pattern, what), fatal,
-                   entry=entry, section="include", key="files", severity=severity)
+    return Finding("include pattern %r matches %s" % (pattern, what), fatal,
+                   at=entry, section="include", key="files", severity=severity, code="SV111")
 
 
 def _require_supervisord(tree, doc):
     if "supervisord" not in tree.sections:
-        tree.include_problems.append(Finding(
-            "SV104", ".ini file does not include supervisord section: supervisord refuses to "
+        tree.include_problems.append(Finding(".ini file does not include supervisord section: supervisord refuses to "
             "load; add a [supervisord] section to the main config", True,
-            block=doc.blocks[0] if doc.blocks else None, section=None))
+            at=doc.blocks[0] if doc.blocks else None, section=None, code="SV104"))
     return tree
 
 
@@ -318,10 +233,9 @@ def _display(filename, main_path, pattern):
 def _nested_include(tree, doc):
     for block in doc.blocks:
         if block.name == "include":
-            tree.include_problems.append(Finding(
-                "SV111", "[include] in an included file is ignored: supervisord only processes "
-                "the main config's [include]; move these patterns there", False, block=block,
-                section="include", severity="warning"))
+            tree.include_problems.append(Finding("[include] in an included file is ignored: supervisord only processes "
+                "the main config's [include]; move these patterns there", False, at=block,
+                section="include", severity="warning", code="SV111"))
 
 
 def build_fragment(doc):

@@ -228,24 +228,15 @@ def _replay(before, edits):
 
 
 def _check_fix(label, top, target, canaries, problems):
-    from supervisor_lint import cli, fix as fixer, redact
-    from supervisor_lint.tree import OVERLAY, SNAPSHOT
+    from supervisor_lint import runner
+    from support import fix_run
     before = _snapshot(top)
     # the fixer in memory: every pass changes only what its edits name
-    OVERLAY.clear()
-    SNAPSHOT.clear()
-    redact.reset()
     try:
-        where = os.path.join(top, target)
-        outcome = fixer.run(lambda: cli.lint([where], options=cli.Options(isolated=True)),
-                            os.path.realpath, ("safe", "unsafe"))
+        outcome, _ = fix_run([os.path.join(top, target)], options=runner.Options(isolated=True))
     except Exception as exc:
         problems.append("%s: fix.run: %s: %s" % (label, type(exc).__name__, exc))
         return
-    finally:
-        OVERLAY.clear()
-        SNAPSHOT.clear()
-        redact.reset()
     for result in outcome.results.values():
         steps = result.passes
         for i, (data, edits) in enumerate(steps):

@@ -172,3 +172,15 @@ def run(argv, cwd=None, stdin=None):
     finally:
         os.chdir(old)
     return status, out.getvalue(), err.getvalue()
+
+
+def fix_run(paths, applicable=("safe", "unsafe"), options=None):
+    """fix.run on ``paths`` in memory (nothing written): (Outcome, Registry)."""
+    from supervisor_lint import fix, runner
+    from supervisor_lint.redact import Registry
+    from supervisor_lint.sources import Sources
+    sources, registry = Sources(), Registry()
+    options = options or runner.Options()
+    outcome = fix.run(lambda: runner.lint(list(paths), options, sources, registry),
+                      os.path.realpath, applicable, sources=sources, registry=registry)
+    return outcome, registry

@@ -7,9 +7,8 @@ import stat
 
 import pytest
 
-from supervisor_lint import cli, fix as fixer
-from supervisor_lint.tree import OVERLAY, SNAPSHOT
-from support import CORPUS, lint_json, supervisor_load, run
+from supervisor_lint import fix as fixer
+from support import CORPUS, fix_run, lint_json, supervisor_load, run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 W = ("[program:worker]\ncommand=/srv/app/venv/bin/celery -A proj worker\ndirectory=/srv/app\n"
@@ -20,14 +19,7 @@ W = ("[program:worker]\ncommand=/srv/app/venv/bin/celery -A proj worker\ndirecto
 
 def fix_in_memory(paths, unsafe=True):
     """fix.run on ``paths`` without writing: (results by path, remaining diagnostics)."""
-    OVERLAY.clear()
-    SNAPSHOT.clear()
-    try:
-        outcome = fixer.run(lambda: cli.lint(paths), os.path.realpath,
-                            ("safe", "unsafe") if unsafe else ("safe",))
-    finally:
-        OVERLAY.clear()
-        SNAPSHOT.clear()
+    outcome, _ = fix_run(paths, ("safe", "unsafe") if unsafe else ("safe",))
     assert outcome.problems == [] and not outcome.rejected, outcome.problems
     return {r.path: r for r in outcome.results.values()}, outcome.diags
 
@@ -336,12 +328,8 @@ def test_fixes_that_never_settle_leave_the_file_untouched(tmp_path, monkeypatch)
         # a fix that always finds something more to add
         return [Diagnostic("SV999", "t", "warning", False, "m", str(path), 1, 1, 1, 1,
                            fix=Fix("safe", [Edit(0, 0, ";")], keys=[], document=doc))]
-    OVERLAY.clear()
-    try:
-        outcome = fixer.run(lint_forever, os.path.realpath)
-    finally:
-        OVERLAY.clear()
-        SNAPSHOT.clear()
+    from supervisor_lint.sources import Sources
+    outcome = fixer.run(lint_forever, os.path.realpath, sources=Sources())
     assert outcome.rejected and outcome.problems == [
         "%s: not fixed: fixes did not settle after %d passes" % (path, fixer.MAX_PASSES)]
     (result,) = outcome.results.values()

@@ -394,10 +394,10 @@ def test_d5_a_split_section_gets_its_fix_in_the_file_that_takes_it(tmp_path):
 # -- D6: no lost update ------------------------------------------------------------------
 
 def test_d6_a_file_changed_during_the_run_is_not_overwritten(tmp_path, monkeypatch):
-    from supervisor_lint import cli
+    from supervisor_lint import runner
     path = tmp_path / "w.conf"
     path.write_text("[program:w]\ncommand=/srv/venv/bin/gunicorn app:app\nuser=w\n")
-    lint = cli.lint
+    lint = runner.lint
     calls = []
 
     def lint_then_edit(*args, **kwargs):
@@ -407,7 +407,7 @@ def test_d6_a_file_changed_during_the_run_is_not_overwritten(tmp_path, monkeypat
             path.write_text("[program:w]\ncommand=/srv/venv/bin/gunicorn app:app\nuser=x\n")
         calls.append(1)
         return found
-    monkeypatch.setattr(cli, "lint", lint_then_edit)
+    monkeypatch.setattr(runner, "lint", lint_then_edit)
     status, out, err = run(["check", "--isolated", "--fix", str(path)])
     assert status == 2
     assert err == "supervisor-lint: %s: changed on disk while it was being fixed; not fixed " \
@@ -850,31 +850,19 @@ def test_a_flag_inside_a_quoted_argument_is_never_the_one_removed(tmp_path):
 def test_diff_from_the_fix_passes_matches_difflib_on_the_corpus():
     """--diff builds its hunks from the edits the fixer applied (linear); on
     every corpus file it fixes, the result is the diff difflib finds."""
-    from supervisor_lint import cli, fix as fixer, redact, report
-    from supervisor_lint.tree import OVERLAY, SNAPSHOT
-    from support import CORPUS
+    from supervisor_lint import report, runner
+    from support import CORPUS, fix_run
     if not os.path.isdir(CORPUS):
         pytest.skip("../shared/corpus is absent")
     compared = 0
     for name in sorted(os.listdir(CORPUS)):
         path = os.path.join(CORPUS, name)
-        OVERLAY.clear()
-        SNAPSHOT.clear()
-        redact.reset()
-        try:
-            outcome = fixer.run(lambda: cli.lint([path], options=cli.Options(isolated=True)),
-                                os.path.realpath, ("safe", "unsafe"))
-            for r in outcome.results.values():
-                if r.changed:
-                    fast = list(report.diff(r.path, r.original, r.data, redact.current(),
-                                            r.passes))
-                    assert fast == list(report.diff(r.path, r.original, r.data,
-                                                    redact.current())), name
-                    compared += 1
-        finally:
-            OVERLAY.clear()
-            SNAPSHOT.clear()
-            redact.reset()
+        outcome, registry = fix_run([path], options=runner.Options(isolated=True))
+        for r in outcome.results.values():
+            if r.changed:
+                fast = list(report.diff(r.path, r.original, r.data, registry, r.passes))
+                assert fast == list(report.diff(r.path, r.original, r.data, registry)), name
+                compared += 1
     assert compared >= 50
 
 

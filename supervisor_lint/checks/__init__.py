@@ -1,35 +1,91 @@
-"""The rule registry.  A rule is a function over a ``Context`` that yields
-``Finding``s; its code, name, default severity, fatality and scope are
-declared where it is registered.  Rules know nothing of output, selection or
-suppression: the engine owns those."""
+"""The rule registry.  Each rule is declared once, on its check function:
+
+    @rule("SV201", "missing-killasgroup", "warning", category="hygiene",
+          scope="program")
+    def missing_killasgroup(ctx, prog):
+        ...
+        yield finding("...", ctx, prog, "killasgroup", fix=...)
+
+Everything else about a rule derives from that declaration: selection by
+code, name, prefix or category (``selector.py``), ``rule``/``rules`` and the
+generated ``docs/rules/`` and README rules table (``catalog.py``), SARIF
+metadata (``report.py``), which suppressions a fragment cannot judge
+(``cross_file``).  Its words (summary, why, examples, fix) live in the
+top-level ``rules/CODE.yaml``, which must not restate the declaration.
+
+Scopes: ``file`` and ``tree`` checks take the Context (a tree's documents and
+its load) once; ``program`` checks take the Context and one program, and the
+engine walks the programs once for all of them.  A rule may add a check of
+another scope with ``@also(code)`` (a program rule with a [supervisord] part).
+Rules yield Findings (``diagnostics.Finding``) without restating their code:
+the engine stamps it.
+"""
+
+CATEGORIES = ("syntax", "schema", "hygiene", "security", "celery", "host", "live",
+              "suppression")
+FATALITY = ("never", "always", "per case")
+SCOPES = ("file", "tree", "program", "engine")
+SEVERITIES = ("error", "warning", "info")
 
 RULES = {}          # code -> Rule, in registration order
 
 
 class Rule:
-    __slots__ = ("code", "name", "severity", "fatal", "scope", "func", "default")
+    __slots__ = ("code", "name", "severity", "fatal", "scope", "category", "cross_file",
+                 "security_severity", "default", "checks")
 
-    def __init__(self, code, name, severity, fatal, scope, func, default=True):
-        self.default = default        # False: runs only when selected by code, name or prefix
+    def __init__(self, code, name, severity, fatal, scope, category, cross_file,
+                 security_severity, default):
         self.code = code
         self.name = name
-        self.severity = severity
-        self.fatal = fatal            # True, False or "per case"
-        self.scope = scope            # "file" (one document) or "tree" (merged view)
-        self.func = func
+        self.severity = severity              # the default: error, warning or info
+        self.fatal = fatal                    # never, always, or per case
+        self.scope = scope                    # of its main check
+        self.category = category
+        self.cross_file = cross_file          # looks across files (duplicates, members, ...)
+        self.security_severity = security_severity   # SARIF's 0.0-10.0, security rules only
+        self.default = default                # False: runs only when selected
+        self.checks = []                      # (scope, function)
+
+    @property
+    def func(self):
+        return self.checks[0][1] if self.checks else None
+
+    def __repr__(self):
+        return "<Rule %s %s>" % (self.code, self.name)
 
 
-def rule(code, name, severity, fatal=False, scope="file", default=True):
+def rule(code, name, severity, category, fatal="never", scope="tree", cross_file=False,
+         security_severity=None, default=True):
+    """Declare a rule on its check function."""
+    if code in RULES:
+        raise ValueError("rule %s registered twice" % code)
+    if severity not in SEVERITIES or fatal not in FATALITY or scope not in SCOPES or \
+            category not in CATEGORIES:
+        raise ValueError("rule %s: bad declaration" % code)
+    if (security_severity is not None) != (category == "security"):
+        raise ValueError("rule %s: security_severity goes with the security category" % code)
+    declared = RULES[code] = Rule(code, name, severity, fatal, scope, category, cross_file,
+                                  security_severity, default)
+
     def register(func):
-        if code in RULES:
-            raise ValueError("rule %s registered twice" % code)
-        RULES[code] = Rule(code, name, severity, fatal, scope, func, default)
+        declared.checks.append((scope, func))
+        return func
+    return register
+
+
+def also(code, scope="tree"):
+    """Add a check of another scope to a declared rule."""
+    def register(func):
+        RULES[code].checks.append((scope, func))
         return func
     return register
 
 
 class Context:
-    """What rules look at: the tree, its load, and the documents to report on."""
+    """What rules look at: the tree and its load."""
+
+    __slots__ = ("tree", "loaded")
 
     def __init__(self, tree, loaded):
         self.tree = tree
@@ -40,13 +96,8 @@ class Context:
         return self.tree.docs
 
 
-def _engine_rule(ctx):
-    return iter(())     # reported by the engine, which applies the suppressions
-
-
 def all_rules():
-    from . import dialect, load, programs, security, celery  # noqa: F401  (registration)
-    if "SV901" not in RULES:
-        rule("SV901", "unused-suppression", "warning", scope="engine")(_engine_rule)
-        rule("SV902", "unknown-code-in-suppression", "warning", scope="engine")(_engine_rule)
+    """Every declared rule by code, families in code order."""
+    from . import syntax, schema, hygiene, security, celery  # noqa: F401  (registration)
+    from .. import suppress  # noqa: F401  (SV901, SV902)
     return RULES

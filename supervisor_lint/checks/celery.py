@@ -6,16 +6,14 @@ import os
 import re
 
 from . import rule
-from .programs import programs, find, celery, add, effective_signal, env, at_key, TERM, QUIT, KILL
+from ._program import (KILL, QUIT, TERM, add, at_key, celery, effective_signal, env, finding,
+                       programs)
+from ..command import CELERY_GLOBAL_VALUE as _GLOBAL_VALUE
 from ..diagnostics import Edit, Fix
 from ..fixes import replace_value
 from ..redact import has_secret
 
 _DB_SCHEDULER = re.compile(r"(database|redbeat|redis|mongo|sqlalchemy)", re.I)
-
-
-_GLOBAL_VALUE = ("-A", "--app", "-b", "--broker", "--result-backend", "--loader", "--config",
-                 "--workdir")
 
 
 def _moved(argv, cel):
@@ -64,44 +62,43 @@ def _reorder_fix(prog, cel):
                keys=[(entry.section.name, "command")], document=entry.document, anchor=entry)
 
 
-@rule("SV401", "celery-option-order", "error", scope="tree")
-def option_order(ctx):
-    for prog in programs(ctx):
-        cel = celery(prog)
-        if cel is None or cel.removed:
-            continue
-        multi = cel.subcommand == "multi"
-        missing = [opt for opt in cel.missing
-                   if multi or not any(tok == opt for _, tok in cel.globals_after)]
-        if missing:
-            opt = missing[0]
-            yield find("SV401", "%s ends the command without its value: Celery exits at once "
-                       "with \"Option '%s' requires an argument\"%s; give it a value" % (
-                           opt, opt, " in every node celery multi starts" if multi else ""),
-                       ctx, prog, "command")
-            continue
-        if cel.subcommand in (None, "multi"):
-            continue   # celery multi passes its arguments on to the workers it starts
-        before = cel.options.get("_before")
-        if before and not cel.globals_after:
-            yield find("SV401", "celery %s %s: %s belongs to the %s subcommand, and Celery 5 "
-                       "rejects it before the subcommand (No such option); write celery -A app "
-                       "%s %s ..." % (" ".join(before), cel.subcommand, ", ".join(before),
-                                      cel.subcommand, cel.subcommand, " ".join(before)),
-                       ctx, prog, "command")
-            continue
-        if not cel.globals_after:
-            continue
-        opts = ", ".join(tok.split("=", 1)[0] for _, tok in cel.globals_after)
-        moved = " ".join(_moved(prog.command.inner, cel))
-        for opt in cel.missing:
-            moved = moved.replace(opt, "%s %s" % (opt, "proj" if opt in ("-A", "--app")
-                                                  else "VALUE"), 1)
-        yield find("SV401", "celery %s %s: Celery 5 takes %s only before the subcommand and "
-                   "exits at once with \"No such option\" (Celery 4 accepted both orders); write "
-                   "celery %s %s ..." % (
-                       cel.subcommand, opts, opts, moved, cel.subcommand),
-                   ctx, prog, "command", fix=_reorder_fix(prog, cel))
+@rule("SV401", "celery-option-order", "error", category="celery", scope="program")
+def option_order(ctx, prog):
+    cel = celery(prog)
+    if cel is None or cel.removed:
+        return
+    multi = cel.subcommand == "multi"
+    missing = [opt for opt in cel.missing
+               if multi or not any(tok == opt for _, tok in cel.globals_after)]
+    if missing:
+        opt = missing[0]
+        yield finding("%s ends the command without its value: Celery exits at once "
+                   "with \"Option '%s' requires an argument\"%s; give it a value" % (
+                       opt, opt, " in every node celery multi starts" if multi else ""),
+                   ctx, prog, "command")
+        return
+    if cel.subcommand in (None, "multi"):
+        return   # celery multi passes its arguments on to the workers it starts
+    before = cel.options.get("_before")
+    if before and not cel.globals_after:
+        yield finding("celery %s %s: %s belongs to the %s subcommand, and Celery 5 "
+                   "rejects it before the subcommand (No such option); write celery -A app "
+                   "%s %s ..." % (" ".join(before), cel.subcommand, ", ".join(before),
+                                  cel.subcommand, cel.subcommand, " ".join(before)),
+                   ctx, prog, "command")
+        return
+    if not cel.globals_after:
+        return
+    opts = ", ".join(tok.split("=", 1)[0] for _, tok in cel.globals_after)
+    moved = " ".join(_moved(prog.command.inner, cel))
+    for opt in cel.missing:
+        moved = moved.replace(opt, "%s %s" % (opt, "proj" if opt in ("-A", "--app")
+                                              else "VALUE"), 1)
+    yield finding("celery %s %s: Celery 5 takes %s only before the subcommand and "
+               "exits at once with \"No such option\" (Celery 4 accepted both orders); write "
+               "celery %s %s ..." % (
+                   cel.subcommand, opts, opts, moved, cel.subcommand),
+               ctx, prog, "command", fix=_reorder_fix(prog, cel))
 
 
 def _beat_instances(prog):
@@ -112,7 +109,7 @@ def _beat_instances(prog):
     return max(numprocs if numprocs is not None else 1, 0)
 
 
-@rule("SV402", "beat-not-singleton", "error", scope="tree")
+@rule("SV402", "beat-not-singleton", "error", category="celery", scope="tree")
 def beat_not_singleton(ctx):
     beats = [(p, _beat_instances(p)) for p in programs(ctx)]
     beats = [(p, n) for p, n in beats if n > 0]
@@ -136,7 +133,7 @@ def beat_not_singleton(ctx):
             msg = ("%d beat schedulers in this configuration (%s): every periodic task is sent "
                    "%d times; keep exactly one" % (total, names, total))
             key = "command"
-        yield find("SV402", msg, ctx, prog, key)
+        yield finding(msg, ctx, prog, key)
 
 
 def _stopwait(prog):
@@ -151,69 +148,67 @@ def _seconds(text):
         return None
 
 
-@rule("SV403", "short-stopwaitsecs", "warning", scope="tree")
-def short_stopwaitsecs(ctx):
-    for prog in programs(ctx):
-        cel = celery(prog)
-        if cel is None or not cel.is_worker:
-            continue
-        wait = _stopwait(prog)
-        if wait is None:
-            continue
-        limit = _seconds(cel.options.get("--time-limit"))
-        soft = _seconds(cel.options.get("--soft-time-limit"))
-        bound = limit if limit is not None else soft
-        written = at_key(prog, "stopwaitsecs")
-        target = max(600, int(bound) + 30) if bound is not None else 600
-        if bound is not None and wait <= bound:
-            why = "the worker's %s is %g s" % ("--time-limit" if limit is not None else
-                                               "--soft-time-limit", bound)
-        elif wait < 60:
-            why = "a warm shutdown waits for the running tasks"
+@rule("SV403", "short-stopwaitsecs", "warning", category="celery", scope="program")
+def short_stopwaitsecs(ctx, prog):
+    cel = celery(prog)
+    if cel is None or not cel.is_worker:
+        return
+    wait = _stopwait(prog)
+    if wait is None:
+        return
+    limit = _seconds(cel.options.get("--time-limit"))
+    soft = _seconds(cel.options.get("--soft-time-limit"))
+    bound = limit if limit is not None else soft
+    written = at_key(prog, "stopwaitsecs")
+    target = max(600, int(bound) + 30) if bound is not None else 600
+    if bound is not None and wait <= bound:
+        why = "the worker's %s is %g s" % ("--time-limit" if limit is not None else
+                                           "--soft-time-limit", bound)
+    elif wait < 60:
+        why = "a warm shutdown waits for the running tasks"
+    else:
+        return
+    what = "stopwaitsecs=%d" % wait if written is not None else \
+        "stopwaitsecs is not set (10 seconds)"
+    fix = replace_value(written.entry, str(target), "unsafe") if written is not None else \
+        add(ctx, prog, "stopwaitsecs", str(target), "unsafe")
+    yield finding("%s, but %s: supervisord SIGKILLs the worker when it runs out and "
+               "the tasks still running are lost; set stopwaitsecs=%d" % (what, why, target),
+               ctx, prog, "stopwaitsecs", fix=fix)
+
+
+@rule("SV404", "cold-shutdown-signal", "warning", category="celery", scope="program")
+def cold_shutdown_signal(ctx, prog):
+    cel = celery(prog)
+    if cel is None or cel.subcommand not in ("worker", "beat"):
+        return
+    sig = effective_signal(prog)
+    written = at_key(prog, "stopsignal")
+    remap = env(prog).get("REMAP_SIGTERM", "").upper() in ("SIGQUIT", "QUIT")
+    if sig in (QUIT, KILL):
+        what = "stopsignal=%s" % written.value.strip() if written else "stopsignal"
+        if cel.subcommand == "beat":
+            cost = "beat does not save its schedule, so some entries run again after the " \
+                   "restart"
+        elif sig == QUIT:
+            cost = "QUIT is Celery's cold shutdown: running tasks are terminated"
         else:
-            continue
-        what = "stopwaitsecs=%d" % wait if written is not None else \
-            "stopwaitsecs is not set (10 seconds)"
-        fix = replace_value(written.entry, str(target), "unsafe") if written is not None else \
-            add(ctx, prog, "stopwaitsecs", str(target), "unsafe")
-        yield find("SV403", "%s, but %s: supervisord SIGKILLs the worker when it runs out and "
-                   "the tasks still running are lost; set stopwaitsecs=%d" % (what, why, target),
-                   ctx, prog, "stopwaitsecs", fix=fix)
-
-
-@rule("SV404", "cold-shutdown-signal", "warning", scope="tree")
-def cold_shutdown_signal(ctx):
-    for prog in programs(ctx):
-        cel = celery(prog)
-        if cel is None or cel.subcommand not in ("worker", "beat"):
-            continue
-        sig = effective_signal(prog)
-        written = at_key(prog, "stopsignal")
-        remap = env(prog).get("REMAP_SIGTERM", "").upper() in ("SIGQUIT", "QUIT")
-        if sig in (QUIT, KILL):
-            what = "stopsignal=%s" % written.value.strip() if written else "stopsignal"
-            if cel.subcommand == "beat":
-                cost = "beat does not save its schedule, so some entries run again after the " \
-                       "restart"
-            elif sig == QUIT:
-                cost = "QUIT is Celery's cold shutdown: running tasks are terminated"
-            else:
-                cost = "KILL gives no shutdown at all: running tasks are lost"
-            good = "INT" if prog.values.get("stopasgroup") and cel.forks else "TERM"
-            yield find("SV404", "%s: %s; use stopsignal=%s (a warm shutdown)" % (what, cost, good),
-                       ctx, prog, "stopsignal",
-                       fix=replace_value(written.entry, good, "unsafe") if written else None)
-        elif sig == TERM and remap and cel.is_worker:
-            yield find("SV404", "REMAP_SIGTERM=SIGQUIT in environment= turns supervisord's TERM "
-                       "into a cold shutdown: running tasks are terminated on every stop",
-                       ctx, prog, "environment")
+            cost = "KILL gives no shutdown at all: running tasks are lost"
+        good = "INT" if prog.values.get("stopasgroup") and cel.forks else "TERM"
+        yield finding("%s: %s; use stopsignal=%s (a warm shutdown)" % (what, cost, good),
+                   ctx, prog, "stopsignal",
+                   fix=replace_value(written.entry, good, "unsafe") if written else None)
+    elif sig == TERM and remap and cel.is_worker:
+        yield finding("REMAP_SIGTERM=SIGQUIT in environment= turns supervisord's TERM "
+                   "into a cold shutdown: running tasks are terminated on every stop",
+                   ctx, prog, "environment")
 
 
 def _hostname(cel):
     return cel.options.get("--hostname")
 
 
-@rule("SV405", "duplicate-nodename", "warning", scope="tree")
+@rule("SV405", "duplicate-nodename", "warning", category="celery", scope="tree")
 def duplicate_nodename(ctx):
     seen = {}
     for prog in programs(ctx):
@@ -225,7 +220,7 @@ def duplicate_nodename(ctx):
         raw = prog.written("command").value if prog.written("command") else ""
         if numprocs > 1:
             if name is None:
-                yield find("SV405", "numprocs=%d workers all take the default node name "
+                yield finding("numprocs=%d workers all take the default node name "
                            "celery@<host>: remote control, inspect and monitoring see one node; "
                            "add -n %%(program_name)s_%%(process_num)02d@%%%%h" % numprocs,
                            ctx, prog, "command")
@@ -233,7 +228,7 @@ def duplicate_nodename(ctx):
             # only %(process_num) tells the copies apart: Celery's %i/%I are the pool
             # process index, always 0/empty in the main process's node name
             if "%(process_num)" not in raw:
-                yield find("SV405", "numprocs=%d workers share the node name %s: remote control "
+                yield finding("numprocs=%d workers share the node name %s: remote control "
                            "and monitoring see one node; put %%(process_num)02d in -n"
                            % (numprocs, name), ctx, prog, "command")
                 continue
@@ -250,7 +245,7 @@ def duplicate_nodename(ctx):
             others = ", ".join("[%s]" % p.section for p in named)
             if len(progs) - 1 > len(named):
                 others += " and %d more" % (len(progs) - 1 - len(named))
-            yield find("SV405", "this worker's node name %s is also used by %s: Celery warns "
+            yield finding("this worker's node name %s is also used by %s: Celery warns "
                        "about duplicate nodes and broadcast commands reach only one; give each "
                        "worker its own -n" % (key, others), ctx, prog, "command")
 
@@ -263,112 +258,108 @@ def _venv_root(path):
     return m.group(1) if m else None
 
 
-@rule("SV406", "venv-mismatch", "warning", scope="tree")
-def venv_mismatch(ctx):
-    for prog in programs(ctx):
-        cmd = prog.command
-        cel = celery(prog)
-        if cmd is None or cel is None or not cmd.inner:
-            continue
-        environ = env(prog)
-        if cmd.module == "celery" and cmd.python:
-            if _SYSTEM_PYTHON.match(cmd.python):
-                yield find("SV406", "%s -m celery runs the system interpreter: it imports the "
-                           "system's Celery (or none), not the project's virtualenv; use the "
-                           "virtualenv's bin/python or bin/celery" % cmd.python, ctx, prog,
-                           "command")
-            continue
-        exe = cmd.inner[0]
-        root = _venv_root(exe) if exe.startswith("/") else None
-        if root is None or root in ("/usr", "/usr/local", ""):
-            continue
-        other = None
-        venv = environ.get("VIRTUAL_ENV")
-        path = environ.get("PATH", "").split(":")[0]
-        if venv and venv.rstrip("/") != root:
-            other = "VIRTUAL_ENV=%s" % venv
-        elif path.startswith("/") and path.rstrip("/").endswith("/bin") and \
-                path.rstrip("/")[:-4] != root and not path.startswith(("/usr", "/bin", "/sbin")):
-            other = "PATH starting with %s" % path
-        if other:
-            yield find("SV406", "%s comes from the virtualenv %s, but environment= sets %s: the "
-                       "worker and the tools it starts use two different environments; point "
-                       "both at the same one" % (exe, root, other), ctx, prog, "command")
-            continue
-        directory = prog.values.get("directory")
-        project = os.path.dirname(root)
-        if directory and directory.startswith("/") and project not in ("/", "/opt", "/usr") and \
-                os.path.basename(root) in ("venv", ".venv", "env", ".env", "virtualenv") and \
-                not (directory + "/").startswith(project.rstrip("/") + "/") and \
-                not (project + "/").startswith(directory.rstrip("/") + "/"):
-            yield find("SV406", "%s comes from the virtualenv of %s, but directory=%s is another "
-                       "project: a deployment that half-moved runs one project's code with the "
-                       "other's packages; point both at the same project" % (
-                           exe, project, directory), ctx, prog, "directory", severity="info")
+@rule("SV406", "venv-mismatch", "warning", category="celery", scope="program")
+def venv_mismatch(ctx, prog):
+    cmd = prog.command
+    cel = celery(prog)
+    if cmd is None or cel is None or not cmd.inner:
+        return
+    environ = env(prog)
+    if cmd.module == "celery" and cmd.python:
+        if _SYSTEM_PYTHON.match(cmd.python):
+            yield finding("%s -m celery runs the system interpreter: it imports the "
+                       "system's Celery (or none), not the project's virtualenv; use the "
+                       "virtualenv's bin/python or bin/celery" % cmd.python, ctx, prog,
+                       "command")
+        return
+    exe = cmd.inner[0]
+    root = _venv_root(exe) if exe.startswith("/") else None
+    if root is None or root in ("/usr", "/usr/local", ""):
+        return
+    other = None
+    venv = environ.get("VIRTUAL_ENV")
+    path = environ.get("PATH", "").split(":")[0]
+    if venv and venv.rstrip("/") != root:
+        other = "VIRTUAL_ENV=%s" % venv
+    elif path.startswith("/") and path.rstrip("/").endswith("/bin") and \
+            path.rstrip("/")[:-4] != root and not path.startswith(("/usr", "/bin", "/sbin")):
+        other = "PATH starting with %s" % path
+    if other:
+        yield finding("%s comes from the virtualenv %s, but environment= sets %s: the "
+                   "worker and the tools it starts use two different environments; point "
+                   "both at the same one" % (exe, root, other), ctx, prog, "command")
+        return
+    directory = prog.values.get("directory")
+    project = os.path.dirname(root)
+    if directory and directory.startswith("/") and project not in ("/", "/opt", "/usr") and \
+            os.path.basename(root) in ("venv", ".venv", "env", ".env", "virtualenv") and \
+            not (directory + "/").startswith(project.rstrip("/") + "/") and \
+            not (project + "/").startswith(directory.rstrip("/") + "/"):
+        yield finding("%s comes from the virtualenv of %s, but directory=%s is another "
+                   "project: a deployment that half-moved runs one project's code with the "
+                   "other's packages; point both at the same project" % (
+                       exe, project, directory), ctx, prog, "directory", severity="info")
 
 
-@rule("SV407", "removed-celery-command", "error", scope="tree")
-def removed_celery_command(ctx):
-    for prog in programs(ctx):
-        cel = celery(prog)
-        if cel is None or not cel.removed:
-            continue
-        removed = cel.removed
-        if removed.startswith("--"):
-            hint = {"--maxtasksperchild": "--max-tasks-per-child",
-                    "--autoreload": "nothing (it was removed in Celery 4.0)",
-                    "--no-execv": "nothing (it was removed)"}.get(removed, "")
-            msg = "%s is no longer a Celery option: Celery 5 exits with 'No such option'; use %s" % (
-                removed, hint)
-        else:
-            msg = ("%s is gone since Celery 4.0 (only the celery program remains): the program "
-                   "fails at every start; use celery -A proj %s" % (
-                       removed, cel.subcommand or "worker"))
-        yield find("SV407", msg, ctx, prog, "command")
+@rule("SV407", "removed-celery-command", "error", category="celery", scope="program")
+def removed_celery_command(ctx, prog):
+    cel = celery(prog)
+    if cel is None or not cel.removed:
+        return
+    removed = cel.removed
+    if removed.startswith("--"):
+        hint = {"--maxtasksperchild": "--max-tasks-per-child",
+                "--autoreload": "nothing (it was removed in Celery 4.0)",
+                "--no-execv": "nothing (it was removed)"}.get(removed, "")
+        msg = "%s is no longer a Celery option: Celery 5 exits with 'No such option'; use %s" % (
+            removed, hint)
+    else:
+        msg = ("%s is gone since Celery 4.0 (only the celery program remains): the program "
+               "fails at every start; use celery -A proj %s" % (
+                   removed, cel.subcommand or "worker"))
+    yield finding(msg, ctx, prog, "command")
 
 
-@rule("SV408", "celery-without-directory", "warning", scope="tree")
-def celery_without_directory(ctx):
-    for prog in programs(ctx):
-        cel = celery(prog)
-        if cel is None or cel.removed:
-            continue
-        environ = env(prog)
-        app = cel.app or environ.get("CELERY_APP") or environ.get("APP")
-        if not app or prog.written("directory") is not None:
-            continue
-        if cel.options.get("--workdir") or "PYTHONPATH" in environ:
-            continue
-        cmd = prog.command
-        if cmd.shell is not None and ("cd " in (cmd.script or "")):
-            continue
-        yield find("SV408", "celery -A %s imports %s from the working directory (unless it is "
-                   "an installed package), but directory= is not set: the working directory is "
-                   "supervisord's own (often /) and the import fails; add "
-                   "directory=/path/to/project" % (app, app.split(":")[0].split(".")[0]),
-                   ctx, prog, "directory")
+@rule("SV408", "celery-without-directory", "warning", category="celery", scope="program")
+def celery_without_directory(ctx, prog):
+    cel = celery(prog)
+    if cel is None or cel.removed:
+        return
+    environ = env(prog)
+    app = cel.app or environ.get("CELERY_APP") or environ.get("APP")
+    if not app or prog.written("directory") is not None:
+        return
+    if cel.options.get("--workdir") or "PYTHONPATH" in environ:
+        return
+    cmd = prog.command
+    if cmd.shell is not None and ("cd " in (cmd.script or "")):
+        return
+    yield finding("celery -A %s imports %s from the working directory (unless it is "
+               "an installed package), but directory= is not set: the working directory is "
+               "supervisord's own (often /) and the import fails; add "
+               "directory=/path/to/project" % (app, app.split(":")[0].split(".")[0]),
+               ctx, prog, "directory")
 
 
-@rule("SV409", "beat-files-in-cwd", "warning", scope="tree")
-def beat_files_in_cwd(ctx):
-    for prog in programs(ctx):
-        cel = celery(prog)
-        if cel is None or not cel.runs_beat or cel.removed:
-            continue
-        if cel.options.get("--schedule"):
-            continue
-        scheduler = cel.options.get("--scheduler") or (cel.options.get("-S")
-                                                       if cel.subcommand == "beat" else None)
-        if scheduler and scheduler is not True and _DB_SCHEDULER.search(str(scheduler)):
-            continue
-        where = prog.values.get("directory")
-        if where:
-            yield find("SV409", "beat keeps its schedule file celerybeat-schedule in its working "
-                       "directory %s, which must be writable by the program's user and survive "
-                       "deploys; set -s /var/lib/celery/celerybeat-schedule" % where, ctx, prog,
-                       "command", severity="info")
-        else:
-            yield find("SV409", "beat keeps its schedule file celerybeat-schedule in its working "
-                       "directory, and directory= is not set: that is supervisord's own (/ "
-                       "under systemd), usually not writable; set -s /var/lib/celery/"
-                       "celerybeat-schedule", ctx, prog, "command")
+@rule("SV409", "beat-files-in-cwd", "warning", category="celery", scope="program")
+def beat_files_in_cwd(ctx, prog):
+    cel = celery(prog)
+    if cel is None or not cel.runs_beat or cel.removed:
+        return
+    if cel.options.get("--schedule"):
+        return
+    scheduler = cel.options.get("--scheduler") or (cel.options.get("-S")
+                                                   if cel.subcommand == "beat" else None)
+    if scheduler and scheduler is not True and _DB_SCHEDULER.search(str(scheduler)):
+        return
+    where = prog.values.get("directory")
+    if where:
+        yield finding("beat keeps its schedule file celerybeat-schedule in its working "
+                   "directory %s, which must be writable by the program's user and survive "
+                   "deploys; set -s /var/lib/celery/celerybeat-schedule" % where, ctx, prog,
+                   "command", severity="info")
+    else:
+        yield finding("beat keeps its schedule file celerybeat-schedule in its working "
+                   "directory, and directory= is not set: that is supervisord's own (/ "
+                   "under systemd), usually not writable; set -s /var/lib/celery/"
+                   "celerybeat-schedule", ctx, prog, "command")

@@ -3,10 +3,10 @@ ever prints the value of a secret."""
 
 import re
 
-from . import rule
-from .programs import programs, find, celery
+from . import also, rule
+from ._program import celery, finding, first_block, programs
+from ..diagnostics import Finding
 from ..fixes import replace_value
-from ..model import Finding
 from ..redact import url_passwords
 from ..values import inet_address, octal
 
@@ -24,33 +24,23 @@ def _sections(ctx, prefix):
             yield name
 
 
-def _get(ctx, section, key):
-    setting = ctx.tree.get(section, key)
-    return setting
-
-
-def _block(ctx, section):
-    blocks = ctx.tree.blocks.get(section)
-    return blocks[0] if blocks else None
-
-
-@rule("SV301", "unauthenticated-http-server", "error", scope="tree")
+@rule("SV301", "unauthenticated-http-server", "error", category="security", scope="tree", security_severity="8.8")
 def unauthenticated_http_server(ctx):
     for section in _sections(ctx, "inet_http_server"):
-        user = _get(ctx, section, "username")
-        password = _get(ctx, section, "password")
+        user = ctx.tree.get(section, "username")
+        password = ctx.tree.get(section, "password")
         if user is not None and user.value and password is not None and password.value:
             continue
-        yield Finding("SV301", "[%s] has no username and password: anyone who can reach the "
+        yield Finding("[%s] has no username and password: anyone who can reach the "
                       "port can stop, start and reconfigure every program (and read their "
                       "logs); set username and password={SHA}<sha1 hex>" % section, False,
-                      block=_block(ctx, section), section=section)
+                      at=first_block(ctx, section), section=section)
 
 
-@rule("SV302", "http-server-on-all-interfaces", "warning", scope="tree")
+@rule("SV302", "http-server-on-all-interfaces", "warning", category="security", scope="tree", security_severity="6.5")
 def http_server_all_interfaces(ctx):
     for section in _sections(ctx, "inet_http_server"):
-        setting = _get(ctx, section, "port")
+        setting = ctx.tree.get(section, "port")
         if setting is None or "%(" in setting.value:
             continue
         raw = setting.value.strip()
@@ -61,33 +51,33 @@ def http_server_all_interfaces(ctx):
         written_host = raw.rsplit(":", 1)[0] if ":" in raw else ""
         if written_host not in ("", "*", "0.0.0.0", "::", "[::]"):
             continue
-        yield Finding("SV302", "port=%s listens on every network interface: supervisord's "
+        yield Finding("port=%s listens on every network interface: supervisord's "
                       "control server is reachable from other machines; bind it to "
-                      "127.0.0.1:%d" % (raw, port), False, entry=setting.entry, section=section,
+                      "127.0.0.1:%d" % (raw, port), False, at=setting.entry, section=section,
                       key="port", fix=replace_value(setting.entry, "127.0.0.1:%d" % port,
                                                     "unsafe", "listen on 127.0.0.1 only"))
 
 
-@rule("SV303", "plaintext-password", "warning", scope="tree")
+@rule("SV303", "plaintext-password", "warning", category="security", scope="tree", security_severity="5.5")
 def plaintext_password(ctx):
     for prefix in ("inet_http_server", "unix_http_server"):
         for section in _sections(ctx, prefix):
-            setting = _get(ctx, section, "password")
+            setting = ctx.tree.get(section, "password")
             if setting is None or not setting.value or _SHA.match(setting.value.strip()):
                 continue
             if setting.value.startswith("%(ENV_"):
                 continue
-            yield Finding("SV303", "[%s] password is written in clear text: anyone who can "
+            yield Finding("[%s] password is written in clear text: anyone who can "
                           "read this file can control supervisord; write {SHA} followed by the "
                           "password's SHA-1 hex digest (and keep the file readable by root "
-                          "only)" % section, False, entry=setting.entry, section=section,
+                          "only)" % section, False, at=setting.entry, section=section,
                           key="password")
 
 
-@rule("SV304", "world-writable-socket", "error", scope="tree")
+@rule("SV304", "world-writable-socket", "error", category="security", scope="tree", security_severity="7.8")
 def world_writable_socket(ctx):
     for section in _sections(ctx, "unix_http_server"):
-        setting = _get(ctx, section, "chmod")
+        setting = ctx.tree.get(section, "chmod")
         if setting is None:
             continue
         try:
@@ -96,10 +86,10 @@ def world_writable_socket(ctx):
             continue
         if not mode & 0o002:
             continue
-        yield Finding("SV304", "chmod=%s lets every local user write to supervisord's control "
+        yield Finding("chmod=%s lets every local user write to supervisord's control "
                       "socket, and so stop, start and reconfigure every program (usually as "
                       "root); use 0700, or 0770 with chown=root:<group>" % setting.value.strip(),
-                      False, entry=setting.entry, section=section, key="chmod",
+                      False, at=setting.entry, section=section, key="chmod",
                       fix=replace_value(setting.entry, "0700", "unsafe", "set chmod=0700"))
 
 
@@ -112,42 +102,42 @@ def _supervisord_is_root(ctx):
     return str(user).strip() in ("root", "0")
 
 
-@rule("SV305", "runs-as-root", "warning", scope="tree")
-def runs_as_root(ctx):
+@rule("SV305", "runs-as-root", "warning", category="security", scope="program",
+      security_severity="6.0")
+def runs_as_root(ctx, prog):
     if not _supervisord_is_root(ctx):
         return
-    for prog in programs(ctx):
-        user = prog.values.get("user")
-        written = prog.written("user")
-        if written is not None and user is None:
-            continue        # unknown (an ENV_ value)
-        if user is not None and str(user).strip() not in ("root", "0"):
-            continue
-        cmd = prog.command
-        cel = celery(prog)
-        if cel is not None and (cel.options.get("--uid") or "--uid" in (cmd.inner or [])):
-            continue
-        if cmd is not None and cmd.program in ("nginx", "php-fpm", "apache2", "httpd", "sshd") or \
-                (cmd is not None and cmd.program and cmd.program.startswith("php-fpm")):
-            continue        # these drop privileges themselves
-        worker = cel is not None and cel.subcommand in ("worker", None)
-        how = "user=root" if written is not None else "no user="
-        forced = str((prog.values.get("environment") or {}).get("C_FORCE_ROOT", "")).lower() \
-            not in ("", "0", "false", "no")
-        if worker and forced:
-            message = ("%s and C_FORCE_ROOT is set: this Celery worker runs as root even when it "
-                       "accepts pickle, so whoever can publish to the broker runs code as root; "
-                       "set user= to an unprivileged account" % how)
-        elif worker:
-            message = ("%s: this Celery worker runs as root; Celery refuses to start as root "
-                       "when it accepts pickle (unless C_FORCE_ROOT is set), and every task "
-                       "from the broker runs as root; set user= to an unprivileged account"
-                       % how)
-        else:
-            message = ("%s: under a root supervisord this program runs as root; set user= to "
-                       "an unprivileged account" % how)
-        yield find("SV305", message, ctx, prog, "user",
-                   severity="error" if worker else None)
+    user = prog.values.get("user")
+    written = prog.written("user")
+    if written is not None and user is None:
+        return        # unknown (an ENV_ value)
+    if user is not None and str(user).strip() not in ("root", "0"):
+        return
+    cmd = prog.command
+    cel = celery(prog)
+    if cel is not None and (cel.options.get("--uid") or "--uid" in (cmd.inner or [])):
+        return
+    if cmd is not None and cmd.program in ("nginx", "php-fpm", "apache2", "httpd", "sshd") or \
+            (cmd is not None and cmd.program and cmd.program.startswith("php-fpm")):
+        return        # these drop privileges themselves
+    worker = cel is not None and cel.subcommand in ("worker", None)
+    how = "user=root" if written is not None else "no user="
+    forced = str((prog.values.get("environment") or {}).get("C_FORCE_ROOT", "")).lower() \
+        not in ("", "0", "false", "no")
+    if worker and forced:
+        message = ("%s and C_FORCE_ROOT is set: this Celery worker runs as root even when it "
+                   "accepts pickle, so whoever can publish to the broker runs code as root; "
+                   "set user= to an unprivileged account" % how)
+    elif worker:
+        message = ("%s: this Celery worker runs as root; Celery refuses to start as root "
+                   "when it accepts pickle (unless C_FORCE_ROOT is set), and every task "
+                   "from the broker runs as root; set user= to an unprivileged account"
+                   % how)
+    else:
+        message = ("%s: under a root supervisord this program runs as root; set user= to "
+                   "an unprivileged account" % how)
+    yield finding(message, ctx, prog, "user",
+               severity="error" if worker else None)
 
 
 def _secret_env(values):
@@ -171,39 +161,42 @@ def _secret_name(key):
     return found
 
 
-@rule("SV306", "secret-in-config", "warning", scope="tree")
-def secret_in_config(ctx):
-    for prog in programs(ctx):
-        env = prog.values.get("environment") or {}
-        for key, what in _secret_env(env):
-            yield find("SV306", "environment variable %s %s: it is readable by anyone who can "
-                       "read this file and by every process of the same user; read it from a "
-                       "file only the program's user can read (the value is not shown here)"
-                       % (key, what), ctx, prog, "environment")
-        cmd = prog.command
-        if cmd is None or not cmd.argv:
-            continue
-        if "://" not in cmd.text and "--" not in cmd.text:
-            continue
-        for i, tok in enumerate(cmd.argv):
-            opt = tok.split("=", 1)[0]
-            reason = None
-            if url_passwords(tok):
-                reason = "a URL with a password"
-            elif opt in _SECRET_OPTIONS and ("=" in tok or i + 1 < len(cmd.argv)):
-                reason = "a %s option" % opt
-            if reason:
-                yield find("SV306", "the command line holds %s: every local user sees it in ps, "
-                           "and supervisorctl shows it; pass it through a file or an "
-                           "environment variable read from a protected file (the value is not "
-                           "shown here)" % reason, ctx, prog, "command")
-                break
+@rule("SV306", "secret-in-config", "warning", category="security", scope="program", security_severity="7.5")
+def secret_in_config(ctx, prog):
+    env = prog.values.get("environment") or {}
+    for key, what in _secret_env(env):
+        yield finding("environment variable %s %s: it is readable by anyone who can "
+                   "read this file and by every process of the same user; read it from a "
+                   "file only the program's user can read (the value is not shown here)"
+                   % (key, what), ctx, prog, "environment")
+    cmd = prog.command
+    if cmd is None or not cmd.argv:
+        return
+    if "://" not in cmd.text and "--" not in cmd.text:
+        return
+    for i, tok in enumerate(cmd.argv):
+        opt = tok.split("=", 1)[0]
+        reason = None
+        if url_passwords(tok):
+            reason = "a URL with a password"
+        elif opt in _SECRET_OPTIONS and ("=" in tok or i + 1 < len(cmd.argv)):
+            reason = "a %s option" % opt
+        if reason:
+            yield finding("the command line holds %s: every local user sees it in ps, "
+                       "and supervisorctl shows it; pass it through a file or an "
+                       "environment variable read from a protected file (the value is not "
+                       "shown here)" % reason, ctx, prog, "command")
+            break
+
+
+@also("SV306")
+def secret_in_config_supervisord(ctx):
     env = ctx.loaded.env
     setting = ctx.loaded.supervisord_settings.get("environment") or \
         ctx.tree.get("supervisord", "environment")
     if setting is not None:
         for key, what in _secret_env({k[4:]: v for k, v in env.items()}):
-            yield Finding("SV306", "environment variable %s %s: [supervisord] environment is "
+            yield Finding("environment variable %s %s: [supervisord] environment is "
                           "passed to every program and readable by anyone who can read this "
                           "file (the value is not shown here)" % (key, what), False,
-                          entry=setting.entry, section="supervisord", key="environment")
+                          at=setting.entry, section="supervisord", key="environment")

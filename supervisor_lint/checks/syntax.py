@@ -1,11 +1,12 @@
-"""Rules about the INI dialect itself: what the reader sees line by line."""
+"""Syntax (SV0xx): the INI dialect itself, what the reader sees line by line,
+and what configparser makes of repeated sections and keys."""
 
 import re
 
 from . import rule
 from .. import schema
-from ..diagnostics import Edit, Fix
-from ..model import Finding, holds_secret
+from ..diagnostics import Edit, Finding, Fix
+from ..loader import holds_secret
 
 _KEYISH = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*[=:]")
 _HEADERISH = re.compile(r"\[(.+)\]")
@@ -13,11 +14,7 @@ _TYPED = {"boolean", "integer", "byte_size", "octal", "signal", "auto_restart", 
           "logging_level", "buffer_size", "socket_backlog", "inet_address"}
 
 
-def _at(line, start, end):
-    return (line, start, end)
-
-
-@rule("SV001", "invalid-syntax", "error", fatal="per case")
+@rule("SV001", "invalid-syntax", "error", category="syntax", fatal="per case", scope="file")
 def invalid_syntax(ctx):
     for doc in ctx.docs:
         if doc.opaque:
@@ -25,10 +22,10 @@ def invalid_syntax(ctx):
             # dump; say so by path and line number only, never by content
             for p in doc.problems:
                 if p.kind == "no-section-header":
-                    yield Finding("SV001", "this file holds no [section] header, so it is no "
+                    yield Finding("this file holds no [section] header, so it is no "
                                   "supervisor config: supervisord refuses to load it (File "
                                   "contains no section headers); nothing of its text is shown",
-                                  True, columns=_at(p.line, p.column, p.column))
+                                  True, at=doc.span(p.line, p.column, p.column))
             continue
         for p in doc.problems:
             text = p.line.text[p.column:p.end_column]
@@ -46,43 +43,43 @@ def invalid_syntax(ctx):
                        "contains parsing errors)" % (_short(text), p.line.text[p.column]))
             else:
                 continue
-            yield Finding("SV001", msg, True, columns=_at(p.line, p.column, p.end_column))
+            yield Finding(msg, True, at=doc.span(p.line, p.column, p.end_column))
         for entry in doc.entries:
             if entry.raw_key.startswith("[") and entry.delimiter == ":":
                 line = entry.line
-                yield Finding("SV001", "unclosed section header %r: supervisord reads it as the "
+                yield Finding("unclosed section header %r: supervisord reads it as the "
                               "key %r in [%s]; close it with ']'" % (
                                   _short(line.text[line.value_start:line.value_end]),
-                                  entry.key, entry.section.name), False, entry=entry,
-                              section=entry.section.name, key=entry.key, severity="warning",
-                              columns=_at(line, line.value_start, line.value_end))
+                                  entry.key, entry.section.name), False,
+                              at=doc.span(line, line.value_start, line.value_end),
+                              section=entry.section.name, key=entry.key, severity="warning")
 
 
-@rule("SV002", "not-utf8", "error", fatal=True)
+@rule("SV002", "not-utf8", "error", category="syntax", fatal="always", scope="file")
 def not_utf8(ctx):
     for doc in ctx.docs:
         if doc.decode_error is not None:
             number, col, byte = doc.decode_error
             line = doc.line_at(number)
             shown = "" if doc.opaque else "0x%02x " % doc.data[byte]
-            yield Finding("SV002", "byte %sat offset %d is not UTF-8: supervisord refuses to "
+            yield Finding("byte %sat offset %d is not UTF-8: supervisord refuses to "
                           "load ('utf-8' codec can't decode); save the file as UTF-8"
-                          % (shown, byte), True, columns=_at(line, col, col + 1))
+                          % (shown, byte), True, at=doc.span(line, col, col + 1))
 
 
-@rule("SV003", "byte-order-mark", "error", fatal=True)
+@rule("SV003", "byte-order-mark", "error", category="syntax", fatal="always", scope="file")
 def byte_order_mark(ctx):
     for doc in ctx.docs:
         if doc.bom:
             line = doc.lines[0] if doc.lines else None
             fix = Fix("safe", [Edit(0, 3, "")], "remove the byte-order mark", document=doc)
-            yield Finding("SV003", "the file starts with a UTF-8 byte-order mark: supervisord does "
+            yield Finding("the file starts with a UTF-8 byte-order mark: supervisord does "
                           "not strip it, sees no section header on line 1 and refuses to load; "
-                          "save without BOM", True, columns=(line, 0, 0) if line else None,
+                          "save without BOM", True, at=doc.span(line, 0, 0) if line else None,
                           fix=fix)
 
 
-@rule("SV004", "swallowed-line", "warning")
+@rule("SV004", "swallowed-line", "warning", category="syntax", scope="file")
 def swallowed_line(ctx):
     for doc in ctx.docs:
         for entry in doc.entries:
@@ -103,15 +100,15 @@ def swallowed_line(ctx):
                 previous = part
                 if what is None:
                     continue
-                yield Finding("SV004", "this indented line looks like %s but continues the value "
+                yield Finding("this indented line looks like %s but continues the value "
                               "of %s= (line %d): supervisord reads it as part of that value; "
                               "remove the indentation" % (what, entry.raw_key.strip(),
                                                           entry.line.number),
-                              False, entry=entry, section=entry.section.name, key=entry.key,
-                              columns=_at(line, line.value_start, line.value_end))
+                              False, section=entry.section.name, key=entry.key,
+                              at=doc.span(line, line.value_start, line.value_end))
 
 
-@rule("SV005", "comment-char-in-value", "warning")
+@rule("SV005", "comment-char-in-value", "warning", category="syntax", scope="file")
 def comment_char_in_value(ctx):
     for doc in ctx.docs:
         for entry in doc.entries:
@@ -133,11 +130,11 @@ def comment_char_in_value(ctx):
                 kept = "%r" % _short(line.text[i:stop].strip())
                 if holds_secret(entry.key, entry.value):
                     kept = "it and the rest of the line (not shown here)"
-                yield Finding("SV005", "%r has no whitespace before it, so it does not start a "
+                yield Finding("%r has no whitespace before it, so it does not start a "
                               "comment: supervisord keeps %s in %s; put a space before it"
                               % (line.text[i], kept, entry.key),
-                              False, entry=entry, section=entry.section.name, key=entry.key,
-                              columns=_at(line, i, stop))
+                              False, section=entry.section.name, key=entry.key,
+                              at=doc.span(line, i, stop))
                 break
 
 
@@ -166,7 +163,7 @@ def _glued_comment(line, typed):
     return None
 
 
-@rule("SV006", "comment-cuts-value", "warning")
+@rule("SV006", "comment-cuts-value", "warning", category="syntax", scope="file")
 def comment_cuts_value(ctx):
     for doc in ctx.docs:
         for entry in doc.entries:
@@ -179,17 +176,17 @@ def comment_cuts_value(ctx):
                 before = line.text[line.value_start:c]
                 if before.count('"') % 2 == 0 and before.count("'") % 2 == 0:
                     continue
-                yield Finding("SV006", "%r starts a comment even inside quotes: supervisord cuts "
+                yield Finding("%r starts a comment even inside quotes: supervisord cuts "
                               "%s= before it and drops the rest of the line (%d characters); "
                               "there is no escape, so remove the space before %r or the %r "
                               "itself" % (" " + line.text[c], entry.raw_key.strip(),
                                           len(line.text[c:].rstrip()), line.text[c],
                                           line.text[c]),
-                              False, entry=entry, section=entry.section.name, key=entry.key,
-                              columns=_at(line, c - 1, len(line.text)))
+                              False, section=entry.section.name, key=entry.key,
+                              at=doc.span(line, c - 1, len(line.text)))
 
 
-@rule("SV007", "duplicate-section", "warning", scope="tree")
+@rule("SV007", "duplicate-section", "warning", category="syntax", cross_file=True)
 def duplicate_section(ctx):
     for name, blocks in ctx.tree.blocks.items():
         if len(blocks) < 2 or name == "include":
@@ -201,12 +198,12 @@ def duplicate_section(ctx):
             where = "line %d" % first.line.number
             if block.document is not first.document:
                 where += " of %s" % first.document.path
-            yield Finding("SV007", "[%s] is already defined at %s: supervisord merges the two, "
+            yield Finding("[%s] is already defined at %s: supervisord merges the two, "
                           "and keys set in both take the later value; keep one section"
-                          % (name, where), False, block=block, section=name)
+                          % (name, where), False, at=block, section=name)
 
 
-@rule("SV008", "duplicate-key", "warning", scope="tree")
+@rule("SV008", "duplicate-key", "warning", category="syntax", cross_file=True)
 def duplicate_key(ctx):
     main = ctx.docs[0] if ctx.docs else None
     final = {}
@@ -226,10 +223,10 @@ def duplicate_key(ctx):
         if last.document is earlier.document:
             fix = _remove_entry(earlier)
         value = "not shown here" if holds_secret(key, last.value) else _short(last.value, 40)
-        yield Finding("SV008", "%s is set again at %s in [%s]: supervisord silently uses the "
+        yield Finding("%s is set again at %s in [%s]: supervisord silently uses the "
                       "last value (%s); remove one of them" % (
                           earlier.raw_key.strip(), where, section, value),
-                      False, entry=earlier, section=section, key=key, fix=fix)
+                      False, at=earlier, section=section, key=key, fix=fix)
 
 
 def _twins(a, b):
@@ -256,89 +253,14 @@ def _remove_entry(entry):
                document=entry.document, anchor=entry)
 
 
-@rule("SV009", "default-section", "warning", scope="tree")
+@rule("SV009", "default-section", "warning", category="syntax")
 def default_section(ctx):
     for block in ctx.tree.blocks.get("DEFAULT", []):
         keys = ", ".join(e.key for e in block.entries) or "nothing yet"
-        yield Finding("SV009", "[DEFAULT] keys (%s) are inherited by every section, "
+        yield Finding("[DEFAULT] keys (%s) are inherited by every section, "
                       "[supervisord], servers and [rpcinterface:x] factories included; set them "
-                      "in each program instead" % _short(keys), False, block=block,
+                      "in each program instead" % _short(keys), False, at=block,
                       section="DEFAULT")
-
-
-@rule("SV101", "unknown-section", "warning", scope="tree")
-def unknown_section(ctx):
-    for name, blocks in ctx.tree.blocks.items():
-        if name == "DEFAULT" or schema.kind_of(name) is not None:
-            continue
-        suggestion = _suggest_section(name)
-        hint = "; did you mean [%s]?" % suggestion if suggestion else ""
-        for block in blocks:
-            yield Finding("SV101", "supervisord ignores the section [%s]: it is no section type "
-                          "it knows (names are case-sensitive and need a ':' before the "
-                          "program name)%s" % (name, hint), False, block=block, section=name)
-
-
-def _suggest_section(name):
-    import difflib
-    stripped = name.strip()
-    if ":" in stripped:
-        prefix, rest = stripped.split(":", 1)
-        rest = rest.strip()
-        prefixes = ["program", "group", "eventlistener", "fcgi-program", "rpcinterface",
-                    "ctlplugin", "inet_http_server", "unix_http_server"]
-        if prefix.lower().strip() in prefixes:
-            return "%s:%s" % (prefix.lower().strip(), rest)
-        match = difflib.get_close_matches(prefix.lower(), prefixes, n=1, cutoff=0.6)
-        if match:
-            return "%s:%s" % (match[0], rest)
-        return None
-    bare = stripped.lower()
-    if bare in ("program", "group", "eventlistener", "fcgi-program", "rpcinterface"):
-        return "%s:NAME" % bare
-    names = ["supervisord", "supervisorctl", "include", "unix_http_server", "inet_http_server"]
-    if bare in names:
-        return bare
-    match = difflib.get_close_matches(bare, names, n=1, cutoff=0.6)
-    return match[0] if match else None
-
-
-@rule("SV102", "unknown-key", "warning", scope="tree")
-def unknown_key(ctx):
-    for doc in ctx.docs:
-        for entry in doc.entries:
-            section = entry.section.name
-            if not entry.raw_key or entry.raw_key.startswith("["):
-                continue
-            if section == "DEFAULT":
-                if entry.key in schema.ALL_KEYS:
-                    continue
-                candidates = sorted(schema.ALL_KEYS)
-                where = "any section"
-                kind_name = None
-            else:
-                kind = schema.kind_of(section)
-                if kind is None or kind.open_keys or entry.key in kind.keys:
-                    continue
-                candidates = sorted(kind.keys)
-                where = "[%s]" % section
-                kind_name = kind.name
-            legacy = schema.LEGACY_KEYS.get(
-                "program" if kind_name in schema.PROGRAM_KINDS else kind_name, {}).get(entry.key)
-            if legacy:
-                hint = ": " + legacy
-            else:
-                import difflib
-                match = difflib.get_close_matches(entry.key, candidates, n=1, cutoff=0.75)
-                if match:
-                    hint = "; did you mean %s?" % match[0]
-                else:
-                    owners = [k.name for k in schema.KINDS if entry.key in k.keys]
-                    hint = "; it is a key of [%s]" % owners[0] if owners else ""
-            yield Finding("SV102", "supervisord ignores the key %s in %s%s" % (
-                entry.key, where, hint), False, entry=entry, section=section, key=entry.key,
-                columns=_at(entry.line, entry.line.value_start,
-                            entry.line.value_start + len(entry.raw_key)))
 
 
 def _short(text, limit=60):

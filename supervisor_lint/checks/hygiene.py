@@ -1,0 +1,465 @@
+"""Process hygiene (SV2xx): how a program is stopped, restarted and logged,
+and what its command line really runs."""
+
+import os
+import re
+
+from . import rule, also
+from ._program import (LONG_RUNNING, STREAMS, TERM, KILL, add, at_key, celery, env,
+                       effective_signal, finding, forks, last_block)
+from ..diagnostics import Finding
+from ..fixes import insert_key, replace_value
+
+
+@rule("SV201", "missing-killasgroup", "warning", category="hygiene", scope="program")
+def missing_killasgroup(ctx, prog):
+    if prog.values.get("killasgroup") is not False or prog.values.get("stopasgroup"):
+        return
+    yes, what = forks(prog)
+    if not yes:
+        return
+    written = at_key(prog, "killasgroup")
+    if written is not None:
+        yield finding("%s forks child processes, but killasgroup=%s: when stopwaitsecs "
+                   "runs out supervisord SIGKILLs only the parent, and children that do not "
+                   "watch it are orphaned; use killasgroup=true" % (what, written.value),
+                   ctx, prog, "killasgroup",
+                   fix=replace_value(written.entry, "true", "unsafe", "set killasgroup=true"))
+        return
+    yield finding("%s forks child processes, but neither killasgroup nor stopasgroup "
+               "is set: when stopwaitsecs runs out supervisord SIGKILLs only the parent and "
+               "children that do not watch it are orphaned; add killasgroup=true" % what,
+               ctx, prog, "killasgroup",
+               fix=add(ctx, prog, "killasgroup", "true"))
+
+
+def _wrapper(prog):
+    """(kind, severity) when the command is a wrapper that does not pass a stop on."""
+    cmd = prog.command
+    if cmd is None or not cmd.argv:
+        return None, None
+    if cmd.shell is not None:
+        if cmd.script_execs:
+            return None, None
+        if cmd.shell == "bash" and cmd.script_commands == 1:
+            return None, None     # bash execs a single simple command itself
+        severity = "warning" if cmd.shell == "bash" and not cmd.script_pipeline else "error"
+        return "%s -c without exec" % cmd.shell, severity
+    name = os.path.basename(cmd.argv[0])
+    if name.endswith(".sh") or (cmd.inner and os.path.basename(cmd.inner[0]).endswith(".sh")):
+        return "the shell script %s" % name, "warning"
+    if "conda run" in cmd.wrappers:
+        return "conda run (it does not forward SIGTERM)", "error"
+    program = cmd.program
+    if program in ("npm", "yarn", "pnpm", "npx") and cmd.inner[1:2] and \
+            cmd.inner[1] in ("start", "run", "run-script", "dev", "serve", "exec"):
+        return "%s %s" % (program, cmd.inner[1]), "error"
+    if cmd.manage == "runserver" and "--noreload" not in cmd.inner:
+        return "manage.py runserver's autoreloader", "error"
+    if program == "flask" and "run" in cmd.inner and ("--reload" in cmd.inner or "--debug" in cmd.inner
+                                                        or env(prog).get("FLASK_DEBUG") == "1"):
+        return "the flask run reloader", "error"
+    if program in ("uvicorn", "hypercorn") and "--reload" in cmd.inner:
+        return "%s --reload" % program, "error"
+    return None, None
+
+
+@rule("SV202", "missing-stopasgroup", "error", category="hygiene", scope="program")
+def missing_stopasgroup(ctx, prog):
+    if prog.values.get("stopasgroup") is not False:
+        return
+    kind, severity = _wrapper(prog)
+    if kind is None:
+        return
+    cmd = prog.command
+    if cmd.celery is not None and cmd.celery.forks and cmd.shell is not None:
+        # stopasgroup would also TERM the pool children: exec is the cure
+        yield finding("the command runs Celery through %s: the shell gets the stop "
+                   "signal and the worker never hears it (it is orphaned and keeps "
+                   "consuming); write exec before the celery command (sh -c \"... && exec "
+                   "celery ...\") rather than stopasgroup, which would kill the pool's "
+                   "running tasks" % kind, ctx, prog, "command", severity=severity)
+        return
+    if prog.values.get("killasgroup") is False and prog.written("killasgroup") is not None:
+        # stopasgroup=true next to killasgroup=false: supervisord refuses the file
+        yield finding("the command runs through %s, which does not pass the stop "
+                   "signal on: the real process outlives supervisord's stop; remove "
+                   "killasgroup=false and add stopasgroup=true (or exec the program "
+                   "directly)" % kind, ctx, prog, "killasgroup", severity=severity)
+        return
+    yield finding("the command runs through %s, which does not pass the stop signal "
+               "on: the real process is never stopped and outlives supervisord's stop; add "
+               "stopasgroup=true (or exec the program directly)" % kind, ctx, prog,
+               "stopasgroup", severity=severity, fix=add(ctx, prog, "stopasgroup", "true"))
+
+
+@rule("SV203", "group-stop-kills-celery-pool", "error", category="hygiene", scope="program")
+def group_stop_kills_pool(ctx, prog):
+    cel = celery(prog)
+    if cel is None or not cel.forks or not prog.values.get("stopasgroup"):
+        return
+    if effective_signal(prog) != TERM:
+        return
+    if env(prog).get("REMAP_SIGTERM", "").upper() in ("SIGQUIT", "QUIT"):
+        return
+    written = at_key(prog, "stopsignal")
+    cmd = prog.command
+    if cmd.shell is not None and not cmd.script_execs:
+        yield finding("stopasgroup=true sends TERM to the whole process group: the "
+                   "prefork pool children die at once with their running tasks, and the "
+                   "shell wrapper exits before the worker has shut down; write exec before "
+                   "the celery command, then use stopsignal=INT", ctx, prog, "stopasgroup")
+        return
+    if written is None:
+        fix = add(ctx, prog, "stopsignal", "INT")
+    else:
+        fix = replace_value(written.entry, "INT", "unsafe", "set stopsignal to INT")
+    yield finding("stopasgroup=true sends the stop signal TERM to the whole process "
+               "group: the prefork pool children exit at once on TERM (they ignore only INT) "
+               "and their running tasks are lost; add stopsignal=INT (a warm shutdown that "
+               "the children ignore), or use killasgroup=true instead of stopasgroup",
+               ctx, prog, "stopsignal" if written else "stopasgroup", fix=fix)
+
+
+@rule("SV204", "autorestart-not-true", "warning", category="hygiene", scope="program")
+def autorestart_not_true(ctx, prog):
+    if prog.kind != "program" or prog.values.get("autorestart") is True:
+        return
+    cmd = prog.command
+    if cmd is None or not cmd.inner:
+        return
+    cel = cmd.celery
+    long_running = (cel is not None and cel.subcommand in ("worker", "beat", "flower")) or \
+        (cel is None and cmd.program in LONG_RUNNING) or \
+        (cmd.program in ("php", "artisan") and any(t in ("queue:work", "queue:listen", "horizon")
+                                                   for t in cmd.inner))
+    if not long_running:
+        return
+    written = at_key(prog, "autorestart")
+    if written is None:
+        yield finding("autorestart is not set, so it is 'unexpected': a worker that "
+                   "exits with status 0 (a remote shutdown, a clean exit) stays down; add "
+                   "autorestart=true", ctx, prog, "autorestart",
+                   fix=add(ctx, prog, "autorestart", "true"))
+    elif prog.values.get("autorestart") == "unexpected":
+        yield finding("autorestart=unexpected: a worker that exits with status 0 (a "
+                   "remote shutdown, a clean exit) stays down; use autorestart=true", ctx,
+                   prog, "autorestart",
+                   fix=replace_value(written.entry, "true", "unsafe", "set autorestart=true"))
+    elif prog.values.get("autorestart") is False:
+        yield finding("autorestart=false: this long-running worker is never restarted "
+                   "when it exits; use autorestart=true", ctx, prog, "autorestart",
+                   fix=replace_value(written.entry, "true", "unsafe", "set autorestart=true"))
+
+
+
+@rule("SV205", "missing-umask", "info", category="hygiene", scope="program", default=False)
+def missing_umask(ctx, prog):
+    if prog.written("umask") is not None:
+        return
+    if ctx.loaded.supervisord.get("umask") is not None and \
+            not ctx.loaded.supervisord.get("nodaemon"):
+        return     # [supervisord] umask applies (it is ignored with nodaemon=true)
+    what = "this Celery program creates (beat's schedule, --logfile, app files)" \
+        if celery(prog) is not None else "this program creates"
+    yield finding("no umask: files %s get supervisord's own umask, whatever it was "
+               "started with; add umask=022 to make it explicit" % what, ctx, prog, "umask",
+               fix=add(ctx, prog, "umask", "022"))
+
+
+@rule("SV206", "world-writable-umask", "warning", category="hygiene", scope="program")
+def world_writable_umask(ctx, prog):
+    mask = prog.values.get("umask")
+    written = at_key(prog, "umask")
+    if mask is None or written is None or mask & 0o002:
+        return
+    yield finding("umask=%s leaves every file this program creates writable by every "
+               "user on the machine (it does not affect the log files supervisord opens); "
+               "use 022, or 002 for a shared group" % written.value, ctx, prog, "umask",
+               fix=replace_value(written.entry, "022", "unsafe", "set umask=022"))
+
+
+@also("SV206")
+def world_writable_umask_supervisord(ctx):
+    setting = ctx.loaded.supervisord_settings.get("umask")
+    mask = ctx.loaded.supervisord.get("umask")
+    if setting is not None and mask is not None and not mask & 0o002:
+        yield Finding("umask=%s: when supervisord daemonizes, every program without its "
+                      "own umask inherits it and creates files writable by every user; use 022"
+                      % setting.value, False, at=setting.entry, section="supervisord",
+                      key="umask", fix=replace_value(setting.entry, "022", "unsafe"))
+
+
+def _relative(value):
+    if value in (None, "AUTO", "SYSLOG", ""):
+        return False
+    return not os.path.isabs(os.path.expanduser(value))
+
+
+@rule("SV207", "relative-log-path", "warning", category="hygiene", scope="program")
+def relative_log_path(ctx, prog):
+    for key in ("stdout_logfile", "stderr_logfile"):
+        written = at_key(prog, key)
+        value = prog.values.get(key)
+        if written is None or not isinstance(value, str) or not _relative(value):
+            continue
+        if key == "stderr_logfile" and prog.values.get("redirect_stderr"):
+            continue
+        yield finding("%s=%s is relative: supervisord opens it relative to its own "
+                   "working directory, not directory=; write an absolute path (%%(here)s "
+                   "is the config file's directory)" % (key, value), ctx, prog, key)
+
+
+@also("SV207")
+def relative_log_path_supervisord(ctx):
+    for key in ("logfile", "pidfile", "childlogdir"):
+        setting = ctx.loaded.supervisord_settings.get(key)
+        value = ctx.loaded.supervisord.get(key)
+        if setting is None or not isinstance(value, str) or not _relative(value):
+            continue
+        if key == "logfile" and value == "syslog":
+            continue
+        yield Finding("%s=%s is relative: supervisord resolves it against the "
+                      "directory it was started from; write an absolute path (%%(here)s is "
+                      "the config file's directory)" % (key, value), False,
+                      at=setting.entry, section="supervisord", key=key)
+
+
+def _is_file(value):
+    return isinstance(value, str) and value not in ("AUTO", "SYSLOG", "")
+
+
+@rule("SV208", "stderr-not-captured", "warning", category="hygiene", scope="program")
+def stderr_not_captured(ctx, prog):
+    if prog.kind == "eventlistener" or prog.values.get("redirect_stderr"):
+        return
+    out = prog.values.get("stdout_logfile")
+    err = prog.values.get("stderr_logfile")
+    if not _is_file(out) or at_key(prog, "stdout_logfile") is None:
+        return
+    if err == "AUTO" and at_key(prog, "stderr_logfile") is None and \
+            not prog.values.get("stderr_syslog"):
+        what = " (and Celery logs to stderr)" if celery(prog) is not None else ""
+        yield finding("stdout goes to %s but stderr to an AUTO file in childlogdir "
+                   "that supervisord deletes at its next start%s; add "
+                   "redirect_stderr=true, or a stderr_logfile" % (out, what), ctx, prog,
+                   "stdout_logfile", fix=add(ctx, prog, "redirect_stderr", "true"))
+    elif _is_file(err) and os.path.normpath(os.path.expanduser(err)) == \
+            os.path.normpath(os.path.expanduser(out)):
+        rotating = (prog.values.get("stdout_logfile_maxbytes") or 0) or \
+            (prog.values.get("stderr_logfile_maxbytes") or 0)
+        if not rotating:
+            return
+        yield finding("stdout_logfile and stderr_logfile are the same file, opened by "
+                   "two rotating handles: after the first rotation the streams end up in "
+                   "different files; use redirect_stderr=true and drop stderr_logfile",
+                   ctx, prog, "stderr_logfile",
+                   fix=add(ctx, prog, "redirect_stderr", "true"))
+
+
+@rule("SV209", "rotating-stream-log", "error", category="hygiene", scope="program")
+def rotating_stream_log(ctx, prog):
+    for stream in ("stdout", "stderr"):
+        key = "%s_logfile" % stream
+        value = prog.values.get(key)
+        if value not in STREAMS or at_key(prog, key) is None:
+            continue
+        if stream == "stderr" and prog.values.get("redirect_stderr"):
+            continue
+        mkey = "%s_logfile_maxbytes" % stream
+        maxbytes = prog.values.get(mkey)
+        if maxbytes is None or maxbytes == 0:
+            continue
+        written = at_key(prog, mkey)
+        fix = add(ctx, prog, mkey, "0") if written is None else \
+            replace_value(written.entry, "0", "unsafe", "set %s=0" % mkey)
+        yield finding("%s=%s cannot be rotated: with %s non-zero (the default is "
+                   "50MB) supervisord asks the stream for its size at every write, fails "
+                   "with 'Illegal seek' and closes the channel, so the output is lost; set "
+                   "%s=0" % (key, value, mkey, mkey), ctx, prog, key, fix=fix)
+
+
+@also("SV209")
+def rotating_stream_log_supervisord(ctx):
+    value = ctx.loaded.supervisord.get("logfile")
+    setting = ctx.loaded.supervisord_settings.get("logfile")
+    if setting is not None and value in STREAMS:
+        maxbytes = ctx.loaded.supervisord.get("logfile_maxbytes")
+        if maxbytes is None and "logfile_maxbytes" not in ctx.loaded.supervisord_settings:
+            maxbytes = 50 * 1024 * 1024
+        if maxbytes:
+            written = ctx.loaded.supervisord_settings.get("logfile_maxbytes")
+            blocks = ctx.tree.blocks.get("supervisord")
+            fix = replace_value(written.entry, "0", "unsafe") if written is not None else \
+                insert_key(blocks[-1], "logfile_maxbytes", "0")
+            yield Finding("logfile=%s with logfile_maxbytes non-zero (the default is "
+                          "50MB): supervisord crashes at startup with 'Illegal seek'; set "
+                          "logfile_maxbytes=0" % value, False, at=setting.entry,
+                          section="supervisord", key="logfile", fix=fix)
+
+
+_SHELL_TOKENS = {"&&", "||", "|", ">", ">>", "<", "2>&1", ">&2", "1>&2", "2>", "&", ";"}
+_SHELL_WORDS = {"source", ".", "cd", "export", "exec", "eval", "set", "ulimit"}
+_VAR = re.compile(r"^\$(\{\w+\}|\w+)")
+
+
+@rule("SV210", "shell-syntax-in-command", "error", category="hygiene", scope="program")
+def shell_syntax(ctx, prog):
+    cmd = prog.command
+    if cmd is None or not cmd.argv or cmd.shell is not None:
+        return
+    argv = cmd.argv
+    found = None
+    if argv[0] in _SHELL_WORDS:
+        found = "%r is a shell builtin, not a program" % argv[0]
+    elif argv[0].startswith("~"):
+        found = "~ is not expanded"
+    else:
+        for tok in argv[1:]:
+            if tok in _SHELL_TOKENS or tok.endswith((";", "&&")) and len(tok) > 1 and \
+                    tok[:-1].isalnum():
+                found = "%r is passed as a literal argument" % tok
+                break
+            if "`" in tok:
+                found = "backticks are passed literally"
+                break
+            if _VAR.match(tok) or ("=$" in tok and _VAR.match(tok.split("=", 1)[1])):
+                found = "%s is not expanded" % _VAR.match(tok.split("=", 1)[-1]
+                                                           if "=$" in tok else tok).group()
+                break
+            if tok.startswith("~/"):
+                found = "~ is not expanded"
+                break
+    if found is None and any("\\\n" in part for part in [prog.command_text or ""]):
+        found = "a backslash before a line break is not a continuation here: the line " \
+                "break ends up inside an argument (indent the next line, with no backslash)"
+    if found is None:
+        return
+    yield finding("no shell runs the command: %s; write the program's absolute path "
+               "with directory= and environment=, or run it through /bin/sh -c \"... exec "
+               "program\"" % found, ctx, prog, "command")
+
+
+def _daemonizes(cmd):
+    """(what, token to drop or None)"""
+    inner = cmd.inner or []
+    cel = cmd.celery
+    if cel is not None:
+        if cel.subcommand == "multi" or cel.removed == "celeryd-multi":
+            return "celery multi starts its workers in the background", None
+        for tok in ("--detach", "-D"):
+            if tok in inner:
+                return "%s makes Celery fork into the background" % tok, tok
+        return None, None
+    name = cmd.program
+    if name == "gunicorn":
+        for tok in ("-D", "--daemon"):
+            if tok in inner:
+                return "gunicorn %s forks into the background" % tok, tok
+    if name == "uwsgi" and any(t.startswith("--daemonize") or t == "-d" for t in inner):
+        return "uwsgi --daemonize forks into the background", None
+    if name == "nginx" and not any("daemon off" in t for t in inner):
+        return "nginx daemonizes unless started with -g 'daemon off;'", None
+    if name and re.match(r"^php-fpm[\d.]*$", name) and \
+            not any(t in ("-F", "--nodaemonize") for t in inner):
+        return "php-fpm daemonizes unless started with -F", None
+    if name == "redis-server" and "--daemonize" in inner:
+        i = inner.index("--daemonize")
+        if i + 1 < len(inner) and inner[i + 1].lower() == "yes":
+            return "redis-server --daemonize yes forks into the background", None
+    if name in ("memcached",) and "-d" in inner:
+        return "memcached -d forks into the background", "-d"
+    if name == "mongod" and "--fork" in inner:
+        return "mongod --fork forks into the background", "--fork"
+    if name in ("apache2", "httpd") and "-DFOREGROUND" not in inner:
+        return "%s daemonizes unless started with -DFOREGROUND" % name, None
+    if name == "sshd" and "-D" not in inner:
+        return "sshd daemonizes unless started with -D", None
+    return None, None
+
+
+@rule("SV211", "daemonizing-command", "error", category="hygiene", scope="program")
+def daemonizing(ctx, prog):
+    cmd = prog.command
+    if cmd is None or not cmd.inner:
+        return
+    what, token = _daemonizes(cmd)
+    if what is None:
+        return
+    fix = None
+    written = at_key(prog, "command")
+    if token is not None and written is not None:
+        fix = _drop_token(written.entry, token)
+    yield finding("%s: its first process exits, supervisord restarts it again and "
+               "again (ending FATAL) while the detached copies run unsupervised; run it in "
+               "the foreground" % what, ctx, prog, "command", fix=fix)
+
+
+def _drop_token(entry, token):
+    """An unsafe fix removing a whole ``token`` (and the blank before it) from a
+    one-line command."""
+    if entry.continuations:
+        return None
+    text = entry.line.text[entry.value_start:entry.value_end]
+    found = list(re.finditer(r"(\s+)%s(?=\s|$)" % re.escape(token), text))
+    if len(found) != 1 or "'" in text or '"' in text or "\\" in text:
+        return None     # quoting or escapes: the word may not be the argument
+    m = found[0]
+    from ..diagnostics import Edit, Fix
+    line = entry.line
+    start = line.byte_offset(entry.value_start + m.start())
+    end = line.byte_offset(entry.value_start + m.end())
+    return Fix("unsafe", [Edit(start, end, "")], "remove %s" % token,
+               keys=[(entry.section.name, entry.key)], document=entry.document, anchor=entry)
+
+
+_TOOLS = {"celery", "gunicorn", "uvicorn", "flower", "rq", "dramatiq", "daphne", "uwsgi",
+          "huey_consumer", "hypercorn", "arq"}
+
+
+def _venv_path(prog):
+    path = env(prog).get("PATH", "")
+    first = path.split(":")[0] if path else ""
+    return first if re.search(r"/(venv|\.venv|env|\.env|virtualenv|\.virtualenvs/[^/]+|"
+                              r"envs/[^/]+|pypoetry/virtualenvs/[^/]+)/bin/?$", first) else None
+
+
+@rule("SV212", "bare-executable", "warning", category="hygiene", scope="program")
+def bare_executable(ctx, prog):
+    cmd = prog.command
+    if cmd is None or not cmd.inner:
+        return
+    name = cmd.inner[0]
+    if cmd.module is not None and cmd.python:
+        name = cmd.python          # python -m X: the interpreter is what is looked up
+    if "/" in name or (name not in _TOOLS and not re.match(r"^python(\d+(\.\d+)?)?$", name)):
+        return
+    if cmd.wrappers and cmd.wrappers[-1] in ("uv run", "poetry run", "pipenv run",
+                                             "pdm run", "hatch run", "rye run", "conda run"):
+        return
+    if _venv_path(prog):
+        return
+    yield finding("%s is a bare name: supervisord looks it up on its own PATH (or "
+               "PATH in environment=), not in the project's virtualenv; write its absolute "
+               "path, e.g. /srv/app/venv/bin/%s" % (name, name), ctx, prog, "command")
+
+
+@rule("SV213", "relative-executable", "error", category="hygiene", scope="program")
+def relative_executable(ctx, prog):
+    cmd = prog.command
+    if cmd is None or cmd.executable_kind != "relative":
+        return
+    yield finding("%s is relative: supervisord resolves it against its own working "
+               "directory, not directory=, so it is not found (or another one is); write "
+               "the absolute path" % cmd.executable, ctx, prog, "command")
+
+
+@rule("SV214", "kill-stopsignal", "warning", category="hygiene", scope="program")
+def kill_stopsignal(ctx, prog):
+    cel = celery(prog)
+    if prog.values.get("stopsignal") != KILL or \
+            (cel is not None and cel.subcommand in ("worker", "beat")):
+        return   # Celery workers and beat: SV404 explains what it costs them
+    yield finding("stopsignal=%s kills the program without any chance to shut down "
+               "cleanly; use TERM (the default) or the program's graceful-stop signal"
+               % prog.written("stopsignal").value, ctx, prog, "stopsignal")

@@ -1,0 +1,248 @@
+"""The runner: what one run lints and how, apart from any command line.
+
+``lint(paths, options, sources, registry)`` finds the files (``collect``),
+reads each once through ``sources`` (a ``sources.Sources``), builds the trees
+supervisord would read (main configs with their includes, fragments, or
+fragments in the context of ``--main-config``), runs the engine on each with
+the configuration that applies to its root file, and returns the sorted
+Diagnostics; ``registry`` (a ``redact.Registry``) learns every document, so
+that output can mask its secrets.  The fixer lints again through the same
+``sources``, whose overlay holds what it has fixed in memory.
+
+``check(paths, **options)`` is the library API (``supervisor_lint.check``)."""
+
+import os
+
+from . import reader
+from .sources import Sources, ToolError
+
+
+class Options:
+    """What the caller says; None means 'as the configuration file says'.
+    ``warn`` takes a warning line (a directory without supervisor files)."""
+
+    def __init__(self, select=None, ignore=None, extend_select=None, extend_ignore=None,
+                 main_config=None, config=None, isolated=False, disable_suppressions=None,
+                 per_file_ignores=None, severity=None, exclude=None, extend_exclude=None,
+                 force_exclude=None, fail_level=None, supervisor_files_only=False,
+                 warn=None):
+        self.warn = warn or (lambda line: None)
+        self.select = select
+        self.ignore = ignore
+        self.extend_select = extend_select
+        self.extend_ignore = extend_ignore
+        self.main_config = main_config
+        self.config = config
+        self.isolated = isolated
+        self.disable_suppressions = disable_suppressions
+        self.per_file_ignores = per_file_ignores
+        self.severity = severity
+        self.exclude = exclude
+        self.extend_exclude = extend_exclude
+        self.force_exclude = force_exclude
+        self.fail_level = fail_level
+        self.supervisor_files_only = supervisor_files_only
+        self._explicit = None
+
+    def settings_for(self, path):
+        """The configuration that applies to ``path``."""
+        from . import config
+        if self._explicit is None and self.config:
+            self._explicit = config.load(self.config)
+        if self._explicit is not None:
+            return self._explicit
+        if self.isolated or path in ("-", None):
+            start = os.getcwd() if path in ("-", None) and not self.isolated else None
+            return config.nearest(start) if start else config.Settings()
+        return config.nearest(os.path.dirname(os.path.abspath(path)))
+
+    def value(self, settings, key, default=None):
+        attr = getattr(self, key.replace("-", "_"))
+        if attr is not None:
+            return attr
+        return settings.get(key, default)
+
+    def selection(self, settings):
+        from .selector import Selection
+        select = self.value(settings, "select") or []
+        extend = list(settings.get("extend-select", [])) + list(self.extend_select or [])
+        ignore = list(self.value(settings, "ignore") or []) + \
+            list(settings.get("extend-ignore", [])) + list(self.extend_ignore or [])
+        return Selection(select, ignore, extend)
+
+    def policy(self, settings):
+        from . import config
+        from .selector import Policy
+        return Policy(self.value(settings, "per-file-ignores", {}) or {},
+                      self.value(settings, "severity", {}) or {},
+                      lambda path, glob: config.matches(settings, path, [glob]))
+
+    def excluded(self, settings, path):
+        from . import config
+        patterns = list(self.value(settings, "exclude", config.DEFAULT_EXCLUDE)) + \
+            list(settings.get("extend-exclude", [])) + list(self.extend_exclude or [])
+        return config.matches(settings, path, patterns)
+
+
+def read_stdin(stream):
+    if stream is None:
+        raise ToolError("cannot read standard input: it is closed")
+    try:
+        data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
+    except (OSError, ValueError) as exc:
+        raise ToolError("cannot read standard input: %s" % (getattr(exc, "strerror", None)
+                                                           or exc))
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
+    return data
+
+
+def collect(paths, options, sources, stdin=None, stdin_filename=None):
+    """(path, bytes) for every file to lint."""
+    from .sources import pseudo_fs
+    from .tree import walk, looks_like_supervisor
+    files = []
+    for path in paths:
+        if path == "-":
+            if "-" not in sources.snapshot:
+                import sys
+                sources.snapshot["-"] = read_stdin(stdin if stdin is not None else sys.stdin)
+            name = stdin_filename or "-"
+            if stdin_filename:
+                settings = options.settings_for(stdin_filename)
+                if options.value(settings, "force-exclude") and \
+                        options.excluded(settings, stdin_filename):
+                    continue
+            files.append((name, sources.overlay.get("-", sources.snapshot["-"])))
+        elif os.path.isdir(path):
+            top = pseudo_fs(os.path.realpath(path))
+            if top is not None:
+                raise ToolError("%s: lies under %s, which is never read" % (path, top))
+            found_any = False
+            for found, data in walk(path, sources):
+                if options.excluded(options.settings_for(found), found):
+                    continue
+                files.append((found, data))
+                found_any = True
+            if not found_any:
+                options.warn("supervisor-lint: warning: no supervisor config files "
+                             "(*.conf, *.ini) found under %s" % path)
+        elif os.path.exists(path) or os.path.islink(path):
+            settings = options.settings_for(path)
+            if options.value(settings, "force-exclude") and options.excluded(settings, path):
+                continue
+            data = sources.read(path)
+            if options.supervisor_files_only and not looks_like_supervisor(data):
+                continue
+            files.append((path, data))
+        else:
+            raise ToolError("%s: no such file or directory" % path)
+    return files
+
+
+def lint(paths, options=None, sources=None, registry=None, stdin=None, stdin_filename=None):
+    """Lint ``paths``; returns the sorted list of Diagnostics."""
+    import gc
+    from .config import ConfigError, clear_cache
+    options = options or Options()
+    sources = sources if sources is not None else Sources()
+    # The reader allocates an object per line, entry and section and frees
+    # nothing until the end: the cyclic collector would only rescan them.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        clear_cache()
+        try:
+            return _lint(paths, options, sources, registry, stdin, stdin_filename)
+        except ConfigError as exc:
+            raise ToolError(str(exc))
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def check(paths, **options):
+    """Lint ``paths`` as ``supervisor-lint check`` does (``options`` are the
+    ``Options`` keywords: select, ignore, main_config, isolated, ...).  Returns
+    the Diagnostics, their message, section and key safe to print: secrets
+    masked, control characters escaped."""
+    from .redact import Registry
+    registry = Registry()
+    found = lint(list(paths), Options(**options), Sources(), registry)
+    for d in found:
+        d.message = registry.text(d.message)
+        if d.section is not None:
+            d.section = registry.text(d.section)
+        if d.key is not None:
+            d.key = registry.text(d.key)
+    return found
+
+
+def _run_tree(tree, root_path, options, registry, wanted=None):
+    """Lint one tree with the configuration of its root file."""
+    from . import engine
+    settings = options.settings_for(root_path)
+    selection = options.selection(settings)
+    unknown = selection.unknown()
+    if unknown:
+        raise ToolError("unknown rule code or name: %s" % ", ".join(unknown))
+    disable = options.value(settings, "disable-suppressions", False)
+    diags = engine.run(tree, selection, suppressions=not disable, registry=registry)
+    if wanted is not None:
+        # the files asked for, and anything that makes supervisord refuse the tree
+        diags = [d for d in diags if d.path in wanted or d.fatal]
+    return options.policy(settings).apply(diags)
+
+
+def _lint(paths, options, sources, registry, stdin, stdin_filename):
+    from .tree import build_main, build_fragment, is_main
+    files = collect(paths, options, sources, stdin, stdin_filename)
+    docs = []
+    seen = set()
+    for path, data in files:
+        key = os.path.realpath(path) if path not in ("-", stdin_filename) else path
+        if key in seen:
+            continue
+        seen.add(key)
+        docs.append(reader.parse(data, path))
+    results = []
+    main_config = options.main_config
+    if main_config is None and docs:
+        main_config = options.value(options.settings_for(docs[0].path), "main-config")
+        if main_config is not None and not os.path.isabs(main_config):
+            main_config = os.path.join(options.settings_for(docs[0].path).root, main_config)
+    if main_config is not None:
+        main = reader.parse(sources.read(main_config), main_config)
+        main_real = os.path.realpath(main_config)
+        reals = {os.path.realpath(d.path) for d in docs}
+        others = [d for d in docs if os.path.realpath(d.path) != main_real]
+        tree = build_main(main, sources, extra=others)
+        wanted = None
+        if docs:
+            # the files asked for, under whatever path the tree reaches them
+            wanted = {d.path for d in docs} | {d.path for d in tree.docs
+                                               if os.path.realpath(d.path) in reals}
+        return _run_tree(tree, main_config, options, registry, wanted)
+    covered = set()
+    mains = set()
+    for main in docs:
+        if not is_main(main):
+            continue
+        tree = build_main(main, sources)
+        if "supervisord" not in tree.sections and \
+                not any(b.name == "supervisord" for b in main.blocks) and len(tree.docs) == 1:
+            continue    # an [include] but no [supervisord] anywhere: a fragment after all
+        mains.add(id(main))
+        for d in tree.docs:
+            covered.add(os.path.realpath(d.path))
+        results.extend(_run_tree(tree, main.path, options, registry))
+    for doc in docs:
+        if id(doc) in mains or (doc.path != "-" and os.path.realpath(doc.path) in covered):
+            continue
+        results.extend(_run_tree(build_fragment(doc), doc.path if doc.path != "-" else None,
+                                 options, registry))
+    from .diagnostics import Diagnostic
+    unique = {}
+    for d in results:
+        unique.setdefault((d.code, d.path, d.line, d.column, d.message), d)
+    return sorted(unique.values(), key=Diagnostic.sort_key)
