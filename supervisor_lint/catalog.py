@@ -122,8 +122,8 @@ def markdown(doc):
            "scripts/gen-rule-docs; do not edit -->" % doc["code"], "",
            "| category | severity | fatal | default | since |", "|---|---|---|---|---|",
            "| %s | %s | %s | %s | %s |" % (rule.category, rule.severity, FATAL_TEXT[rule.fatal],
-                                          "on" if rule.default else "opt-in",
-                                          doc.get("since", "")), "",
+                                           "on" if rule.default else "opt-in",
+                                           doc.get("since", "")), "",
            "## What it does", "", doc["summary"].strip(), "",
            "## Why is this bad?", "", doc["why"].strip(), ""]
     if doc.get("applies_to"):

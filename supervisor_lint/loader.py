@@ -144,6 +144,16 @@ class Loader:
         self.out.findings.append(Finding(message, fatal, at=at, section=section, key=key,
                                          severity=severity, fix=fix, code=code))
 
+    def require(self, kind, section, key, setting, value=None, certain=True, **names):
+        """Record SV104 when the schema's required ``key`` of ``kind`` is not
+        written (or, where supervisord says so, is empty); True when it did."""
+        spec = schema.KIND_BY_NAME[kind].keys[key]
+        if setting is not None and not (spec.empty and certain and not value):
+            return False
+        self.record("SV104", spec.missing % dict(names, section=section), True,
+                    setting if spec.empty else None, section, key)
+        return True
+
     # -- reading one key ----------------------------------------------------------
     def expand(self, section, key, setting, text, scope, ctx, label=None, extra_env=None):
         """Expand ``text`` read from ``setting`` with the names of ``scope``.
@@ -177,7 +187,7 @@ class Loader:
                     label, "badly formatted" if result.missing is None else
                     "not expandable: %%(%s)s is no name it knows" % result.missing)
             self.record("SV105", "supervisord refuses to load: %s.%s" % (error, hint),
-                      True, setting, section, key)
+                        True, setting, section, key)
             return None, False
         if result.positional:
             self._positional(section, key, setting, text, fatal=_is_path_key(section, key))
@@ -185,8 +195,8 @@ class Loader:
             if name == "ENV_PATH":
                 continue    # every service manager gives supervisord a PATH
             self.record("SV105", "%%(%s)s is not defined by this configuration: it must be set in "
-                      "supervisord's own environment, or supervisord refuses to load" % name,
-                      False, setting, section, key, severity="warning")
+                        "supervisord's own environment, or supervisord refuses to load" % name,
+                        False, setting, section, key, severity="warning")
         return result.value, not result.assumed_env
 
     def _positional(self, section, key, setting, text, fatal=False):
@@ -217,8 +227,8 @@ class Loader:
             consequence = "supervisord formats its whole expansion dictionary (every ENV_ " \
                           "variable) into the value"
         self.record("SV106", "%s in %s is not a %%(name)s expansion: %s; write %s for a literal %s"
-                  % (first, key, consequence, escaped + first[1:], first),
-                  fatal, setting, section, key, fix=fix, span=span)
+                    % (first, key, consequence, escaped + first[1:], first),
+                    fatal, setting, section, key, fix=fix, span=span)
 
     def read(self, section, key, scope, ctx, typ=None, default=None, double=False,
              extra_env=None):
@@ -252,7 +262,7 @@ class Loader:
                 if not certain:
                     if typ in _WHOLE_NUMBERS and not _could_be_number(text):
                         self.record("SV103", "%s=%s: supervisord refuses to load: no value of "
-                                  "the %%(ENV_...)s it expands makes it a whole number" % (
+                                    "the %%(ENV_...)s it expands makes it a whole number" % (
                                       key, _short(setting.value)), True, setting, section, key)
                         return None, setting, False
                     return text, setting, False
@@ -312,7 +322,7 @@ class Loader:
         value, error = convert("name", raw)
         if error:
             self.record("SV110", "supervisord refuses to load: %s; program and group names "
-                      "may not contain spaces, ':' or '/'" % error, True, section=section)
+                        "may not contain spaces, ':' or '/'" % error, True, section=section)
             return None
         return value
 
@@ -356,9 +366,9 @@ class Loader:
             if " in value " in error and holds_secret("environment", text):
                 error = error.split(" in value ")[0] + " (the value holds a secret; not shown)"
             self.record("SV107", "environment: supervisord refuses to load: %s. Write "
-                      "KEY=\"value\",KEY2=\"value 2\": commas between pairs, values with "
-                      "spaces or special characters in double quotes" % error,
-                      True, setting, section, "environment")
+                        "KEY=\"value\",KEY2=\"value 2\": commas between pairs, values with "
+                        "spaces or special characters in double quotes" % error,
+                        True, setting, section, "environment")
             return None
         for var, what in envgrammar.mangled(text):
             if var and secret_name(var):
@@ -372,16 +382,14 @@ class Loader:
     def load_plugin(self, section):
         factory_key = "supervisor.rpcinterface_factory"
         spec, setting, certain = self.read(section, factory_key, "env", {})
-        if setting is None:
-            self.record("SV104", "supervisord refuses to load: section [%s] does not specify a %s; "
-                      "the standard value is supervisor.rpcinterface:make_main_rpcinterface"
-                      % (section, factory_key), True, section=section, key=factory_key)
+        if self.require("rpcinterface", section, factory_key, setting):
+            pass
         elif spec is not None and certain:
             value, error = convert("entry_point", spec)
             if error:
                 self.record("SV103", "supervisord refuses to load: %s cannot be resolved within "
-                          "[%s]; write module:attribute" % (spec, section), True, setting,
-                          section, factory_key)
+                            "[%s]; write module:attribute" % (spec, section), True, setting,
+                            section, factory_key)
         for key, _ in self.tree.items(section):
             if key != factory_key:
                 self.read(section, key, "env", {})
@@ -428,17 +436,17 @@ class Loader:
                 if self.tree.fragment:
                     # linted alone: the program may be defined in another included file
                     self.record("SV109", "[%s] programs= names %s in this file; supervisord "
-                              "refuses to load unless another included file defines it (lint "
-                              "with --main-config to check)%s" % (section, why, hint), False,
-                              setting, section, "programs", severity="warning")
+                                "refuses to load unless another included file defines it (lint "
+                                "with --main-config to check)%s" % (section, why, hint), False,
+                                setting, section, "programs", severity="warning")
                     continue
                 self.record("SV109", "[%s] programs= names %s: supervisord refuses to load%s" % (
                     section, why, hint), True, setting, section, "programs")
                 continue
             if p_sec in sections and f_sec in sections:
                 self.record("SV109", "[%s] name %s is ambiguous (exists as program and "
-                          "fcgi-program): supervisord refuses to load" % (section, program),
-                          True, setting, section, "programs")
+                            "fcgi-program): supervisord refuses to load" % (section, program),
+                            True, setting, section, "programs")
                 continue
             member = p_sec if p_sec in sections else f_sec
             members.append(member)
@@ -453,18 +461,17 @@ class Loader:
         size, setting, certain = self.read(section, "buffer_size", "grp", ctx, "buffer_size", "10")
         if size is not None and certain and size < 1:
             self.record("SV103", "[%s] section sets invalid buffer_size (%d): supervisord refuses "
-                      "to load; use 1 or more" % (section, size), True, setting, section,
-                      "buffer_size")
+                        "to load; use 1 or more" % (section, size), True, setting, section,
+                        "buffer_size")
         handler, setting, certain = self.read(section, "result_handler", "grp", ctx)
         if handler is not None and setting is not None and certain:
             if convert("entry_point", handler)[1]:
                 self.record("SV103", "supervisord refuses to load: %s cannot be resolved within "
-                          "[%s]; write module:attribute" % (handler, section), True, setting,
-                          section, "result_handler")
+                            "[%s]; write module:attribute" % (handler, section), True, setting,
+                            section, "result_handler")
         names, setting, certain = self.read(section, "events", "grp", ctx, "events", "")
-        if setting is None or (certain and not names):
-            self.record("SV104", "supervisord refuses to load: [%s] section requires an \"events\" "
-                      "line, e.g. events=PROCESS_STATE" % section, True, setting, section, "events")
+        if self.require("eventlistener", section, "events", setting, names, certain):
+            pass
         elif names and certain:
             custom = self.tree.has_custom_rpcinterface()
             for name in sorted(names):
@@ -475,19 +482,19 @@ class Loader:
                         hint = "; separate event names with commas, not spaces"
                     if custom and name:
                         self.record("SV103", "Unknown event type %s in [%s] events, unless a "
-                                  "custom [rpcinterface:x] registers it%s" % (name, section, hint),
-                                  False, setting, section, "events", severity="warning")
+                                    "custom [rpcinterface:x] registers it%s" % (name, section, hint),
+                                    False, setting, section, "events", severity="warning")
                     else:
                         self.record("SV103", "Unknown event type %s in [%s] events: supervisord "
-                                  "refuses to load%s" % (name or "''", section, hint), True,
-                                  setting, section, "events")
+                                    "refuses to load%s" % (name or "''", section, hint), True,
+                                    setting, section, "events")
         redirect, setting, certain = self.read(section, "redirect_stderr", "grp", ctx, "boolean",
                                                "false")
         if redirect:
             self.record("SV103", "[%s] section sets redirect_stderr=true but this is not allowed "
-                      "because it will interfere with the eventlistener protocol: supervisord "
-                      "refuses to load; remove it" % section, True, setting, section,
-                      "redirect_stderr")
+                        "because it will interfere with the eventlistener protocol: supervisord "
+                        "refuses to load; remove it" % section, True, setting, section,
+                        "redirect_stderr")
         self.load_program(section, "eventlistener", section.split(":", 1)[1])
 
     def load_fcgi(self, section):
@@ -499,21 +506,20 @@ class Loader:
         _, owner_s, _ = self.read(section, "socket_owner", "grp", ctx, "user_group")
         mode, mode_s, _ = self.read(section, "socket_mode", "grp", ctx, "octal")
         sock, setting, certain = self.read(section, "socket", "sock", ctx)
-        if setting is None or (certain and not sock):
-            self.record("SV104", "supervisord refuses to load: [%s] section requires a \"socket\" "
-                      "line, e.g. socket=unix:///run/%s.sock or tcp://127.0.0.1:9000"
-                      % (section, name or "app"), True, setting, section, "socket")
+        if self.require("fcgi-program", section, "socket", setting, sock, certain,
+                        name=name or "app"):
+            pass
         elif certain:
             parsed, error = convert("fcgi_socket", sock)
             if error:
                 self.record("SV103", "supervisord refuses to load: %s in [%s] socket; use "
-                          "unix:///absolute/path or tcp://host:port" % (error, section), True,
-                          setting, section, "socket")
+                            "unix:///absolute/path or tcp://host:port" % (error, section), True,
+                            setting, section, "socket")
             elif parsed[0] == "tcp" and (owner_s is not None or mode_s is not None):
                 self.record("SV103", "supervisord refuses to load: socket_owner and socket_mode "
-                          "params should only be used with a Unix domain socket in [%s] socket"
-                          % section, True, owner_s or mode_s, section,
-                          "socket_owner" if owner_s is not None else "socket_mode")
+                            "params should only be used with a Unix domain socket in [%s] socket"
+                            % section, True, owner_s or mode_s, section,
+                            "socket_owner" if owner_s is not None else "socket_mode")
         self.load_program(section, "fcgi-program", name or "")
 
     def load_program(self, section, kind, group_name, grouped=False):
@@ -574,13 +580,13 @@ class Loader:
         numprocs = prog.values.get("numprocs")
         if numprocs is not None and numprocs > 1 and "%(process_num)" not in process_name:
             self.record("SV108", "numprocs=%d but process_name has no %%(process_num): supervisord "
-                      "refuses to load; write process_name=%%(program_name)s_%%(process_num)02d"
-                      % numprocs, True, pn_setting or prog.settings.get("numprocs"), section,
-                      "process_name" if pn_setting else "numprocs")
+                        "refuses to load; write process_name=%%(program_name)s_%%(process_num)02d"
+                        % numprocs, True, pn_setting or prog.settings.get("numprocs"), section,
+                        "process_name" if pn_setting else "numprocs")
         if prog.values.get("stopasgroup") and prog.values.get("killasgroup") is False:
             self.record("SV103", "Cannot set stopasgroup=true and killasgroup=false: supervisord "
-                      "refuses to load; remove killasgroup (stopasgroup=true implies it)", True,
-                      prog.settings.get("killasgroup"), section, "killasgroup")
+                        "refuses to load; remove killasgroup (stopasgroup=true implies it)", True,
+                        prog.settings.get("killasgroup"), section, "killasgroup")
         start = prog.values.get("numprocs_start") or 0
         if numprocs is not None and numprocs < 1:
             return prog
@@ -641,10 +647,7 @@ class Loader:
             prog.values[key] = value if certain else None
             if setting is not None:
                 prog.settings[key] = setting
-        if self.tree.get(section, "command") is None:
-            self.record("SV104", "program section %s does not specify a command: supervisord "
-                      "refuses to load; add command=/absolute/path/to/program" % section,
-                      True, section=section, key="command")
+        self.require(prog.kind, section, "command", self.tree.get(section, "command"))
         if pn_setting is not None:
             self.expand(section, "process_name", pn_setting, process_name, "proc", proc_ctx,
                         label="process_name", extra_env=prog_env)
@@ -652,24 +655,20 @@ class Loader:
     def load_inet(self, section):
         self.auth(section)
         port, setting, certain = self.read(section, "port", "env", {}, "inet_address")
-        if setting is None:
-            self.record("SV104", "supervisord refuses to load: section [%s] has no port value; "
-                      "add port=127.0.0.1:9001" % section, True, section=section, key="port")
+        self.require("inet_http_server", section, "port", setting)
 
     def load_unix(self, section):
         f, setting, certain = self.read(section, "file", "here", {"here": self.tree.here})
-        if setting is None:
-            self.record("SV104", "supervisord refuses to load: section [%s] has no file value; "
-                      "add file=/run/supervisor.sock" % section, True, section=section, key="file")
+        self.require("unix_http_server", section, "file", setting)
         self.auth(section)
         chown, setting, certain = self.read(section, "chown", "env", {})
         if chown is not None and certain and convert("user_group", chown)[1]:
             self.record("SV103", "supervisord refuses to load: Invalid sockchown value %s; write "
-                      "user or user:group" % chown, True, setting, section, "chown")
+                        "user or user:group" % chown, True, setting, section, "chown")
         chmod, setting, certain = self.read(section, "chmod", "env", {})
         if chmod is not None and certain and convert("octal", chmod)[1]:
             self.record("SV103", "supervisord refuses to load: Invalid chmod value %s; write an "
-                      "octal mode such as 0700" % chmod, True, setting, section, "chmod")
+                        "octal mode such as 0700" % chmod, True, setting, section, "chmod")
 
     def auth(self, section):
         user, us, _ = self.read(section, "username", "env", {})
@@ -677,8 +676,8 @@ class Loader:
         if (us is None) != (ps is None):
             missing = "password" if ps is None else "username"
             self.record("SV104", "Section [%s] contains incomplete authentication: supervisord "
-                      "refuses to load; set both username and password, or neither (%s is "
-                      "missing)" % (section, missing), True, us or ps, section, missing)
+                        "refuses to load; set both username and password, or neither (%s is "
+                        "missing)" % (section, missing), True, us or ps, section, missing)
 
 
 _WHOLE_NUMBERS = ("integer", "socket_backlog", "buffer_size")

@@ -112,7 +112,7 @@ def github(diags, registry):
             _escape_property(_p(_relative(d.path))), d.line, d.column, d.end_line, d.end_column,
             _escape_property("%s %s" % (d.code, d.name)))
         out.append("::%s %s::%s\n" % (level[d.severity], props,
-                                       _escape_data(registry.text(d.message))))
+                                      _escape_data(registry.text(d.message))))
     return "".join(out)
 
 
@@ -160,7 +160,7 @@ def junit(diags, registry, paths=()):
             quoteattr(path), max(1, len(found)), len(found)))
         if not found:
             out.append('    <testcase name=%s classname=%s/>' % (quoteattr(path),
-                                                                  quoteattr(path)))
+                                                                 quoteattr(path)))
         for d in found:
             message = registry.text(d.message)
             out.append('    <testcase name=%s classname=%s>' % (
@@ -195,7 +195,7 @@ def sarif(diags, registry, version):
             "fullDescription": {"text": why},
             "help": {"text": "%s\n\n%s" % (why, fix) if fix else why,
                      "markdown": "**%s** %s\n\n%s%s" % (r.code, summary, why,
-                                                       "\n\nFix: " + fix if fix else "")},
+                                                        "\n\nFix: " + fix if fix else "")},
             "helpUri": DOCS_URL % r.code,
             "defaultConfiguration": {"level": level[r.severity]},
             "properties": {"tags": _tags(r)},

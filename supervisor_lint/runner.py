@@ -91,7 +91,7 @@ def read_stdin(stream):
         data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
     except (OSError, ValueError) as exc:
         raise ToolError("cannot read standard input: %s" % (getattr(exc, "strerror", None)
-                                                           or exc))
+                                                            or exc))
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogateescape")
     return data

@@ -8,12 +8,14 @@ Expansion scopes (which names ``%(name)s`` may use; ``ENV_*`` everywhere):
 
 =============  ===============================================================
 ``sd``         ``here``                                  ([supervisord] keys)
-``sd_env``     pass 1 ``here``; pass 2 ``here host_node_name`` (expanded twice)
+``sd_env``     pass 1 ``here``; pass 2 ``here host_node_name`` (expanded twice; the
+               Loader reads it with ``sd`` and then ``inc``)
 ``inc``        ``here host_node_name``                   ([include] files)
 ``early``      ``here program_name group_name host_node_name``
 ``proc``       ``early`` + ``process_num numprocs`` and the program's own
                ``environment`` as ``ENV_*``
-``proc2``      ``proc``, expanded twice (``stdout_logfile``, ``stderr_logfile``)
+``proc2``      ``proc``, expanded twice (``stdout_logfile``, ``stderr_logfile``; the
+               Loader reads it with ``proc``, twice)
 ``grp``        ``here``                     (group-level reads of a section)
 ``sock``       ``here program_name``        (fcgi ``socket``)
 ``env``        no names but ``ENV_*``
@@ -36,17 +38,21 @@ SCOPES = {
 
 
 class Key:
-    __slots__ = ("name", "type", "default", "required", "scope", "since", "note")
+    """One key of a section kind.  A required key carries the message of its
+    absence (``%(section)s`` and ``%(name)s`` filled in) and whether an empty
+    value counts as absent, as supervisord decides it."""
 
-    def __init__(self, name, type, default=None, required=False, scope="early",
-                 since=None, note=""):
+    __slots__ = ("name", "type", "default", "required", "scope", "missing", "empty")
+
+    def __init__(self, name, type, default=None, required=False, scope="early", missing=None,
+                 empty=False):
         self.name = name
         self.type = type
         self.default = default
         self.required = required
         self.scope = scope
-        self.since = since
-        self.note = note
+        self.missing = missing
+        self.empty = empty
 
 
 def _keys(*keys):
@@ -61,12 +67,12 @@ SUPERVISORD = _keys(
     Key("pidfile", "dirpath", "supervisord.pid", scope="sd"),
     Key("umask", "octal", "022", scope="sd"),
     Key("nodaemon", "boolean", "false", scope="sd"),
-    Key("silent", "boolean", "false", scope="sd", since="4.2.0"),
+    Key("silent", "boolean", "false", scope="sd"),
     Key("minfds", "integer", "1024", scope="sd"),
     Key("minprocs", "integer", "200", scope="sd"),
     Key("nocleanup", "boolean", "false", scope="sd"),
     Key("childlogdir", "directory", "$TMPDIR", scope="sd"),
-    Key("user", "str", None, scope="sd", note="resolved by realize(), after loading"),
+    Key("user", "str", None, scope="sd"),      # resolved by realize(), after loading
     Key("directory", "directory", None, scope="sd"),
     Key("strip_ansi", "boolean", "false", scope="sd"),
     Key("environment", "environment", "", scope="sd_env"),
@@ -75,7 +81,9 @@ SUPERVISORD = _keys(
 
 # Keys shared by [program:x], [eventlistener:x] and [fcgi-program:x].
 PROGRAM = _keys(
-    Key("command", "command", None, required=True, scope="proc"),
+    Key("command", "command", None, required=True, scope="proc",
+        missing="program section %(section)s does not specify a command: supervisord refuses "
+                "to load; add command=/absolute/path/to/program"),
     Key("process_name", "process_name", "%(program_name)s", scope="proc"),
     Key("numprocs", "integer", "1"),
     Key("numprocs_start", "integer", "0"),
@@ -96,13 +104,13 @@ PROGRAM = _keys(
     Key("stdout_logfile_backups", "integer", "10", scope="proc"),
     Key("stdout_capture_maxbytes", "byte_size", "0"),
     Key("stdout_events_enabled", "boolean", "false"),
-    Key("stdout_syslog", "boolean", "false", scope="proc", since="4.0.0"),
+    Key("stdout_syslog", "boolean", "false", scope="proc"),
     Key("stderr_logfile", "logfile", "AUTO", scope="proc2"),
     Key("stderr_logfile_maxbytes", "byte_size", "50MB", scope="proc"),
     Key("stderr_logfile_backups", "integer", "10", scope="proc"),
     Key("stderr_capture_maxbytes", "byte_size", "0"),
     Key("stderr_events_enabled", "boolean", "false"),
-    Key("stderr_syslog", "boolean", "false", scope="proc", since="4.0.0"),
+    Key("stderr_syslog", "boolean", "false", scope="proc"),
     Key("environment", "environment", "", scope="proc"),
     Key("directory", "str", None, scope="proc"),
     Key("umask", "octal", None),
@@ -111,14 +119,18 @@ PROGRAM = _keys(
 
 EVENTLISTENER = dict(PROGRAM)
 EVENTLISTENER.update(_keys(
-    Key("events", "events", None, required=True, scope="grp"),
+    Key("events", "events", None, required=True, scope="grp", empty=True,
+        missing="supervisord refuses to load: [%(section)s] section requires an \"events\" "
+                "line, e.g. events=PROCESS_STATE"),
     Key("buffer_size", "buffer_size", "10", scope="grp"),
     Key("result_handler", "entry_point", "supervisor.dispatchers:default_handler", scope="grp"),
 ))
 
 FCGI_PROGRAM = dict(PROGRAM)
 FCGI_PROGRAM.update(_keys(
-    Key("socket", "fcgi_socket", None, required=True, scope="sock"),
+    Key("socket", "fcgi_socket", None, required=True, scope="sock", empty=True,
+        missing="supervisord refuses to load: [%(section)s] section requires a \"socket\" "
+                "line, e.g. socket=unix:///run/%(name)s.sock or tcp://127.0.0.1:9000"),
     Key("socket_backlog", "socket_backlog", None, scope="grp"),
     Key("socket_owner", "user_group", None, scope="grp"),
     Key("socket_mode", "octal", None, scope="grp"),
@@ -130,7 +142,9 @@ GROUP = _keys(
 )
 
 UNIX_HTTP_SERVER = _keys(
-    Key("file", "str", None, required=True, scope="here"),
+    Key("file", "str", None, required=True, scope="here",
+        missing="supervisord refuses to load: section [%(section)s] has no file value; add "
+                "file=/run/supervisor.sock"),
     Key("chmod", "octal", "0700", scope="env"),
     Key("chown", "user_group", None, scope="env"),
     Key("username", "str", None, scope="env"),
@@ -138,7 +152,9 @@ UNIX_HTTP_SERVER = _keys(
 )
 
 INET_HTTP_SERVER = _keys(
-    Key("port", "inet_address", None, required=True, scope="env"),
+    Key("port", "inet_address", None, required=True, scope="env",
+        missing="supervisord refuses to load: section [%(section)s] has no port value; add "
+                "port=127.0.0.1:9001"),
     Key("username", "str", None, scope="env"),
     Key("password", "str", None, scope="env"),
 )
@@ -151,26 +167,28 @@ SUPERVISORCTL = _keys(
     Key("history_file", "str", None, scope=None),
 )
 
-INCLUDE = _keys(Key("files", "str", None, required=True, scope="inc"))
+INCLUDE = _keys(Key("files", "str", None, required=True, scope="inc",
+                    missing=".ini file has [include] section, but no files setting: "
+                            "supervisord refuses to load; add files=conf.d/*.conf"))
 
 RPCINTERFACE = _keys(Key("supervisor.rpcinterface_factory", "entry_point", None,
-                         required=True, scope="env"))
+                         required=True, scope="env",
+                         missing="supervisord refuses to load: section [%(section)s] does not "
+                                 "specify a supervisor.rpcinterface_factory; the standard value "
+                                 "is supervisor.rpcinterface:make_main_rpcinterface"))
 CTLPLUGIN = _keys(Key("supervisor.ctl_factory", "entry_point", None, required=True,
                       scope=None))
 
 
 class Kind:
-    __slots__ = ("name", "keys", "prefix", "exact", "open_keys", "needs_name", "reader")
+    __slots__ = ("name", "keys", "prefix", "exact", "open_keys")
 
-    def __init__(self, name, keys, prefix=None, exact=None, open_keys=False,
-                 needs_name=False, reader="supervisord"):
+    def __init__(self, name, keys, prefix=None, exact=None, open_keys=False):
         self.name = name
         self.keys = keys
         self.prefix = prefix
         self.exact = exact
         self.open_keys = open_keys      # every other key is passed to a factory
-        self.needs_name = needs_name    # the part after ':' is a process/group name
-        self.reader = reader
 
     def matches(self, section):
         if self.exact is not None:
@@ -181,14 +199,14 @@ class Kind:
 # Order matters only for recognition; it mirrors options.py's tests.
 KINDS = (
     Kind("supervisord", SUPERVISORD, exact="supervisord"),
-    Kind("supervisorctl", SUPERVISORCTL, exact="supervisorctl", reader="supervisorctl"),
+    Kind("supervisorctl", SUPERVISORCTL, exact="supervisorctl"),
     Kind("include", INCLUDE, exact="include"),
-    Kind("program", PROGRAM, prefix="program:", needs_name=True),
-    Kind("group", GROUP, prefix="group:", needs_name=True),
-    Kind("eventlistener", EVENTLISTENER, prefix="eventlistener:", needs_name=True),
-    Kind("fcgi-program", FCGI_PROGRAM, prefix="fcgi-program:", needs_name=True),
+    Kind("program", PROGRAM, prefix="program:"),
+    Kind("group", GROUP, prefix="group:"),
+    Kind("eventlistener", EVENTLISTENER, prefix="eventlistener:"),
+    Kind("fcgi-program", FCGI_PROGRAM, prefix="fcgi-program:"),
     Kind("rpcinterface", RPCINTERFACE, prefix="rpcinterface:", open_keys=True),
-    Kind("ctlplugin", CTLPLUGIN, prefix="ctlplugin:", open_keys=True, reader="supervisorctl"),
+    Kind("ctlplugin", CTLPLUGIN, prefix="ctlplugin:", open_keys=True),
     Kind("unix_http_server", UNIX_HTTP_SERVER, prefix="unix_http_server"),
     Kind("inet_http_server", INET_HTTP_SERVER, prefix="inet_http_server"),
 )

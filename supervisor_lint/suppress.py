@@ -154,7 +154,7 @@ def removal(doc, s, keep=None):
         return Fix("safe", [Edit(start, line.end_offset, "")], "remove the suppression",
                    document=doc)
     return Fix("safe", [Edit(line.offset, line.end_offset, "")], "remove the suppression",
-                   document=doc)
+               document=doc)
 
 
 def section_ranges(doc):

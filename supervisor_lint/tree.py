@@ -4,7 +4,7 @@ Every file is read through the run's ``sources.Sources``."""
 
 import os
 
-from . import reader
+from . import reader, schema
 from .sources import PSEUDO_FS, ToolError, pseudo_fs, special
 from .diagnostics import Finding
 from .model import Tree
@@ -47,7 +47,7 @@ def walk(directory, sources):
 
     def unreadable(exc):
         raise ToolError("%s: cannot read: %s" % (exc.filename or directory,
-                                                  exc.strerror or exc))
+                                                 exc.strerror or exc))
     if not os.access(directory, os.R_OK | os.X_OK):
         raise ToolError("%s: cannot read: Permission denied" % directory)
     for root, dirs, files in os.walk(directory, onerror=unreadable, followlinks=True):
@@ -93,16 +93,16 @@ def build_main(doc, sources, extra=()):
     setting = tree.get("include", "files")
     if setting is None:
         blocks = tree.blocks["include"]
-        tree.include_problems.append(Finding(".ini file has [include] section, but no files setting: supervisord "
-            "refuses to load; add files=conf.d/*.conf", True, at=blocks[0],
-            section="include", key="files", code="SV111"))
+        tree.include_problems.append(Finding(
+            schema.INCLUDE["files"].missing, True, at=blocks[0], section="include",
+            key="files", code="SV111"))
         patterns = []
     else:
         result = expand(setting.value, {"here": here, "host_node_name": "localhost"},
                         "include.files")
         if result.error:
             tree.include_problems.append(Finding("supervisord refuses to load: %s" % result.error, True,
-                at=setting.entry, section="include", key="files", code="SV105"))
+                                                 at=setting.entry, section="include", key="files", code="SV105"))
             patterns = []
         else:
             patterns = result.value.split()
@@ -117,13 +117,13 @@ def build_main(doc, sources, extra=()):
         except ValueError as exc:
             # a NUL byte: glob raises, and so supervisord refuses the config
             tree.include_problems.append(Finding("include pattern %r: supervisord refuses to load (%s); remove the "
-                "character" % (pattern, exc), True, at=setting.entry, section="include",
-                key="files", code="SV111"))
+                                                 "character" % (pattern, exc), True, at=setting.entry, section="include",
+                                                 key="files", code="SV111"))
             continue
         if not matches:
             tree.include_problems.append(Finding("No file matches via include %r: supervisord only logs a warning and "
-                "loads without it" % joined, False, at=setting.entry, section="include",
-                key="files", severity="warning", code="SV111"))
+                                                 "loads without it" % joined, False, at=setting.entry, section="include",
+                                                 key="files", severity="warning", code="SV111"))
             continue
         kernel = []
         for filename in sorted(matches):
@@ -139,8 +139,8 @@ def build_main(doc, sources, extra=()):
                 data = sources.read(filename)
             except ToolError:
                 tree.include_problems.append(Finding("%s matches the include pattern %r but cannot be read: supervisord "
-                    "silently skips it" % (filename, pattern), False, at=setting.entry,
-                    section="include", key="files", severity="warning", code="SV111"))
+                                                     "silently skips it" % (filename, pattern), False, at=setting.entry,
+                                                     section="include", key="files", severity="warning", code="SV111"))
                 continue
             sub = reader.parse(data, _display(filename, doc.path, pattern))
             real = os.path.realpath(filename)
@@ -217,8 +217,8 @@ def _special_include(kind, filename, pattern, entry):
 def _require_supervisord(tree, doc):
     if "supervisord" not in tree.sections:
         tree.include_problems.append(Finding(".ini file does not include supervisord section: supervisord refuses to "
-            "load; add a [supervisord] section to the main config", True,
-            at=doc.blocks[0] if doc.blocks else None, section=None, code="SV104"))
+                                             "load; add a [supervisord] section to the main config", True,
+                                             at=doc.blocks[0] if doc.blocks else None, section=None, code="SV104"))
     return tree
 
 
@@ -234,8 +234,8 @@ def _nested_include(tree, doc):
     for block in doc.blocks:
         if block.name == "include":
             tree.include_problems.append(Finding("[include] in an included file is ignored: supervisord only processes "
-                "the main config's [include]; move these patterns there", False, at=block,
-                section="include", severity="warning", code="SV111"))
+                                                 "the main config's [include]; move these patterns there", False, at=block,
+                                                 section="include", severity="warning", code="SV111"))
 
 
 def build_fragment(doc):

@@ -20,7 +20,6 @@ each must hold:
   its edits name, and a second --fix changes nothing.
 """
 
-import io
 import json
 import os
 import random

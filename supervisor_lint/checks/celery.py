@@ -73,19 +73,19 @@ def option_order(ctx, prog):
     if missing:
         opt = missing[0]
         yield finding("%s ends the command without its value: Celery exits at once "
-                   "with \"Option '%s' requires an argument\"%s; give it a value" % (
+                      "with \"Option '%s' requires an argument\"%s; give it a value" % (
                        opt, opt, " in every node celery multi starts" if multi else ""),
-                   ctx, prog, "command")
+                      ctx, prog, "command")
         return
     if cel.subcommand in (None, "multi"):
         return   # celery multi passes its arguments on to the workers it starts
     before = cel.options.get("_before")
     if before and not cel.globals_after:
         yield finding("celery %s %s: %s belongs to the %s subcommand, and Celery 5 "
-                   "rejects it before the subcommand (No such option); write celery -A app "
-                   "%s %s ..." % (" ".join(before), cel.subcommand, ", ".join(before),
-                                  cel.subcommand, cel.subcommand, " ".join(before)),
-                   ctx, prog, "command")
+                      "rejects it before the subcommand (No such option); write celery -A app "
+                      "%s %s ..." % (" ".join(before), cel.subcommand, ", ".join(before),
+                                     cel.subcommand, cel.subcommand, " ".join(before)),
+                      ctx, prog, "command")
         return
     if not cel.globals_after:
         return
@@ -95,10 +95,10 @@ def option_order(ctx, prog):
         moved = moved.replace(opt, "%s %s" % (opt, "proj" if opt in ("-A", "--app")
                                               else "VALUE"), 1)
     yield finding("celery %s %s: Celery 5 takes %s only before the subcommand and "
-               "exits at once with \"No such option\" (Celery 4 accepted both orders); write "
-               "celery %s %s ..." % (
+                  "exits at once with \"No such option\" (Celery 4 accepted both orders); write "
+                  "celery %s %s ..." % (
                    cel.subcommand, opts, opts, moved, cel.subcommand),
-               ctx, prog, "command", fix=_reorder_fix(prog, cel))
+                  ctx, prog, "command", fix=_reorder_fix(prog, cel))
 
 
 def _beat_instances(prog):
@@ -173,8 +173,8 @@ def short_stopwaitsecs(ctx, prog):
     fix = replace_value(written.entry, str(target), "unsafe") if written is not None else \
         add(ctx, prog, "stopwaitsecs", str(target), "unsafe")
     yield finding("%s, but %s: supervisord SIGKILLs the worker when it runs out and "
-               "the tasks still running are lost; set stopwaitsecs=%d" % (what, why, target),
-               ctx, prog, "stopwaitsecs", fix=fix)
+                  "the tasks still running are lost; set stopwaitsecs=%d" % (what, why, target),
+                  ctx, prog, "stopwaitsecs", fix=fix)
 
 
 @rule("SV404", "cold-shutdown-signal", "warning", category="celery", scope="program")
@@ -196,12 +196,12 @@ def cold_shutdown_signal(ctx, prog):
             cost = "KILL gives no shutdown at all: running tasks are lost"
         good = "INT" if prog.values.get("stopasgroup") and cel.forks else "TERM"
         yield finding("%s: %s; use stopsignal=%s (a warm shutdown)" % (what, cost, good),
-                   ctx, prog, "stopsignal",
-                   fix=replace_value(written.entry, good, "unsafe") if written else None)
+                      ctx, prog, "stopsignal",
+                      fix=replace_value(written.entry, good, "unsafe") if written else None)
     elif sig == TERM and remap and cel.is_worker:
         yield finding("REMAP_SIGTERM=SIGQUIT in environment= turns supervisord's TERM "
-                   "into a cold shutdown: running tasks are terminated on every stop",
-                   ctx, prog, "environment")
+                      "into a cold shutdown: running tasks are terminated on every stop",
+                      ctx, prog, "environment")
 
 
 def _hostname(cel):
@@ -221,16 +221,16 @@ def duplicate_nodename(ctx):
         if numprocs > 1:
             if name is None:
                 yield finding("numprocs=%d workers all take the default node name "
-                           "celery@<host>: remote control, inspect and monitoring see one node; "
-                           "add -n %%(program_name)s_%%(process_num)02d@%%%%h" % numprocs,
-                           ctx, prog, "command")
+                              "celery@<host>: remote control, inspect and monitoring see one node; "
+                              "add -n %%(program_name)s_%%(process_num)02d@%%%%h" % numprocs,
+                              ctx, prog, "command")
                 continue
             # only %(process_num) tells the copies apart: Celery's %i/%I are the pool
             # process index, always 0/empty in the main process's node name
             if "%(process_num)" not in raw:
                 yield finding("numprocs=%d workers share the node name %s: remote control "
-                           "and monitoring see one node; put %%(process_num)02d in -n"
-                           % (numprocs, name), ctx, prog, "command")
+                              "and monitoring see one node; put %%(process_num)02d in -n"
+                              % (numprocs, name), ctx, prog, "command")
                 continue
         key = name if name is not None else "celery@%h"
         if "%(process_num)" in raw or "%(program_name)" in raw and name is not None \
@@ -246,8 +246,8 @@ def duplicate_nodename(ctx):
             if len(progs) - 1 > len(named):
                 others += " and %d more" % (len(progs) - 1 - len(named))
             yield finding("this worker's node name %s is also used by %s: Celery warns "
-                       "about duplicate nodes and broadcast commands reach only one; give each "
-                       "worker its own -n" % (key, others), ctx, prog, "command")
+                          "about duplicate nodes and broadcast commands reach only one; give each "
+                          "worker its own -n" % (key, others), ctx, prog, "command")
 
 
 _SYSTEM_PYTHON = re.compile(r"^/(usr/(local/)?)?bin/python")
@@ -268,9 +268,9 @@ def venv_mismatch(ctx, prog):
     if cmd.module == "celery" and cmd.python:
         if _SYSTEM_PYTHON.match(cmd.python):
             yield finding("%s -m celery runs the system interpreter: it imports the "
-                       "system's Celery (or none), not the project's virtualenv; use the "
-                       "virtualenv's bin/python or bin/celery" % cmd.python, ctx, prog,
-                       "command")
+                          "system's Celery (or none), not the project's virtualenv; use the "
+                          "virtualenv's bin/python or bin/celery" % cmd.python, ctx, prog,
+                          "command")
         return
     exe = cmd.inner[0]
     root = _venv_root(exe) if exe.startswith("/") else None
@@ -286,8 +286,8 @@ def venv_mismatch(ctx, prog):
         other = "PATH starting with %s" % path
     if other:
         yield finding("%s comes from the virtualenv %s, but environment= sets %s: the "
-                   "worker and the tools it starts use two different environments; point "
-                   "both at the same one" % (exe, root, other), ctx, prog, "command")
+                      "worker and the tools it starts use two different environments; point "
+                      "both at the same one" % (exe, root, other), ctx, prog, "command")
         return
     directory = prog.values.get("directory")
     project = os.path.dirname(root)
@@ -296,8 +296,8 @@ def venv_mismatch(ctx, prog):
             not (directory + "/").startswith(project.rstrip("/") + "/") and \
             not (project + "/").startswith(directory.rstrip("/") + "/"):
         yield finding("%s comes from the virtualenv of %s, but directory=%s is another "
-                   "project: a deployment that half-moved runs one project's code with the "
-                   "other's packages; point both at the same project" % (
+                      "project: a deployment that half-moved runs one project's code with the "
+                      "other's packages; point both at the same project" % (
                        exe, project, directory), ctx, prog, "directory", severity="info")
 
 
@@ -335,10 +335,10 @@ def celery_without_directory(ctx, prog):
     if cmd.shell is not None and ("cd " in (cmd.script or "")):
         return
     yield finding("celery -A %s imports %s from the working directory (unless it is "
-               "an installed package), but directory= is not set: the working directory is "
-               "supervisord's own (often /) and the import fails; add "
-               "directory=/path/to/project" % (app, app.split(":")[0].split(".")[0]),
-               ctx, prog, "directory")
+                  "an installed package), but directory= is not set: the working directory is "
+                  "supervisord's own (often /) and the import fails; add "
+                  "directory=/path/to/project" % (app, app.split(":")[0].split(".")[0]),
+                  ctx, prog, "directory")
 
 
 @rule("SV409", "beat-files-in-cwd", "warning", category="celery", scope="program")
@@ -355,11 +355,11 @@ def beat_files_in_cwd(ctx, prog):
     where = prog.values.get("directory")
     if where:
         yield finding("beat keeps its schedule file celerybeat-schedule in its working "
-                   "directory %s, which must be writable by the program's user and survive "
-                   "deploys; set -s /var/lib/celery/celerybeat-schedule" % where, ctx, prog,
-                   "command", severity="info")
+                      "directory %s, which must be writable by the program's user and survive "
+                      "deploys; set -s /var/lib/celery/celerybeat-schedule" % where, ctx, prog,
+                      "command", severity="info")
     else:
         yield finding("beat keeps its schedule file celerybeat-schedule in its working "
-                   "directory, and directory= is not set: that is supervisord's own (/ "
-                   "under systemd), usually not writable; set -s /var/lib/celery/"
-                   "celerybeat-schedule", ctx, prog, "command")
+                      "directory, and directory= is not set: that is supervisord's own (/ "
+                      "under systemd), usually not writable; set -s /var/lib/celery/"
+                      "celerybeat-schedule", ctx, prog, "command")

@@ -6,7 +6,7 @@ import re
 
 from . import rule, also
 from ._program import (LONG_RUNNING, STREAMS, TERM, KILL, add, at_key, celery, env,
-                       effective_signal, finding, forks, last_block)
+                       effective_signal, finding, forks)
 from ..diagnostics import Finding
 from ..fixes import insert_key, replace_value
 
@@ -21,16 +21,16 @@ def missing_killasgroup(ctx, prog):
     written = at_key(prog, "killasgroup")
     if written is not None:
         yield finding("%s forks child processes, but killasgroup=%s: when stopwaitsecs "
-                   "runs out supervisord SIGKILLs only the parent, and children that do not "
-                   "watch it are orphaned; use killasgroup=true" % (what, written.value),
-                   ctx, prog, "killasgroup",
-                   fix=replace_value(written.entry, "true", "unsafe", "set killasgroup=true"))
+                      "runs out supervisord SIGKILLs only the parent, and children that do not "
+                      "watch it are orphaned; use killasgroup=true" % (what, written.value),
+                      ctx, prog, "killasgroup",
+                      fix=replace_value(written.entry, "true", "unsafe", "set killasgroup=true"))
         return
     yield finding("%s forks child processes, but neither killasgroup nor stopasgroup "
-               "is set: when stopwaitsecs runs out supervisord SIGKILLs only the parent and "
-               "children that do not watch it are orphaned; add killasgroup=true" % what,
-               ctx, prog, "killasgroup",
-               fix=add(ctx, prog, "killasgroup", "true"))
+                  "is set: when stopwaitsecs runs out supervisord SIGKILLs only the parent and "
+                  "children that do not watch it are orphaned; add killasgroup=true" % what,
+                  ctx, prog, "killasgroup",
+                  fix=add(ctx, prog, "killasgroup", "true"))
 
 
 def _wrapper(prog):
@@ -57,7 +57,7 @@ def _wrapper(prog):
     if cmd.manage == "runserver" and "--noreload" not in cmd.inner:
         return "manage.py runserver's autoreloader", "error"
     if program == "flask" and "run" in cmd.inner and ("--reload" in cmd.inner or "--debug" in cmd.inner
-                                                        or env(prog).get("FLASK_DEBUG") == "1"):
+                                                      or env(prog).get("FLASK_DEBUG") == "1"):
         return "the flask run reloader", "error"
     if program in ("uvicorn", "hypercorn") and "--reload" in cmd.inner:
         return "%s --reload" % program, "error"
@@ -75,22 +75,22 @@ def missing_stopasgroup(ctx, prog):
     if cmd.celery is not None and cmd.celery.forks and cmd.shell is not None:
         # stopasgroup would also TERM the pool children: exec is the cure
         yield finding("the command runs Celery through %s: the shell gets the stop "
-                   "signal and the worker never hears it (it is orphaned and keeps "
-                   "consuming); write exec before the celery command (sh -c \"... && exec "
-                   "celery ...\") rather than stopasgroup, which would kill the pool's "
-                   "running tasks" % kind, ctx, prog, "command", severity=severity)
+                      "signal and the worker never hears it (it is orphaned and keeps "
+                      "consuming); write exec before the celery command (sh -c \"... && exec "
+                      "celery ...\") rather than stopasgroup, which would kill the pool's "
+                      "running tasks" % kind, ctx, prog, "command", severity=severity)
         return
     if prog.values.get("killasgroup") is False and prog.written("killasgroup") is not None:
         # stopasgroup=true next to killasgroup=false: supervisord refuses the file
         yield finding("the command runs through %s, which does not pass the stop "
-                   "signal on: the real process outlives supervisord's stop; remove "
-                   "killasgroup=false and add stopasgroup=true (or exec the program "
-                   "directly)" % kind, ctx, prog, "killasgroup", severity=severity)
+                      "signal on: the real process outlives supervisord's stop; remove "
+                      "killasgroup=false and add stopasgroup=true (or exec the program "
+                      "directly)" % kind, ctx, prog, "killasgroup", severity=severity)
         return
     yield finding("the command runs through %s, which does not pass the stop signal "
-               "on: the real process is never stopped and outlives supervisord's stop; add "
-               "stopasgroup=true (or exec the program directly)" % kind, ctx, prog,
-               "stopasgroup", severity=severity, fix=add(ctx, prog, "stopasgroup", "true"))
+                  "on: the real process is never stopped and outlives supervisord's stop; add "
+                  "stopasgroup=true (or exec the program directly)" % kind, ctx, prog,
+                  "stopasgroup", severity=severity, fix=add(ctx, prog, "stopasgroup", "true"))
 
 
 @rule("SV203", "group-stop-kills-celery-pool", "error", category="hygiene", scope="program")
@@ -106,19 +106,19 @@ def group_stop_kills_pool(ctx, prog):
     cmd = prog.command
     if cmd.shell is not None and not cmd.script_execs:
         yield finding("stopasgroup=true sends TERM to the whole process group: the "
-                   "prefork pool children die at once with their running tasks, and the "
-                   "shell wrapper exits before the worker has shut down; write exec before "
-                   "the celery command, then use stopsignal=INT", ctx, prog, "stopasgroup")
+                      "prefork pool children die at once with their running tasks, and the "
+                      "shell wrapper exits before the worker has shut down; write exec before "
+                      "the celery command, then use stopsignal=INT", ctx, prog, "stopasgroup")
         return
     if written is None:
         fix = add(ctx, prog, "stopsignal", "INT")
     else:
         fix = replace_value(written.entry, "INT", "unsafe", "set stopsignal to INT")
     yield finding("stopasgroup=true sends the stop signal TERM to the whole process "
-               "group: the prefork pool children exit at once on TERM (they ignore only INT) "
-               "and their running tasks are lost; add stopsignal=INT (a warm shutdown that "
-               "the children ignore), or use killasgroup=true instead of stopasgroup",
-               ctx, prog, "stopsignal" if written else "stopasgroup", fix=fix)
+                  "group: the prefork pool children exit at once on TERM (they ignore only INT) "
+                  "and their running tasks are lost; add stopsignal=INT (a warm shutdown that "
+                  "the children ignore), or use killasgroup=true instead of stopasgroup",
+                  ctx, prog, "stopsignal" if written else "stopasgroup", fix=fix)
 
 
 @rule("SV204", "autorestart-not-true", "warning", category="hygiene", scope="program")
@@ -138,18 +138,18 @@ def autorestart_not_true(ctx, prog):
     written = at_key(prog, "autorestart")
     if written is None:
         yield finding("autorestart is not set, so it is 'unexpected': a worker that "
-                   "exits with status 0 (a remote shutdown, a clean exit) stays down; add "
-                   "autorestart=true", ctx, prog, "autorestart",
-                   fix=add(ctx, prog, "autorestart", "true"))
+                      "exits with status 0 (a remote shutdown, a clean exit) stays down; add "
+                      "autorestart=true", ctx, prog, "autorestart",
+                      fix=add(ctx, prog, "autorestart", "true"))
     elif prog.values.get("autorestart") == "unexpected":
         yield finding("autorestart=unexpected: a worker that exits with status 0 (a "
-                   "remote shutdown, a clean exit) stays down; use autorestart=true", ctx,
-                   prog, "autorestart",
-                   fix=replace_value(written.entry, "true", "unsafe", "set autorestart=true"))
+                      "remote shutdown, a clean exit) stays down; use autorestart=true", ctx,
+                      prog, "autorestart",
+                      fix=replace_value(written.entry, "true", "unsafe", "set autorestart=true"))
     elif prog.values.get("autorestart") is False:
         yield finding("autorestart=false: this long-running worker is never restarted "
-                   "when it exits; use autorestart=true", ctx, prog, "autorestart",
-                   fix=replace_value(written.entry, "true", "unsafe", "set autorestart=true"))
+                      "when it exits; use autorestart=true", ctx, prog, "autorestart",
+                      fix=replace_value(written.entry, "true", "unsafe", "set autorestart=true"))
 
 
 
@@ -163,8 +163,8 @@ def missing_umask(ctx, prog):
     what = "this Celery program creates (beat's schedule, --logfile, app files)" \
         if celery(prog) is not None else "this program creates"
     yield finding("no umask: files %s get supervisord's own umask, whatever it was "
-               "started with; add umask=022 to make it explicit" % what, ctx, prog, "umask",
-               fix=add(ctx, prog, "umask", "022"))
+                  "started with; add umask=022 to make it explicit" % what, ctx, prog, "umask",
+                  fix=add(ctx, prog, "umask", "022"))
 
 
 @rule("SV206", "world-writable-umask", "warning", category="hygiene", scope="program")
@@ -174,9 +174,9 @@ def world_writable_umask(ctx, prog):
     if mask is None or written is None or mask & 0o002:
         return
     yield finding("umask=%s leaves every file this program creates writable by every "
-               "user on the machine (it does not affect the log files supervisord opens); "
-               "use 022, or 002 for a shared group" % written.value, ctx, prog, "umask",
-               fix=replace_value(written.entry, "022", "unsafe", "set umask=022"))
+                  "user on the machine (it does not affect the log files supervisord opens); "
+                  "use 022, or 002 for a shared group" % written.value, ctx, prog, "umask",
+                  fix=replace_value(written.entry, "022", "unsafe", "set umask=022"))
 
 
 @also("SV206")
@@ -206,8 +206,8 @@ def relative_log_path(ctx, prog):
         if key == "stderr_logfile" and prog.values.get("redirect_stderr"):
             continue
         yield finding("%s=%s is relative: supervisord opens it relative to its own "
-                   "working directory, not directory=; write an absolute path (%%(here)s "
-                   "is the config file's directory)" % (key, value), ctx, prog, key)
+                      "working directory, not directory=; write an absolute path (%%(here)s "
+                      "is the config file's directory)" % (key, value), ctx, prog, key)
 
 
 @also("SV207")
@@ -241,9 +241,9 @@ def stderr_not_captured(ctx, prog):
             not prog.values.get("stderr_syslog"):
         what = " (and Celery logs to stderr)" if celery(prog) is not None else ""
         yield finding("stdout goes to %s but stderr to an AUTO file in childlogdir "
-                   "that supervisord deletes at its next start%s; add "
-                   "redirect_stderr=true, or a stderr_logfile" % (out, what), ctx, prog,
-                   "stdout_logfile", fix=add(ctx, prog, "redirect_stderr", "true"))
+                      "that supervisord deletes at its next start%s; add "
+                      "redirect_stderr=true, or a stderr_logfile" % (out, what), ctx, prog,
+                      "stdout_logfile", fix=add(ctx, prog, "redirect_stderr", "true"))
     elif _is_file(err) and os.path.normpath(os.path.expanduser(err)) == \
             os.path.normpath(os.path.expanduser(out)):
         rotating = (prog.values.get("stdout_logfile_maxbytes") or 0) or \
@@ -251,10 +251,10 @@ def stderr_not_captured(ctx, prog):
         if not rotating:
             return
         yield finding("stdout_logfile and stderr_logfile are the same file, opened by "
-                   "two rotating handles: after the first rotation the streams end up in "
-                   "different files; use redirect_stderr=true and drop stderr_logfile",
-                   ctx, prog, "stderr_logfile",
-                   fix=add(ctx, prog, "redirect_stderr", "true"))
+                      "two rotating handles: after the first rotation the streams end up in "
+                      "different files; use redirect_stderr=true and drop stderr_logfile",
+                      ctx, prog, "stderr_logfile",
+                      fix=add(ctx, prog, "redirect_stderr", "true"))
 
 
 @rule("SV209", "rotating-stream-log", "error", category="hygiene", scope="program")
@@ -274,9 +274,9 @@ def rotating_stream_log(ctx, prog):
         fix = add(ctx, prog, mkey, "0") if written is None else \
             replace_value(written.entry, "0", "unsafe", "set %s=0" % mkey)
         yield finding("%s=%s cannot be rotated: with %s non-zero (the default is "
-                   "50MB) supervisord asks the stream for its size at every write, fails "
-                   "with 'Illegal seek' and closes the channel, so the output is lost; set "
-                   "%s=0" % (key, value, mkey, mkey), ctx, prog, key, fix=fix)
+                      "50MB) supervisord asks the stream for its size at every write, fails "
+                      "with 'Illegal seek' and closes the channel, so the output is lost; set "
+                      "%s=0" % (key, value, mkey, mkey), ctx, prog, key, fix=fix)
 
 
 @also("SV209")
@@ -325,7 +325,7 @@ def shell_syntax(ctx, prog):
                 break
             if _VAR.match(tok) or ("=$" in tok and _VAR.match(tok.split("=", 1)[1])):
                 found = "%s is not expanded" % _VAR.match(tok.split("=", 1)[-1]
-                                                           if "=$" in tok else tok).group()
+                                                          if "=$" in tok else tok).group()
                 break
             if tok.startswith("~/"):
                 found = "~ is not expanded"
@@ -336,8 +336,8 @@ def shell_syntax(ctx, prog):
     if found is None:
         return
     yield finding("no shell runs the command: %s; write the program's absolute path "
-               "with directory= and environment=, or run it through /bin/sh -c \"... exec "
-               "program\"" % found, ctx, prog, "command")
+                  "with directory= and environment=, or run it through /bin/sh -c \"... exec "
+                  "program\"" % found, ctx, prog, "command")
 
 
 def _daemonizes(cmd):
@@ -391,8 +391,8 @@ def daemonizing(ctx, prog):
     if token is not None and written is not None:
         fix = _drop_token(written.entry, token)
     yield finding("%s: its first process exits, supervisord restarts it again and "
-               "again (ending FATAL) while the detached copies run unsupervised; run it in "
-               "the foreground" % what, ctx, prog, "command", fix=fix)
+                  "again (ending FATAL) while the detached copies run unsupervised; run it in "
+                  "the foreground" % what, ctx, prog, "command", fix=fix)
 
 
 def _drop_token(entry, token):
@@ -440,8 +440,8 @@ def bare_executable(ctx, prog):
     if _venv_path(prog):
         return
     yield finding("%s is a bare name: supervisord looks it up on its own PATH (or "
-               "PATH in environment=), not in the project's virtualenv; write its absolute "
-               "path, e.g. /srv/app/venv/bin/%s" % (name, name), ctx, prog, "command")
+                  "PATH in environment=), not in the project's virtualenv; write its absolute "
+                  "path, e.g. /srv/app/venv/bin/%s" % (name, name), ctx, prog, "command")
 
 
 @rule("SV213", "relative-executable", "error", category="hygiene", scope="program")
@@ -450,8 +450,8 @@ def relative_executable(ctx, prog):
     if cmd is None or cmd.executable_kind != "relative":
         return
     yield finding("%s is relative: supervisord resolves it against its own working "
-               "directory, not directory=, so it is not found (or another one is); write "
-               "the absolute path" % cmd.executable, ctx, prog, "command")
+                  "directory, not directory=, so it is not found (or another one is); write "
+                  "the absolute path" % cmd.executable, ctx, prog, "command")
 
 
 @rule("SV214", "kill-stopsignal", "warning", category="hygiene", scope="program")
@@ -461,5 +461,5 @@ def kill_stopsignal(ctx, prog):
             (cel is not None and cel.subcommand in ("worker", "beat")):
         return   # Celery workers and beat: SV404 explains what it costs them
     yield finding("stopsignal=%s kills the program without any chance to shut down "
-               "cleanly; use TERM (the default) or the program's graceful-stop signal"
-               % prog.written("stopsignal").value, ctx, prog, "stopsignal")
+                  "cleanly; use TERM (the default) or the program's graceful-stop signal"
+                  % prog.written("stopsignal").value, ctx, prog, "stopsignal")

@@ -150,9 +150,9 @@ def _size(ctx, prog, key):
         unit = "byte" if value == "1" else "bytes"
         if "logfile" in key:
             yield finding("%s=%s means %s %s, so the log rotates every few lines; write "
-                       "%sMB (or 0 to never rotate)" % (key, value, value, unit, value),
-                       ctx, prog, key)
+                          "%sMB (or 0 to never rotate)" % (key, value, value, unit, value),
+                          ctx, prog, key)
         else:
             yield finding("%s=%s means %s %s: capture mode keeps only that much of the "
-                       "output; write %sMB (0 turns capture mode off)" % (key, value, value, unit,
-                                                                       value), ctx, prog, key)
+                          "output; write %sMB (0 turns capture mode off)" % (key, value, value, unit,
+                                                                             value), ctx, prog, key)

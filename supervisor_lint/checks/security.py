@@ -4,7 +4,7 @@ ever prints the value of a secret."""
 import re
 
 from . import also, rule
-from ._program import celery, finding, first_block, programs
+from ._program import celery, finding, first_block
 from ..diagnostics import Finding
 from ..fixes import replace_value
 from ..redact import url_passwords
@@ -137,7 +137,7 @@ def runs_as_root(ctx, prog):
         message = ("%s: under a root supervisord this program runs as root; set user= to "
                    "an unprivileged account" % how)
     yield finding(message, ctx, prog, "user",
-               severity="error" if worker else None)
+                  severity="error" if worker else None)
 
 
 def _secret_env(values):
@@ -166,9 +166,9 @@ def secret_in_config(ctx, prog):
     env = prog.values.get("environment") or {}
     for key, what in _secret_env(env):
         yield finding("environment variable %s %s: it is readable by anyone who can "
-                   "read this file and by every process of the same user; read it from a "
-                   "file only the program's user can read (the value is not shown here)"
-                   % (key, what), ctx, prog, "environment")
+                      "read this file and by every process of the same user; read it from a "
+                      "file only the program's user can read (the value is not shown here)"
+                      % (key, what), ctx, prog, "environment")
     cmd = prog.command
     if cmd is None or not cmd.argv:
         return
@@ -183,9 +183,9 @@ def secret_in_config(ctx, prog):
             reason = "a %s option" % opt
         if reason:
             yield finding("the command line holds %s: every local user sees it in ps, "
-                       "and supervisorctl shows it; pass it through a file or an "
-                       "environment variable read from a protected file (the value is not "
-                       "shown here)" % reason, ctx, prog, "command")
+                          "and supervisorctl shows it; pass it through a file or an "
+                          "environment variable read from a protected file (the value is not "
+                          "shown here)" % reason, ctx, prog, "command")
             break
 
 

@@ -1,41 +1,14 @@
-"""Each core rule (SV0xx, SV1xx) fires on the right line and column of its own
-case, and stays silent on its clean twin.  The process-hygiene rules have
-their own cases in test_hygiene_rules.py; they are not selected here."""
+"""The schema rules (SV1xx): what supervisord's loader refuses or silently
+changes, unknown sections and keys, sizes without a unit."""
 
 import pytest
 
-from support import lint_text as _lint_text
+from cases import CORE, P, W, case, core_case, core_lint
+from support import lint_text
 
-CORE = ("--select", "SV0,SV1")
-
-
-def lint_text(text, tmp_path, name="test.conf"):
-    return _lint_text(text, tmp_path, name, CORE)
-
-P = "[program:web]\ncommand=/bin/true\n"   # a clean program to build on
 
 CASES = [
     # code, config, (line, column), start of the message
-    ("SV001", "[program:web]\ncommand=/bin/true\nthis line has no delimiter\n", (3, 1),
-     "'this line has no delimiter' is not a key=value line"),
-    ("SV001", "user=www-data\n[program:web]\ncommand=/bin/true\n", (1, 1),
-     "'user=www-data' comes before any [section] header"),
-    ("SV001", P + "=value\n", (3, 1), "'=value' has no key before the '='"),
-    ("SV001", P + "[program:other\n", (3, 1), "unclosed section header '[program:other'"),
-    ("SV002", (P + "directory=/srv/caf").encode() + b"\xe9\n", (3, 19), "byte 0xe9 at offset 50 is not UTF-8"),
-    ("SV003", "\ufeff" + P, (1, 1), "the file starts with a UTF-8 byte-order mark"),
-    ("SV004", P + "  autorestart=true\n", (3, 3),
-     "this indented line looks like the key autorestart but continues the value of command="),
-    ("SV004", P + "  [program:b]\n", (3, 3), "this indented line looks like the section header [program:b]"),
-    ("SV005", P + "autostart=true;comment\n", (3, 15), "';' has no whitespace before it"),
-    ("SV005", P + "directory=/srv/app# the app\n", (3, 19), "'#' has no whitespace before it"),
-    ("SV006", "[program:web]\ncommand=/bin/sh -c \"cd /srv ; exec ./run\"\n", (2, 28),
-     "' ;' starts a comment even inside quotes"),
-    ("SV006", P + "environment=GREETING=\"hello #world\"\n", (3, 28), "' #' starts a comment even inside quotes"),
-    ("SV007", P + "[program:web]\nautostart=false\n", (3, 1), "[program:web] is already defined at line 1"),
-    ("SV008", P + "autostart=true\nautostart=false\n", (3, 11),
-     "autostart is set again at line 4 in [program:web]: supervisord silently uses the last value (false)"),
-    ("SV009", "[DEFAULT]\nautostart=false\n" + P, (1, 1), "[DEFAULT] keys (autostart) are inherited"),
     ("SV101", "[Program:web]\ncommand=/bin/true\n", (1, 1),
      "supervisord ignores the section [Program:web]"),
     ("SV101", "[programs:web]\ncommand=/bin/true\n", (1, 1), "supervisord ignores the section [programs:web]"),
@@ -78,59 +51,26 @@ CASES = [
 @pytest.mark.parametrize("code,text,where,message", CASES,
                          ids=["%s-%d" % (c[0], i) for i, c in enumerate(CASES)])
 def test_rule_reports_its_case(tmp_path, code, text, where, message):
-    diags = [d for d in lint_text(text, tmp_path) if d["code"] == code]
-    assert diags, "no %s in %r" % (code, text)
-    first = diags[0]
-    assert (first["line"], first["column"]) == where
-    assert first["message"].startswith(message), first["message"]
+    core_case(tmp_path, code, text, where, message)
 
 
-TWINS = [
-    # each is clean: no finding at all
-    P,
-    P + "  --verbose\n",                                         # plain continuation
-    P + "autostart=true ; a comment\n",                          # comment after whitespace
-    "[program:clock]\ncommand=/bin/date +%%s\n",                  # escaped %
-    "[program:w]\ncommand=/bin/true\nnumprocs=2\nprocess_name=%(program_name)s_%(process_num)02d\n",
-    P + "environment=A=\"x y\",HOME_DIR=\"/home/x\",URL=\"http://h/p?q=1\"\n",
-    P + "environment=A=1,\n  B=2\n",                               # continued environment
-    "[group:g]\nprograms=web\n" + P,
-    P + "stopasgroup=true\nstopsignal=INT\n",
-    P + "directory=/srv/app\n",
-    "[program:sh]\ncommand=/bin/sh -c \"cd /srv; exec ./run\"\n",
-    "[eventlistener:l]\ncommand=/bin/cat\nevents=PROCESS_STATE,TICK_60\n",
-    "[fcgi-program:php]\ncommand=/usr/sbin/php-cgi\nsocket=unix:///run/php.sock\n",
-    "[inet_http_server]\nport=127.0.0.1:9001\nusername=admin\npassword={SHA}0123\n",
+SEVERITY_CASES = [
+    # code, config, (line, column), severity, start of the message
+    ('SV113', W + "redirect_stderr=true\nstdout_logfile=/var/log/w.log\nstdout_logfile_maxbytes=50\n",
+     (11, 25), 'warning', 'stdout_logfile_maxbytes=50 means 50 bytes, so the log rotates every fe'),
 ]
 
 
-@pytest.mark.parametrize("text", TWINS)
-def test_clean_twin_is_silent(tmp_path, text):
-    assert lint_text(text, tmp_path) == []
-
-
-def test_each_code_has_a_case():
-    from supervisor_lint.checks import all_rules
-    from test_hygiene_rules import CASES as MORE
-    from test_suppress import CASES as SUPPRESS
-    covered = {c[0] for c in CASES} | {c[0] for c in MORE} | {c[0] for c in SUPPRESS}
-    assert covered == set(all_rules()), set(all_rules()) ^ covered
-
-
-def test_duplicate_key_fix_removes_the_overridden_line(tmp_path):
-    text = P + "autostart=true\nautostart=false\n"
-    (d,) = [d for d in lint_text(text, tmp_path) if d["code"] == "SV008"]
-    fix = d["fix"]
-    assert fix["applicability"] == "unsafe"
-    (edit,) = fix["edits"]
-    data = text.encode()
-    assert data[:edit["start"]] + edit["replacement"].encode() + data[edit["end"]:] == \
-        (P + "autostart=false\n").encode()
+@pytest.mark.parametrize("code,text,where,severity,message", SEVERITY_CASES,
+                         ids=["%s-%d" % (c[0], i) for i, c in enumerate(SEVERITY_CASES)])
+def test_rule_reports_its_case_and_severity(tmp_path, code, text, where, severity, message):
+    # --extend-select: the opt-in rules (SV205) run only when asked for
+    case(tmp_path, code, text, where, severity, message)
 
 
 def test_percent_fix_escapes_the_bare_spec(tmp_path):
     text = "[program:clock]\ncommand=/bin/date +%s\n"
-    (d,) = [d for d in lint_text(text, tmp_path) if d["code"] == "SV106"]
+    (d,) = [d for d in core_lint(text, tmp_path) if d["code"] == "SV106"]
     data = text.encode()
     for edit in sorted(d["fix"]["edits"], key=lambda e: -e["start"]):
         data = data[:edit["start"]] + edit["replacement"].encode() + data[edit["end"]:]
@@ -141,7 +81,7 @@ def test_percent_fix_escapes_the_bare_spec(tmp_path):
 def test_two_bare_specs_are_fatal_not_a_silent_format(tmp_path):
     # Python's % with a mapping formats one bare %s with the whole mapping, but
     # %N is no conversion at all: supervisord refuses the file.
-    diags = lint_text("[program:clock]\ncommand=/bin/date +%s.%N\n", tmp_path)
+    diags = core_lint("[program:clock]\ncommand=/bin/date +%s.%N\n", tmp_path)
     assert [(d["code"], d["fatal"]) for d in diags] == [("SV105", True)]
     assert "is badly formatted: not enough arguments for format string" in diags[0]["message"]
     assert diags[0]["message"].endswith("Write %% for a literal %.")
@@ -149,14 +89,8 @@ def test_two_bare_specs_are_fatal_not_a_silent_format(tmp_path):
 
 def test_percent_fix_in_a_doubly_expanded_key_uses_four(tmp_path):
     text = P + "stdout_logfile=/tmp/web-%s.log\n"
-    (d,) = [d for d in lint_text(text, tmp_path) if d["code"] == "SV106"]
+    (d,) = [d for d in core_lint(text, tmp_path) if d["code"] == "SV106"]
     assert [e["replacement"] for e in d["fix"]["edits"]] == ["%%%%"]
-
-
-def test_bom_fix_drops_three_bytes(tmp_path):
-    (d,) = [d for d in lint_text("\ufeff" + P, tmp_path) if d["code"] == "SV003"]
-    assert d["fix"] == {"applicability": "safe", "edits": [{"start": 0, "end": 3, "replacement": ""}]}
-    assert d["fatal"] is True
 
 
 def test_findings_in_an_included_file_are_reported_there(tmp_path):
@@ -168,22 +102,6 @@ def test_findings_in_an_included_file_are_reported_there(tmp_path):
     assert [(d["code"], d["path"], d["line"]) for d in diags] == [
         ("SV103", str(tmp_path / "conf.d" / "web.conf"), 3)]
     assert status == 1
-
-
-def test_duplicate_section_across_includes(tmp_path):
-    (tmp_path / "conf.d").mkdir()
-    (tmp_path / "conf.d" / "a.conf").write_text(P)
-    (tmp_path / "supervisord.conf").write_text("[supervisord]\n[include]\nfiles=conf.d/*.conf\n" + P)
-    from support import lint_json
-    status, diags, err = lint_json(list(CORE) + [str(tmp_path)])
-    found = [(d["code"], d["path"], d["line"], d["message"]) for d in diags]
-    assert found == [("SV007", str(tmp_path / "conf.d" / "a.conf"), 1,
-                      "[program:web] is already defined at line 4 of %s: supervisord merges the "
-                      "two, and keys set in both take the later value; keep one section"
-                      % (tmp_path / "supervisord.conf"))] + [
-        ("SV008", str(tmp_path / "supervisord.conf"), 5,
-         "command is set again at line 2 of %s in [program:web]: supervisord silently uses the "
-         "last value (/bin/true); remove one of them" % (tmp_path / "conf.d" / "a.conf"))]
 
 
 def test_nested_include_is_reported_as_ignored(tmp_path):
@@ -209,3 +127,9 @@ def test_fragment_in_context_of_main_config(tmp_path):
     # in the context of its main config it is defined
     status, diags, err = lint_json(list(CORE) + ["--main-config", str(main), str(frag)])
     assert diags == [] and status == 0
+
+
+def test_celery_hint_on_unescaped_percent(tmp_path):
+    diags = lint_text(W.replace("worker\n", "worker -n w1@%h\n", 1), tmp_path)
+    (d,) = [d for d in diags if d["code"] == "SV105"]
+    assert d["fatal"] and "%%h" in d["message"] and "Celery" in d["message"]

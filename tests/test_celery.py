@@ -1,0 +1,79 @@
+"""The Celery rules (SV4xx): the command line, beat, shutdown and node names."""
+
+import os
+
+import pytest
+
+from cases import W, apply, case, fix_of
+from support import lint_json, lint_text
+
+
+CASES = [
+    # code, config, (line, column), severity, start of the message
+    ('SV401', W.replace("celery -A proj worker", "celery worker -A proj"),
+     (2, 9), 'error', 'celery worker -A: Celery 5 takes -A only before the subcommand and exi'),
+    ('SV402', W.replace("worker\n", "worker -B\n", 1) + "numprocs=2\nprocess_name=%(program_name)s_%(process_num)02d\n",
+     (9, 10), 'error', 'a worker with -B with numprocs=2 runs 2 schedulers: every periodic tas'),
+    ('SV402', W + "[program:beat]\ncommand=/srv/app/venv/bin/celery -A proj beat -s /var/lib/celery/s\ndirectory=/srv/app\nuser=celery\nautorestart=true\numask=022\n[program:beat2]\ncommand=/srv/app/venv/bin/celery -A proj beat -s /var/lib/celery/s2\ndirectory=/srv/app\nuser=celery\nautorestart=true\numask=022\n",
+     (10, 9), 'error', '2 beat schedulers in this configuration ([program:beat], [program:beat'),
+    ('SV403', W.replace("stopwaitsecs=600\n", ""),
+     (1, 1), 'warning', 'stopwaitsecs is not set (10 seconds), but a warm shutdown waits for th'),
+    ('SV403', W.replace("worker\n", "worker --time-limit=900\n", 1),
+     (6, 14), 'warning', "stopwaitsecs=600, but the worker's --time-limit is 900 s: supervisord "),
+    ('SV404', W + "stopsignal=QUIT\n",
+     (9, 12), 'warning', "stopsignal=QUIT: QUIT is Celery's cold shutdown: running tasks are ter"),
+    ('SV405', W + "numprocs=2\nprocess_name=%(program_name)s_%(process_num)02d\n",
+     (2, 9), 'warning', 'numprocs=2 workers all take the default node name celery@<host>: remot'),
+    ('SV406', W.replace("/srv/app/venv/bin/celery -A proj worker", "/usr/bin/python3 -m celery -A proj worker"),
+     (2, 9), 'warning', '/usr/bin/python3 -m celery runs the system interpreter: it imports the'),
+    ('SV406', W + "environment=VIRTUAL_ENV=\"/srv/other/venv\"\n",
+     (2, 9), 'warning', '/srv/app/venv/bin/celery comes from the virtualenv /srv/app/venv, but '),
+    ('SV407', W.replace("/srv/app/venv/bin/celery -A proj worker", "/srv/app/venv/bin/celeryd"),
+     (2, 9), 'error', 'celeryd is gone since Celery 4.0 (only the celery program remains): th'),
+    ('SV407', W.replace("worker\n", "worker --maxtasksperchild=10\n", 1),
+     (2, 9), 'error', "--maxtasksperchild is no longer a Celery option: Celery 5 exits with '"),
+    ('SV408', W.replace("directory=/srv/app\n", ""),
+     (1, 1), 'warning', 'celery -A proj imports proj from the working directory (unless it is a'),
+    ('SV409', "[program:beat]\ncommand=/srv/app/venv/bin/celery -A proj beat\nuser=celery\nautorestart=true\numask=022\n",
+     (2, 9), 'warning', 'beat keeps its schedule file celerybeat-schedule in its working direct'),
+    ('SV401', W.replace("celery -A proj worker", "celery -l INFO -A proj worker"),
+     (2, 9), 'error', 'celery -l worker: -l belongs to the worker subcommand, and Celery 5 re'),
+    ('SV406', W.replace("/srv/app/venv/bin/celery -A proj worker", "/usr/bin/python3 -m celery -A proj worker") + "environment=VIRTUAL_ENV=\"/srv/app/venv\"\n",
+     (2, 9), 'warning', '/usr/bin/python3 -m celery runs the system interpreter: it imports the'),
+]
+
+
+@pytest.mark.parametrize("code,text,where,severity,message", CASES,
+                         ids=["%s-%d" % (c[0], i) for i, c in enumerate(CASES)])
+def test_rule_reports_its_case(tmp_path, code, text, where, severity, message):
+    # --extend-select: the opt-in rules (SV205) run only when asked for
+    case(tmp_path, code, text, where, severity, message)
+
+
+def test_numbered_workers_with_their_own_node_names_are_clean(tmp_path):
+    text = W.replace("worker\n", "worker -n w%(process_num)02d@%%h\n", 1) + \
+        "numprocs=2\nprocess_name=%(program_name)s_%(process_num)02d\n"
+    assert lint_text(text, tmp_path) == []
+
+
+def test_examples_celery_good_is_clean():
+    root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples",
+                        "celery-good")
+    status, diags, err = lint_json([root])
+    assert (status, diags, err) == (0, [], "")
+
+
+def test_sv401_fix_moves_the_app_option(tmp_path):
+    text = W.replace("celery -A proj worker", "celery worker -A proj --loglevel=INFO")
+    fix = fix_of(tmp_path, text, "SV401")
+    assert fix["applicability"] == "safe"
+    assert apply(text, fix) == W.replace("celery -A proj worker", "celery -A proj worker --loglevel=INFO")
+
+
+def test_pool_index_does_not_make_node_names_unique(tmp_path):
+    # Celery's %i/%I are the pool process index: 0/empty in the node name of
+    # every copy, so only %(process_num) tells numprocs copies apart
+    text = W.replace("worker\n", "worker -n w%%i@%%h\n", 1) + \
+        "numprocs=2\nprocess_name=%(program_name)s_%(process_num)02d\n"
+    (d,) = [d for d in lint_text(text, tmp_path) if d["code"] == "SV405"]
+    assert d["message"].startswith("numprocs=2 workers share the node name w%i@%h")

@@ -1,0 +1,145 @@
+"""The process-hygiene rules (SV2xx): each fires on the right line of its own
+cases and stays silent on the clean twins; their fixes add keys in the
+section's own style."""
+
+import pytest
+
+from cases import BEAT, W, apply, case, fix_of
+from support import lint_text
+
+
+CASES = [
+    # code, config, (line, column), severity, start of the message
+    ('SV201', W.replace("killasgroup=true\n", ""),
+     (1, 1), 'warning', 'a Celery prefork worker forks child processes, but neither killasgroup'),
+    ('SV201', "[program:web]\ncommand=/srv/app/venv/bin/gunicorn -w 4 app:app\nuser=www-data\nautorestart=true\n",
+     (1, 1), 'warning', 'gunicorn forks child processes, but neither killasgroup nor stopasgrou'),
+    ('SV202', "[program:app]\ncommand=/bin/sh -c \"cd /srv/app && ./run-server\"\nuser=app\n",
+     (1, 1), 'error', 'the command runs through sh -c without exec, which does not pass the s'),
+    ('SV202', W.replace("/srv/app/venv/bin/celery -A proj worker", "/bin/sh -c \"cd /srv/app && /srv/app/venv/bin/celery -A proj worker\""),
+     (2, 9), 'error', 'the command runs Celery through sh -c without exec: the shell gets the'),
+    ('SV202', "[program:ui]\ncommand=/usr/bin/npm start\nuser=app\ndirectory=/srv/ui\n",
+     (1, 1), 'error', 'the command runs through npm start, which does not pass the stop signa'),
+    ('SV203', W.replace("killasgroup=true", "stopasgroup=true"),
+     (7, 13), 'error', 'stopasgroup=true sends the stop signal TERM to the whole process group'),
+    ('SV203', W.replace("killasgroup=true", "stopasgroup=true\nstopsignal=TERM"),
+     (8, 12), 'error', 'stopasgroup=true sends the stop signal TERM to the whole process group'),
+    ('SV204', W.replace("autorestart=true\n", ""),
+     (1, 1), 'warning', "autorestart is not set, so it is 'unexpected': a worker that exits wit"),
+    ('SV204', W.replace("autorestart=true", "autorestart=false"),
+     (5, 13), 'warning', 'autorestart=false: this long-running worker is never restarted when it'),
+    ('SV205', W.replace("umask=022\n", ""),
+     (1, 1), 'info', "no umask: files this Celery program creates (beat's schedule, --logfil"),
+    ('SV206', W.replace("umask=022", "umask=000"),
+     (8, 7), 'warning', 'umask=000 leaves every file this program creates writable by every use'),
+    ('SV207', W + "redirect_stderr=true\nstdout_logfile=logs/worker.log\n",
+     (10, 16), 'warning', 'stdout_logfile=logs/worker.log is relative: supervisord opens it relat'),
+    ('SV208', W + "stdout_logfile=/var/log/w.log\n",
+     (9, 16), 'warning', 'stdout goes to /var/log/w.log but stderr to an AUTO file in childlogdi'),
+    ('SV208', W + "stdout_logfile=/var/log/w.log\nstderr_logfile=/var/log/w.log\n",
+     (10, 16), 'warning', 'stdout_logfile and stderr_logfile are the same file, opened by two rot'),
+    ('SV209', W + "redirect_stderr=true\nstdout_logfile=/dev/stdout\n",
+     (10, 16), 'error', 'stdout_logfile=/dev/stdout cannot be rotated: with stdout_logfile_maxb'),
+    ('SV210', "[program:app]\ncommand=source /srv/app/venv/bin/activate && celery -A proj worker\n",
+     (2, 9), 'error', "no shell runs the command: 'source' is a shell builtin, not a program;"),
+    ('SV210', "[program:app]\ncommand=/srv/app/bin/run --home $HOME\nuser=app\n",
+     (2, 9), 'error', "no shell runs the command: $HOME is not expanded; write the program's "),
+    ('SV211', W.replace("worker\n", "worker --detach\n", 1),
+     (2, 9), 'error', '--detach makes Celery fork into the background: its first process exit'),
+    ('SV211', "[program:nginx]\ncommand=/usr/sbin/nginx\n",
+     (2, 9), 'error', "nginx daemonizes unless started with -g 'daemon off;': its first proce"),
+    ('SV212', W.replace("/srv/app/venv/bin/celery", "celery"),
+     (2, 9), 'warning', 'celery is a bare name: supervisord looks it up on its own PATH (or PAT'),
+    ('SV213', W.replace("/srv/app/venv/bin/celery", "venv/bin/celery"),
+     (2, 9), 'error', 'venv/bin/celery is relative: supervisord resolves it against its own w'),
+    ('SV214', "[program:web]\ncommand=/usr/bin/node /srv/web/server.js\nuser=web\nstopsignal=KILL\n",
+     (4, 12), 'warning', 'stopsignal=KILL kills the program without any chance to shut down clea'),
+    ('SV201', W.replace("killasgroup=true", "killasgroup=false"),
+     (7, 13), 'warning', 'a Celery prefork worker forks child processes, but killasgroup=false: '),
+    ('SV202', "[program:web]\ncommand=/bin/sh -c \"cd /srv && gunicorn app:app\"\nuser=web\nkillasgroup=false\n",
+     (4, 13), 'error', 'the command runs through sh -c without exec, which does not pass the s'),
+    ('SV203', W.replace("killasgroup=true", "stopasgroup=true").replace("/srv/app/venv/bin/celery -A proj worker", "/bin/sh -c \"cd /srv/app && /srv/app/venv/bin/celery -A proj worker\""),
+     (7, 13), 'error', 'stopasgroup=true sends TERM to the whole process group: the prefork po'),
+    ('SV204', W.replace("autorestart=true", "autorestart=unexpected"),
+     (5, 13), 'warning', 'autorestart=unexpected: a worker that exits with status 0 (a remote sh'),
+    ('SV208', W + "stdout_logfile=/dev/stdout\nstdout_logfile_maxbytes=0\n",
+     (9, 16), 'warning', 'stdout goes to /dev/stdout but stderr to an AUTO file in childlogdir t'),
+    ('SV212', W.replace("/srv/app/venv/bin/celery -A proj worker", "python -m celery -A proj worker"),
+     (2, 9), 'warning', 'python is a bare name: supervisord looks it up on its own PATH (or PAT'),
+    ('SV214', "[program:flower]\ncommand=/srv/app/venv/bin/celery -A proj flower --address=127.0.0.1\ndirectory=/srv/app\nuser=celery\nautorestart=true\numask=022\nstopsignal=KILL\n",
+     (7, 12), 'warning', 'stopsignal=KILL kills the program without any chance to shut down clea'),
+]
+
+
+@pytest.mark.parametrize("code,text,where,severity,message", CASES,
+                         ids=["%s-%d" % (c[0], i) for i, c in enumerate(CASES)])
+def test_rule_reports_its_case(tmp_path, code, text, where, severity, message):
+    # --extend-select: the opt-in rules (SV205) run only when asked for
+    case(tmp_path, code, text, where, severity, message)
+
+
+TWINS = [
+    W,                                                               # killasgroup=true only,
+    W.replace("killasgroup=true", "stopasgroup=true\nstopsignal=INT"),
+    W.replace("worker\n", "worker --pool=solo\n", 1).replace("killasgroup=true\n", ""),
+    W.replace("worker\n", "worker -P gevent -c 100\n", 1).replace("killasgroup=true\n", ""),
+    W.replace("/srv/app/venv/bin/celery -A proj worker",
+              "/bin/sh -c \"cd /srv/app && exec /srv/app/venv/bin/celery -A proj worker\""),
+    W + BEAT,
+    W + "redirect_stderr=true\nstdout_logfile=/dev/stdout\nstdout_logfile_maxbytes=0\n",
+    W + "environment=CELERY_BROKER_URL=\"redis://redis:6379/0\",SECRET_KEY_FILE=\"/run/secrets/k\"\n",
+]
+
+
+@pytest.mark.parametrize("text", TWINS)
+def test_clean_twin_is_silent(tmp_path, text):
+    assert lint_text(text, tmp_path) == []
+
+
+def test_added_key_goes_after_the_last_key_in_the_section_style(tmp_path):
+    text = ("[program:worker]\r\ncommand = /srv/app/venv/bin/celery -A proj worker\r\n"
+            "directory = /srv/app\r\nuser = celery\r\nautorestart = true\r\nstopwaitsecs = 600\r\n"
+            "umask = 022\r\n\r\n; the next one\r\n[program:other]\r\ncommand = /bin/true\r\n"
+            "user = nobody\r\n")
+    fix = fix_of(tmp_path, text, "SV201")
+    assert fix["applicability"] == "safe"
+    assert apply(text, fix) == text.replace("umask = 022\r\n", "umask = 022\r\nkillasgroup = true\r\n")
+
+
+def test_added_key_in_a_file_without_final_newline(tmp_path):
+    text = W.replace("killasgroup=true\n", "").rstrip("\n")
+    fix = fix_of(tmp_path, text, "SV201")
+    assert apply(text, fix) == text + "\nkillasgroup=true"
+
+
+def test_sv203_fix_adds_int_or_replaces_term(tmp_path):
+    text = W.replace("killasgroup=true", "stopasgroup=true")
+    fix = fix_of(tmp_path, text, "SV203")
+    assert (fix["applicability"], apply(text, fix)) == ("safe", text + "stopsignal=INT\n")
+    text = W.replace("killasgroup=true", "stopasgroup=true\nstopsignal=TERM")
+    fix = fix_of(tmp_path, text, "SV203")
+    assert (fix["applicability"], apply(text, fix)) == (
+        "unsafe", text.replace("stopsignal=TERM", "stopsignal=INT"))
+
+
+def test_no_fix_when_supervisord_would_refuse_it(tmp_path):
+    # stopasgroup=true next to killasgroup=false is refused: SV202 offers no fix
+    text = "[program:web]\ncommand=/bin/sh -c \"cd /srv && ./serve\"\nuser=web\nkillasgroup=false\n"
+    (d,) = [d for d in lint_text(text, tmp_path) if d["code"] == "SV202"]
+    assert d["fix"] is None
+
+
+def test_sv211_fix_drops_detach(tmp_path):
+    text = W.replace("worker\n", "worker --detach --loglevel=INFO\n", 1)
+    fix = fix_of(tmp_path, text, "SV211")
+    assert (fix["applicability"], apply(text, fix)) == (
+        "unsafe", W.replace("worker\n", "worker --loglevel=INFO\n", 1))
+
+
+def test_opt_in_rule_runs_only_when_selected(tmp_path):
+    text = W.replace("umask=022\n", "")
+    assert lint_text(text, tmp_path) == []
+    assert [d["code"] for d in lint_text(text, tmp_path, args=["--extend-select", "SV205"])] \
+        == ["SV205"]
+    assert [d["code"] for d in lint_text(text, tmp_path, args=["--select", "missing-umask"])] \
+        == ["SV205"]

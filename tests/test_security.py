@@ -1,0 +1,68 @@
+"""The security rules (SV3xx): the control server, privileges and secrets."""
+
+import pytest
+
+from cases import W, case
+from support import lint_json, lint_text
+
+
+CASES = [
+    # code, config, (line, column), severity, start of the message
+    ('SV301', "[inet_http_server]\nport=127.0.0.1:9001\n",
+     (1, 1), 'error', '[inet_http_server] has no username and password: anyone who can reach '),
+    ('SV302', "[inet_http_server]\nport=*:9001\nusername=admin\npassword={SHA}0123456789abcdef0123456789abcdef01234567\n",
+     (2, 6), 'warning', "port=*:9001 listens on every network interface: supervisord's control "),
+    ('SV303', "[inet_http_server]\nport=127.0.0.1:9001\nusername=admin\npassword=hunter2\n",
+     (4, 10), 'warning', '[inet_http_server] password is written in clear text: anyone who can r'),
+    ('SV304', "[unix_http_server]\nfile=/run/supervisor.sock\nchmod=0777\n",
+     (3, 7), 'error', "chmod=0777 lets every local user write to supervisord's control socket"),
+    ('SV305', W.replace("user=celery\n", ""),
+     (1, 1), 'error', 'no user=: this Celery worker runs as root; Celery refuses to start as '),
+    ('SV305', "[program:web]\ncommand=/srv/app/venv/bin/gunicorn app:app\nuser=root\n",
+     (3, 6), 'warning', 'user=root: under a root supervisord this program runs as root; set use'),
+    ('SV306', W + "environment=CELERY_BROKER_URL=\"redis://:s3cret@redis:6379/0\"\n",
+     (9, 13), 'warning', 'environment variable CELERY_BROKER_URL holds a URL with a password: it'),
+    ('SV306', W.replace("worker\n", "worker -b amqp://user:s3cret@mq//\n", 1),
+     (2, 9), 'warning', 'the command line holds a URL with a password: every local user sees it'),
+]
+
+
+@pytest.mark.parametrize("code,text,where,severity,message", CASES,
+                         ids=["%s-%d" % (c[0], i) for i, c in enumerate(CASES)])
+def test_rule_reports_its_case(tmp_path, code, text, where, severity, message):
+    # --extend-select: the opt-in rules (SV205) run only when asked for
+    case(tmp_path, code, text, where, severity, message)
+
+
+TWINS = [
+    "[inet_http_server]\nport=127.0.0.1:9001\nusername=admin\n"
+    "password={SHA}0123456789abcdef0123456789abcdef01234567\n",
+    "[unix_http_server]\nfile=/run/supervisor.sock\nchmod=0700\n",
+]
+
+
+@pytest.mark.parametrize("text", TWINS)
+def test_clean_twin_is_silent(tmp_path, text):
+    assert lint_text(text, tmp_path) == []
+
+
+def test_secret_values_never_appear_in_any_output(tmp_path):
+    text = W.replace("worker\n", "worker -b amqp://u:Sup3rS3cret@mq// --password=Hunter2x\n", 1) + \
+        "environment=AWS_SECRET_ACCESS_KEY=\"AKIAwhatever9\",DB_PASSWORD=\"pa55word\"\n"
+    path = tmp_path / "w.conf"
+    path.write_text(text)
+    status, diags, err = lint_json([str(path)])
+    assert {d["code"] for d in diags} >= {"SV306"}
+    out = repr(diags)
+    for secret in ("Sup3rS3cret", "Hunter2x", "AKIAwhatever9", "pa55word"):
+        assert secret not in out
+
+
+def test_supervisord_messages_quoting_values_are_redacted(tmp_path):
+    text = ("[program:web]\ncommand=/bin/true\nuser=web\n"
+            "environment=DATABASE_URL=postgres://app:Sup3rS3cret@db/x,DB_PASSWORD=pa55word\n")
+    diags = lint_text(text, tmp_path)
+    (d,) = [d for d in diags if d["code"] == "SV107"]
+    assert d["message"].startswith("environment: supervisord refuses to load: Unexpected end "
+                                   "of key/value pairs (the value holds a secret; not shown).")
+    assert "Sup3rS3cret" not in repr(diags) and "pa55word" not in repr(diags)
