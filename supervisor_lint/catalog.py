@@ -99,6 +99,11 @@ def render(doc):
             out.append("```ini")
             out.append(ex["good"].rstrip("\n"))
             out.append("```")
+        if ex.get("fixed") and ex.get("fixed") != ex.get("good"):
+            out.append("What --fix writes:")
+            out.append("```ini")
+            out.append(ex["fixed"].rstrip("\n"))
+            out.append("```")
     fix = doc.get("fix") or {}
     out.append("")
     out.append("## Fix")
@@ -133,6 +138,8 @@ def markdown(doc):
                 ex["bad"].rstrip("\n"), "```", ""]
         if ex.get("good"):
             out += ["Use instead:", "", "```ini", ex["good"].rstrip("\n"), "```", ""]
+        if ex.get("fixed") and ex.get("fixed") != ex.get("good"):
+            out += ["What `--fix` writes:", "", "```ini", ex["fixed"].rstrip("\n"), "```", ""]
     fix = doc.get("fix") or {}
     out += ["## Fix safety", ""]
     if fix.get("available"):

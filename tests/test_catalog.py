@@ -5,7 +5,7 @@ import pytest
 
 from supervisor_lint import catalog
 from supervisor_lint.checks import all_rules
-from support import lint_json
+from support import lint_json, run
 
 DOCS = catalog.load_all()
 EXAMPLES = [(code, i, ex) for code, doc in sorted(DOCS.items())
@@ -51,6 +51,29 @@ def test_good_example_does_not(tmp_path, code, index, example):
     status, diags, err = lint_json(["--extend-select", code, _write(tmp_path, example, "good")])
     assert err == ""
     assert code not in {d["code"] for d in diags}, diags
+
+
+FIXED = [(code, i, ex) for code, i, ex in EXAMPLES if "fixed" in ex or "fixed_bytes_hex" in ex]
+
+
+@pytest.mark.parametrize("code,index,example", FIXED,
+                         ids=["%s-%d" % (c, i) for c, i, _ in FIXED])
+def test_fixed_example_is_what_the_fix_writes(tmp_path, code, index, example):
+    unsafe = ["--unsafe-fixes"] if DOCS[code]["fix"]["safety"] == "unsafe" else []
+    path = _write(tmp_path, example, "bad")
+    status, out, err = run(["check", "--isolated", "--fix", "--select", code] + unsafe + [path])
+    with open(path, "rb") as fh:
+        written = fh.read()
+    if "fixed_bytes_hex" in example:
+        assert written == bytes.fromhex(example["fixed_bytes_hex"])
+    else:
+        assert written == example["fixed"].encode("utf-8")
+
+
+@pytest.mark.parametrize("code", [code for code in sorted(DOCS)
+                                  if DOCS[code]["fix"]["available"]])
+def test_a_rule_with_a_fix_shows_it_on_an_example(code):
+    assert any("fixed" in ex or "fixed_bytes_hex" in ex for ex in DOCS[code]["examples"]), code
 
 
 def test_rule_command_renders_the_document():
