@@ -1,6 +1,9 @@
-"""Every rule has a case in its family's tests."""
+"""Every rule has a case that pins where it fires: a row in its family's
+tests (line, column, message), or a rules/CODE.yaml example with ``at:``."""
+
 
 def test_each_code_has_a_case():
+    from supervisor_lint import catalog
     from supervisor_lint.checks import all_rules
     import test_syntax
     import test_schema
@@ -13,4 +16,6 @@ def test_each_code_has_a_case():
                    test_suppress):
         for name in ("CASES", "SEVERITY_CASES"):
             covered |= {c[0] for c in getattr(module, name, [])}
+    covered |= {code for code, doc in catalog.load_all().items()
+                if any(ex.get("at") for ex in doc.get("examples", []))}
     assert covered == set(all_rules()), set(all_rules()) ^ covered

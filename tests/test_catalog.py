@@ -43,6 +43,10 @@ def test_bad_example_reports_the_code(tmp_path, code, index, example):
     status, diags, err = lint_json(["--extend-select", code, _write(tmp_path, example, "bad")])
     assert err == ""
     assert code in {d["code"] for d in diags}, diags
+    if example.get("at"):
+        # an example may say where the rule's first finding goes: "LINE:COLUMN"
+        first = [d for d in diags if d["code"] == code][0]
+        assert "%d:%d" % (first["line"], first["column"]) == example["at"]
 
 
 @pytest.mark.parametrize("code,index,example", [e for e in EXAMPLES if e[2].get("good")],
