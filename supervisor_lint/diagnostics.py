@@ -4,6 +4,14 @@ A rule yields Findings; the engine turns each into a Diagnostic (the rule's
 code, name and severity, a path, 1-based lines and columns); a Finding may
 carry a Fix, which is Edits to one document's bytes."""
 
+def short(text, limit=60):
+    """A value quoted in a message: one line (undecodable bytes as \\xNN,
+    line breaks as \\n), cut to ``limit`` characters with '...'."""
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 class Edit:
     """Replace the bytes ``start:end`` of a file with ``replacement`` (str)."""
 

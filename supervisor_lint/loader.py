@@ -13,7 +13,7 @@ import re
 
 from . import environment as envgrammar
 from . import schema
-from .diagnostics import Finding
+from .diagnostics import Finding, short as _short
 from .expand import expand, positional_specs
 from .redact import secret_name, text_spans
 from .values import convert, EXPECTED
@@ -707,11 +707,6 @@ def _is_path_key(section, key):
     if section == "supervisord":
         return key in ("logfile", "pidfile", "childlogdir", "directory")
     return key in ("stdout_logfile", "stderr_logfile")
-
-
-def _short(text, limit=60):
-    text = text.replace("\n", "\\n")
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _close(word, candidates):

@@ -5,7 +5,7 @@ import re
 
 from . import rule
 from .. import schema
-from ..diagnostics import Edit, Finding, Fix
+from ..diagnostics import Edit, Finding, Fix, short as _short
 from ..loader import holds_secret
 
 _KEYISH = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*[=:]")
@@ -263,8 +263,3 @@ def default_section(ctx):
                       section="DEFAULT")
 
 
-def _short(text, limit=60):
-    # undecodable bytes (kept as surrogates by the reader) read as \xNN
-    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    text = text.replace("\n", "\\n")
-    return text if len(text) <= limit else text[:limit - 3] + "..."
