@@ -288,26 +288,36 @@ def parse(data, path="<stdin>"):
     offset = 3 if doc.bom else 0
 
     # split into physical lines, as universal newlines would
-    pieces = _NEWLINE.split(text)        # text, eol, text, eol, ..., text
     lines = doc.lines
     ascii_text = text.isascii()
     number = 0
     append = lines.append
-    if ascii_text:
-        for i in range(0, len(pieces) - 1, 2):
-            number += 1
-            chunk, eol = pieces[i], pieces[i + 1]
-            append(Line(number, offset, chunk, eol, True))
-            offset += len(chunk) + len(eol)
+    if "\r" not in text:
+        # the common case: LF only, split without a regex
+        chunks = text.split("\n")
+        last = chunks.pop()
+        if ascii_text:
+            for chunk in chunks:
+                number += 1
+                append(Line(number, offset, chunk, "\n", True))
+                offset += len(chunk) + 1
+        else:
+            for chunk in chunks:
+                number += 1
+                append(Line(number, offset, chunk, "\n"))
+                offset += len(chunk.encode("utf-8", "surrogateescape")) + 1
     else:
+        pieces = _NEWLINE.split(text)        # text, eol, text, eol, ..., text
+        last = pieces[-1]
         for i in range(0, len(pieces) - 1, 2):
             number += 1
             chunk, eol = pieces[i], pieces[i + 1]
-            append(Line(number, offset, chunk, eol))
-            offset += len(chunk.encode("utf-8", "surrogateescape")) + len(eol)
-    if pieces[-1]:
+            append(Line(number, offset, chunk, eol, True if ascii_text else None))
+            offset += (len(chunk) if ascii_text else
+                       len(chunk.encode("utf-8", "surrogateescape"))) + len(eol)
+    if last:
         number += 1
-        lines.append(Line(number, offset, pieces[-1], ""))
+        lines.append(Line(number, offset, last, ""))
 
     if bad_byte is not None:
         for line in lines:

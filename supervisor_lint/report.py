@@ -28,9 +28,18 @@ def use_color(choice, stream):
     return hasattr(stream, "isatty") and stream.isatty()
 
 
+_PATHS = {}
+
+
 def _p(path):
-    from .redact import printable
-    return printable(path)
+    """A path as reports show it (escaped), computed once per path."""
+    found = _PATHS.get(path)
+    if found is None:
+        from .redact import printable
+        if len(_PATHS) > 65536:
+            _PATHS.clear()
+        found = _PATHS[path] = printable(path)
+    return found
 
 
 def _line_start(path):
