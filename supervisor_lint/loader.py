@@ -50,12 +50,17 @@ def _default(typ, default):
 _KIND_DEFAULTS = {}
 
 
+_EARLY_SET = frozenset(_EARLY)
+_PER_PROCESS_SET = frozenset(_PER_PROCESS)
+
+
 def _kind_defaults(kind):
-    """{key: converted default} for a program kind (killasgroup excepted: it
-    follows stopasgroup)."""
+    """({early key: converted default}, {per-process key: converted
+    default}) for a program kind; killasgroup is left out: it follows
+    stopasgroup."""
     found = _KIND_DEFAULTS.get(kind)
     if found is None:
-        found = {}
+        early, per_process = {}, {}
         keys = schema.KIND_BY_NAME[kind].keys
         for key in _EARLY + _PER_PROCESS:
             spec = keys[key]
@@ -63,8 +68,9 @@ def _kind_defaults(kind):
             if key == "priority" and kind == "eventlistener":
                 default = "-1"
             if key != "killasgroup":
-                found[key] = _default(spec.type, default)
-        _KIND_DEFAULTS[kind] = found
+                (early if key in _EARLY_SET else per_process)[key] = \
+                    _default(spec.type, default)
+        found = _KIND_DEFAULTS[kind] = (early, per_process)
     return found
 
 
@@ -542,14 +548,12 @@ class Loader:
             written = dict(self.tree.defaults, **written)
         values = prog.values
         settings = prog.settings
-        kind_defaults = _kind_defaults(kind)
-        for key in _EARLY:
-            setting = written.get(key)
-            if setting is None:
-                if key == "killasgroup":
-                    values[key] = bool(values.get("stopasgroup"))
-                else:
-                    values[key] = kind_defaults[key]
+        # the defaults first, then only the keys the section writes (in file
+        # order: no early key's reading depends on another's but killasgroup's
+        # default, which is set after)
+        values.update(_kind_defaults(kind)[0])
+        for key, setting in written.items():
+            if key not in _EARLY_SET:
                 continue
             spec = keys[key]
             default = spec.default
@@ -568,6 +572,8 @@ class Loader:
             values[key] = value if certain else None
             if setting is not None:
                 prog.settings[key] = setting
+        if "killasgroup" not in written:
+            values["killasgroup"] = bool(values.get("stopasgroup"))
         env_setting = self.tree.get(section, "environment")
         pn_setting = self.tree.get(section, "process_name")
         process_name = pn_setting.value if pn_setting is not None else "%(program_name)s"
@@ -624,11 +630,9 @@ class Loader:
                     prog.values["environment"] = env
                     prog_env = {"ENV_%s" % k: v for k, v in env.items()}
         plain = not self.tree.defaults
-        kind_defaults = _kind_defaults(prog.kind)
-        for key in _PER_PROCESS:
-            setting = written.get(key)
-            if setting is None:
-                values[key] = kind_defaults[key]
+        values.update(_kind_defaults(prog.kind)[1])
+        for key, setting in written.items():
+            if key not in _PER_PROCESS_SET:
                 continue
             spec = keys[key]
             if plain and "%" not in setting.value:

@@ -131,10 +131,17 @@ def supervisor_load(main_path, env=None):
                         env.update({n: "1" for n in env_names(fh.read().decode("utf-8", "replace"))})
                 except OSError:
                     pass
+    # a custom factory counts only if it is the value that section ends with:
+    # supervisord uses the last of a key set twice
+    factories, section = {}, None
     with open(main_path, "rb") as fh:
-        custom = any(line.strip().startswith(b"supervisor.rpcinterface_factory") and
-                     b"supervisor.rpcinterface:make_main_rpcinterface" not in line
-                     for line in fh.read().splitlines())
+        for line in fh.read().splitlines():
+            if line.startswith(b"["):
+                section = line.strip()
+            elif line.strip().startswith(b"supervisor.rpcinterface_factory"):
+                factories[section] = line
+    custom = any(b"supervisor.rpcinterface:make_main_rpcinterface" not in line
+                 for line in factories.values())
     with _machine_independent(custom):
         opts = options.ServerOptions()
         opts.environ_expansions = {"ENV_%s" % k: v for k, v in env.items()}

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 
 import pytest
-from hypothesis import given, settings, strategies as st, HealthCheck
+from hypothesis import example, given, settings, strategies as st, HealthCheck
 
 from support import supervisor_verdict, lint_json, env_names, CORPUS
 
@@ -122,6 +122,11 @@ def _compare(path):
 @settings(max_examples=int(__import__("os").environ.get("SVLINT_EXAMPLES", 400)), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(config())
+# a custom factory overridden by the standard one in the same section: the
+# standard one is what supervisord imports, so an unknown event type is fatal
+@example("[supervisord]\n[eventlistener:l]\ncommand=/bin/echo hi\nevents=PROCESS_STATE\n"
+         "  autostart=false\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory=mod.attr\n"
+         "supervisor.rpcinterface_factory=supervisor.rpcinterface:make_main_rpcinterface\n")
 def test_fatal_verdict_matches_supervisor(workdir, text):
     path = os.path.join(workdir, "supervisord.conf")
     with open(path, "w") as fh:
