@@ -85,6 +85,7 @@ class Command:
         self.module = None            # `python -m MODULE`
         self.manage = None            # `manage.py SUBCOMMAND`
         self.celery = None
+        self.program = None           # basename of the program that really runs (after wrappers)
 
     # -- argv[0] as supervisord sees it ------------------------------------------------
     @property
@@ -104,12 +105,11 @@ class Command:
             return "relative"
         return "bare"
 
-    @property
-    def program(self):
-        """Basename of the program that really runs (after wrappers)."""
-        if not self.inner:
-            return None
-        return os.path.basename(self.inner[0])
+
+
+def _base(path):
+    """``os.path.basename``."""
+    return path.rpartition("/")[2]
 
 
 _BLANKS = re.compile(r"[ \t\r\n]+")
@@ -146,7 +146,7 @@ def parse(text):
         return cmd
     inner = list(argv)
     for _ in range(8):            # wrappers nest: sh -c "exec env X=1 uv run celery ..."
-        name = os.path.basename(inner[0])
+        name = _base(inner[0])
         if name in SHELLS and len(inner) >= 3 and inner[1] in ("-c", "-lc", "-ec", "-cl", "-ce"):
             cmd.wrappers.append("%s -c" % name)
             if cmd.shell is None:
@@ -212,7 +212,9 @@ def parse(text):
             break
         break
     cmd.inner = inner
-    name = os.path.basename(inner[0]) if inner else ""
+    name = _base(inner[0]) if inner else ""
+    if inner:
+        cmd.program = name
     if name == "manage.py" and len(inner) > 1:
         cmd.manage = inner[1]
     _read_celery(cmd, inner)
@@ -298,7 +300,7 @@ def _read_celery(cmd, inner):
     if not inner:
         return
     start = None
-    name = os.path.basename(inner[0])
+    name = _base(inner[0])
     if name in REMOVED_CELERY_PROGRAMS:
         cel = Celery()
         cel.index = 0

@@ -53,7 +53,8 @@ def run(tree, selection=None, suppressions=True, registry=None):
     if per_program:
         for prog in loaded.programs.values():
             for rule, check in per_program:
-                collect(rule, check(ctx, prog))
+                for finding in check(ctx, prog):
+                    collect(rule, (finding,))
     if suppressions:
         from . import suppress
         found = suppress.apply(tree, found, selection, rules)

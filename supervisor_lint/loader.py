@@ -31,6 +31,12 @@ _PER_PROCESS = ("directory", "stdout_logfile", "stdout_logfile_backups",
                 "stderr_logfile_backups", "stderr_logfile_maxbytes", "stderr_syslog", "command")
 
 
+def _parse_command(text):
+    global _parse_command
+    from .command import parse as _parse_command
+    return _parse_command(text)
+
+
 def _converted(typ, text):
     found = _CONVERTED.get((typ, text))
     if found is None:
@@ -75,7 +81,14 @@ def _kind_defaults(kind):
 
 
 class Program:
-    """The typed view of one program-like section (per supervisord)."""
+    """The typed view of one program-like section (per supervisord).
+
+    ``command`` (what the command runs, a ``command.Command``, or None
+    without one) and ``celery`` (its ``command.Celery``, or None) are read
+    on first use and are plain attributes from then on."""
+
+    __slots__ = ("section", "kind", "group", "values", "settings", "command_text", "command",
+                 "celery")
 
     def __init__(self, section, kind, group):
         self.section = section
@@ -84,19 +97,24 @@ class Program:
         self.values = {}              # key -> converted value (None if unknown)
         self.settings = {}            # key -> Setting, where written
         self.command_text = None      # the expanded command (ENV_ stand-ins where unknown)
-        self._command = None
+
+    def __getattr__(self, name):
+        # only for the two unset slots: a slot read before it is set lands here
+        if name == "command":
+            cmd = None
+            if self.command_text is not None:
+                cmd = _parse_command(self.command_text)
+            self.command = cmd
+            return cmd
+        if name == "celery":
+            cmd = self.command
+            cel = self.celery = cmd.celery if cmd is not None else None
+            return cel
+        raise AttributeError(name)
 
     @property
     def name(self):
         return self.section.split(":", 1)[1].strip()
-
-    @property
-    def command(self):
-        """What the command runs (``command.Command``), or None without one."""
-        if self._command is None and self.command_text is not None:
-            from .command import parse
-            self._command = parse(self.command_text)
-        return self._command
 
     def written(self, key):
         """The Setting of ``key`` when the section (or [DEFAULT]) sets it."""

@@ -33,7 +33,7 @@ def last_block(ctx, section):
 
 def at_key(prog, key):
     """The entry that sets ``key`` in the program's own section (not [DEFAULT])."""
-    s = prog.written(key)
+    s = prog.settings.get(key)
     return s if s is not None and not s.inherited else None
 
 
@@ -47,8 +47,7 @@ def finding(message, ctx, prog, key=None, fix=None, severity=None, fatal=False):
 
 
 def celery(prog):
-    cmd = prog.command
-    return cmd.celery if cmd is not None else None
+    return prog.celery
 
 
 def forks(prog):

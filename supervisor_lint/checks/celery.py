@@ -64,7 +64,7 @@ def _reorder_fix(prog, cel):
 
 @rule("SV401", "celery-option-order", "error", category="celery", scope="program")
 def option_order(ctx, prog):
-    cel = celery(prog)
+    cel = prog.celery
     if cel is None or cel.removed:
         return
     multi = cel.subcommand == "multi"
@@ -102,7 +102,7 @@ def option_order(ctx, prog):
 
 
 def _beat_instances(prog):
-    cel = celery(prog)
+    cel = prog.celery
     if cel is None or not cel.runs_beat:
         return 0
     numprocs = prog.values.get("numprocs")
@@ -123,7 +123,7 @@ def beat_not_singleton(ctx):
     if len(beats) > 3:
         names += " and %d more" % (len(beats) - 3)
     for prog, n in beats:
-        cel = celery(prog)
+        cel = prog.celery
         how = "beat" if cel.subcommand == "beat" else "a worker with -B"
         if n > 1:
             msg = ("%s with numprocs=%d runs %d schedulers: every periodic task is sent %d "
@@ -142,6 +142,8 @@ def _stopwait(prog):
 
 
 def _seconds(text):
+    if text is None:
+        return None
     try:
         return float(text)
     except (TypeError, ValueError):
@@ -150,7 +152,7 @@ def _seconds(text):
 
 @rule("SV403", "short-stopwaitsecs", "warning", category="celery", scope="program")
 def short_stopwaitsecs(ctx, prog):
-    cel = celery(prog)
+    cel = prog.celery
     if cel is None or not cel.is_worker:
         return
     wait = _stopwait(prog)
@@ -179,7 +181,7 @@ def short_stopwaitsecs(ctx, prog):
 
 @rule("SV404", "cold-shutdown-signal", "warning", category="celery", scope="program")
 def cold_shutdown_signal(ctx, prog):
-    cel = celery(prog)
+    cel = prog.celery
     if cel is None or cel.subcommand not in ("worker", "beat"):
         return
     sig = effective_signal(prog)
@@ -212,7 +214,7 @@ def _hostname(cel):
 def duplicate_nodename(ctx):
     seen = {}
     for prog in programs(ctx):
-        cel = celery(prog)
+        cel = prog.celery
         if cel is None or not cel.is_worker:
             continue
         name = _hostname(cel)
@@ -253,15 +255,18 @@ def duplicate_nodename(ctx):
 _SYSTEM_PYTHON = re.compile(r"^/(usr/(local/)?)?bin/python")
 
 
+_VENV_ROOT = re.compile(r"^(.*?)/bin/[^/]+$")
+
+
 def _venv_root(path):
-    m = re.match(r"^(.*?)/bin/[^/]+$", path or "")
+    m = _VENV_ROOT.match(path or "")
     return m.group(1) if m else None
 
 
 @rule("SV406", "venv-mismatch", "warning", category="celery", scope="program")
 def venv_mismatch(ctx, prog):
     cmd = prog.command
-    cel = celery(prog)
+    cel = prog.celery
     if cmd is None or cel is None or not cmd.inner:
         return
     environ = env(prog)
@@ -303,7 +308,7 @@ def venv_mismatch(ctx, prog):
 
 @rule("SV407", "removed-celery-command", "error", category="celery", scope="program")
 def removed_celery_command(ctx, prog):
-    cel = celery(prog)
+    cel = prog.celery
     if cel is None or not cel.removed:
         return
     removed = cel.removed
@@ -322,7 +327,7 @@ def removed_celery_command(ctx, prog):
 
 @rule("SV408", "celery-without-directory", "warning", category="celery", scope="program")
 def celery_without_directory(ctx, prog):
-    cel = celery(prog)
+    cel = prog.celery
     if cel is None or cel.removed:
         return
     environ = env(prog)
@@ -343,7 +348,7 @@ def celery_without_directory(ctx, prog):
 
 @rule("SV409", "beat-files-in-cwd", "warning", category="celery", scope="program")
 def beat_files_in_cwd(ctx, prog):
-    cel = celery(prog)
+    cel = prog.celery
     if cel is None or not cel.runs_beat or cel.removed:
         return
     if cel.options.get("--schedule"):

@@ -95,7 +95,7 @@ def missing_stopasgroup(ctx, prog):
 
 @rule("SV203", "group-stop-kills-celery-pool", "error", category="hygiene", scope="program")
 def group_stop_kills_pool(ctx, prog):
-    cel = celery(prog)
+    cel = prog.celery
     if cel is None or not cel.forks or not prog.values.get("stopasgroup"):
         return
     if effective_signal(prog) != TERM:
@@ -301,6 +301,7 @@ def rotating_stream_log_supervisord(ctx):
 _SHELL_TOKENS = {"&&", "||", "|", ">", ">>", "<", "2>&1", ">&2", "1>&2", "2>", "&", ";"}
 _SHELL_WORDS = {"source", ".", "cd", "export", "exec", "eval", "set", "ulimit"}
 _VAR = re.compile(r"^\$(\{\w+\}|\w+)")
+_SHELLY = re.compile(r"[&|<>;`$~]")     # every argument the loop below reports holds one
 
 
 @rule("SV210", "shell-syntax-in-command", "error", category="hygiene", scope="program")
@@ -314,7 +315,7 @@ def shell_syntax(ctx, prog):
         found = "%r is a shell builtin, not a program" % argv[0]
     elif argv[0].startswith("~"):
         found = "~ is not expanded"
-    else:
+    elif _SHELLY.search(cmd.text):
         for tok in argv[1:]:
             if tok in _SHELL_TOKENS or tok.endswith((";", "&&")) and len(tok) > 1 and \
                     tok[:-1].isalnum():
@@ -456,7 +457,7 @@ def relative_executable(ctx, prog):
 
 @rule("SV214", "kill-stopsignal", "warning", category="hygiene", scope="program")
 def kill_stopsignal(ctx, prog):
-    cel = celery(prog)
+    cel = prog.celery
     if prog.values.get("stopsignal") != KILL or \
             (cel is not None and cel.subcommand in ("worker", "beat")):
         return   # Celery workers and beat: SV404 explains what it costs them

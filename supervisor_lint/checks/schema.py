@@ -123,9 +123,11 @@ def unknown_key(ctx):
 
 @rule("SV113", "size-without-unit", "warning", category="schema", scope="program")
 def size_without_unit(ctx, prog):
+    settings = prog.settings
     for key in ("stdout_logfile_maxbytes", "stderr_logfile_maxbytes",
                 "stdout_capture_maxbytes", "stderr_capture_maxbytes"):
-        yield from _size(ctx, prog, key)
+        if key in settings:
+            yield from _size(ctx, prog, key)
 
 
 @also("SV113")

@@ -4,7 +4,7 @@ ever prints the value of a secret."""
 import re
 
 from . import also, rule
-from ._program import celery, finding, first_block
+from ._program import finding, first_block
 from ..diagnostics import Finding
 from ..fixes import replace_value
 from ..redact import url_passwords
@@ -114,7 +114,7 @@ def runs_as_root(ctx, prog):
     if user is not None and str(user).strip() not in ("root", "0"):
         return
     cmd = prog.command
-    cel = celery(prog)
+    cel = prog.celery
     if cel is not None and (cel.options.get("--uid") or "--uid" in (cmd.inner or [])):
         return
     if cmd is not None and cmd.program in ("nginx", "php-fpm", "apache2", "httpd", "sshd") or \
@@ -177,7 +177,7 @@ def secret_in_config(ctx, prog):
     for i, tok in enumerate(cmd.argv):
         opt = tok.split("=", 1)[0]
         reason = None
-        if url_passwords(tok):
+        if "://" in tok and url_passwords(tok):
             reason = "a URL with a password"
         elif opt in _SECRET_OPTIONS and ("=" in tok or i + 1 < len(cmd.argv)):
             reason = "a %s option" % opt

@@ -146,6 +146,9 @@ def _glued_comment(line, typed):
     if ";" not in text and "#" not in text:
         return None
     stop = line.comment_start if line.comment_start is not None else len(text)
+    if text.find(";", line.value_start + 1, stop) == -1 and \
+            text.find("#", line.value_start + 1, stop) == -1:
+        return None
     quote = None
     for i in range(line.value_start, stop):
         ch = text[i]
