@@ -200,7 +200,7 @@ def _lint(paths, options, sources, registry, stdin, stdin_filename):
     docs = []
     seen = set()
     for path, data in files:
-        key = os.path.realpath(path) if path not in ("-", stdin_filename) else path
+        key = sources.realpath(path) if path not in ("-", stdin_filename) else path
         if key in seen:
             continue
         seen.add(key)
@@ -213,15 +213,15 @@ def _lint(paths, options, sources, registry, stdin, stdin_filename):
             main_config = os.path.join(options.settings_for(docs[0].path).root, main_config)
     if main_config is not None:
         main = reader.parse(sources.read(main_config), main_config)
-        main_real = os.path.realpath(main_config)
-        reals = {os.path.realpath(d.path) for d in docs}
-        others = [d for d in docs if os.path.realpath(d.path) != main_real]
+        main_real = sources.realpath(main_config)
+        reals = {sources.realpath(d.path) for d in docs}
+        others = [d for d in docs if sources.realpath(d.path) != main_real]
         tree = build_main(main, sources, extra=others)
         wanted = None
         if docs:
             # the files asked for, under whatever path the tree reaches them
             wanted = {d.path for d in docs} | {d.path for d in tree.docs
-                                               if os.path.realpath(d.path) in reals}
+                                               if sources.realpath(d.path) in reals}
         return _run_tree(tree, main_config, options, registry, wanted)
     covered = set()
     mains = set()
@@ -234,10 +234,10 @@ def _lint(paths, options, sources, registry, stdin, stdin_filename):
             continue    # an [include] but no [supervisord] anywhere: a fragment after all
         mains.add(id(main))
         for d in tree.docs:
-            covered.add(os.path.realpath(d.path))
+            covered.add(sources.realpath(d.path))
         results.extend(_run_tree(tree, main.path, options, registry))
     for doc in docs:
-        if id(doc) in mains or (doc.path != "-" and os.path.realpath(doc.path) in covered):
+        if id(doc) in mains or (doc.path != "-" and sources.realpath(doc.path) in covered):
             continue
         results.extend(_run_tree(build_fragment(doc), doc.path if doc.path != "-" else None,
                                  options, registry))

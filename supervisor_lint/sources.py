@@ -32,7 +32,7 @@ def pseudo_fs(real):
     return None
 
 
-def special(path):
+def special(path, realpath=os.path.realpath):
     """What keeps ``path`` from being read as a config file: 'directory',
     'fifo', 'socket', 'device', 'other', a kernel tree ('/proc', '/sys',
     '/dev'), 'missing', or None for a regular file."""
@@ -51,7 +51,7 @@ def special(path):
         return "device"
     if not stat.S_ISREG(mode):
         return "other"
-    return pseudo_fs(os.path.realpath(path))
+    return pseudo_fs(realpath(path))
 
 
 class Sources:
@@ -60,11 +60,19 @@ class Sources:
     def __init__(self):
         self.snapshot = {}            # real path -> bytes as first read
         self.overlay = {}             # real path (or '-') -> bytes the fixer has in memory
+        self._real = {}
+
+    def realpath(self, path):
+        """``os.path.realpath``, resolved once per path in a run."""
+        found = self._real.get(path)
+        if found is None:
+            found = self._real[path] = os.path.realpath(path)
+        return found
 
     def read(self, path):
         if "\0" in path:
             raise ToolError("%s: a path cannot hold a NUL byte" % path)
-        real = os.path.realpath(path)
+        real = self.realpath(path)
         if self.overlay:
             found = self.overlay.get(real)
             if found is not None:

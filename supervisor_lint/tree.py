@@ -127,7 +127,7 @@ def build_main(doc, sources, extra=()):
             continue
         kernel = []
         for filename in sorted(matches):
-            kind = special(filename)
+            kind = special(filename, sources.realpath)
             if kind in PSEUDO_FS:
                 kernel.append((kind, filename))
                 continue
@@ -143,7 +143,7 @@ def build_main(doc, sources, extra=()):
                                                      section="include", key="files", severity="warning", code="SV111"))
                 continue
             sub = reader.parse(data, _display(filename, doc.path, pattern))
-            real = os.path.realpath(filename)
+            real = sources.realpath(filename)
             first = read.get(real)
             sub.twin_of = first[0] if first else None
             if first is None:

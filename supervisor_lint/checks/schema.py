@@ -82,42 +82,53 @@ def _suggest_section(name):
     return match[0] if match else None
 
 
+def _unknown_keys(ctx):
+    """The entries whose key the section's kind does not know, in file order."""
+    for doc in ctx.docs:
+        for block in doc.blocks:
+            name = block.name
+            if name == "DEFAULT":
+                known = schema.ALL_KEYS
+            else:
+                kind = schema.kind_of(name)
+                if kind is None or kind.open_keys:
+                    continue
+                known = kind.keys
+            for entry in block.entries:
+                if entry.key not in known and entry.raw_key and \
+                        not entry.raw_key.startswith("["):
+                    yield entry
+
+
 @rule("SV102", "unknown-key", "warning", category="schema")
 def unknown_key(ctx):
-    for doc in ctx.docs:
-        for entry in doc.entries:
-            section = entry.section.name
-            if not entry.raw_key or entry.raw_key.startswith("["):
-                continue
-            if section == "DEFAULT":
-                if entry.key in schema.ALL_KEYS:
-                    continue
-                candidates = sorted(schema.ALL_KEYS)
-                where = "any section"
-                kind_name = None
+    for entry in _unknown_keys(ctx):
+        section = entry.section.name
+        if section == "DEFAULT":
+            candidates = sorted(schema.ALL_KEYS)
+            where = "any section"
+            kind_name = None
+        else:
+            kind = schema.kind_of(section)
+            candidates = sorted(kind.keys)
+            where = "[%s]" % section
+            kind_name = kind.name
+        legacy = schema.LEGACY_KEYS.get(
+            "program" if kind_name in schema.PROGRAM_KINDS else kind_name, {}).get(entry.key)
+        if legacy:
+            hint = ": " + legacy
+        else:
+            import difflib
+            match = difflib.get_close_matches(entry.key, candidates, n=1, cutoff=0.75)
+            if match:
+                hint = "; did you mean %s?" % match[0]
             else:
-                kind = schema.kind_of(section)
-                if kind is None or kind.open_keys or entry.key in kind.keys:
-                    continue
-                candidates = sorted(kind.keys)
-                where = "[%s]" % section
-                kind_name = kind.name
-            legacy = schema.LEGACY_KEYS.get(
-                "program" if kind_name in schema.PROGRAM_KINDS else kind_name, {}).get(entry.key)
-            if legacy:
-                hint = ": " + legacy
-            else:
-                import difflib
-                match = difflib.get_close_matches(entry.key, candidates, n=1, cutoff=0.75)
-                if match:
-                    hint = "; did you mean %s?" % match[0]
-                else:
-                    owners = [k.name for k in schema.KINDS if entry.key in k.keys]
-                    hint = "; it is a key of [%s]" % owners[0] if owners else ""
-            yield Finding("supervisord ignores the key %s in %s%s" % (
-                entry.key, where, hint), False, section=section, key=entry.key,
-                at=doc.span(entry.line, entry.line.value_start,
-                            entry.line.value_start + len(entry.raw_key)))
+                owners = [k.name for k in schema.KINDS if entry.key in k.keys]
+                hint = "; it is a key of [%s]" % owners[0] if owners else ""
+        yield Finding("supervisord ignores the key %s in %s%s" % (
+            entry.key, where, hint), False, section=section, key=entry.key,
+            at=entry.document.span(entry.line, entry.line.value_start,
+                                   entry.line.value_start + len(entry.raw_key)))
 
 
 

@@ -108,15 +108,20 @@ def swallowed_line(ctx):
                               at=doc.span(line, line.value_start, line.value_end))
 
 
+def _commented_entries(doc):
+    """The entries (environment= aside) with a ';' or '#' in their text."""
+    for entry in doc.entries:
+        if entry.key == "environment":
+            continue
+        text = entry.line.text
+        if ";" in text or "#" in text or entry.continuations:
+            yield entry
+
+
 @rule("SV005", "comment-char-in-value", "warning", category="syntax", scope="file")
 def comment_char_in_value(ctx):
     for doc in ctx.docs:
-        for entry in doc.entries:
-            if entry.key == "environment":
-                continue
-            text = entry.line.text
-            if ";" not in text and "#" not in text and not entry.continuations:
-                continue
+        for entry in _commented_entries(doc):
             kind = schema.kind_of(entry.section.name)
             spec = kind.keys.get(entry.key) if kind else None
             if spec is None:
