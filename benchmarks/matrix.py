@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """The benchmark matrix: every scenario users hit, at several sizes, each
 run in a fresh process, side by side with supervisor's own loader where it
-applies.  For each scenario and size it prints the median wall time, the
-time per program, the peak memory (RSS) and memory per program, and flags a
+applies.  For each scenario and size it prints the best wall time of the
+rounds (the least disturbed by other work on the machine; the loader runs in
+the same rounds, interleaved, so both sides see the same machine), the time
+per program, the peak memory (RSS) and memory per program, and flags a
 per-program time or memory that grows more than 1.3x from one size to the
-next (a path that is not linear).
+next (a path that is not linear).  The one-file run is the median of 30.
 
 Scenarios (N programs each):
   clean      N/20 include files x 20 programs, no finding (bench.py's tree)
@@ -136,17 +138,13 @@ def lint_argv(*args):
     return [sys.executable, "-m", "supervisor_lint", "check", "--isolated", "-q"] + list(args)
 
 
-def measure(argv, repeat, cwd=None, prepare=None, ok=(0, 1)):
-    times, rss = [], []
-    for _ in range(repeat):
-        if prepare:
-            prepare()
-        t, r, rc = run(argv, cwd)
-        if rc not in ok:
-            raise SystemExit("failed (exit %d): %s" % (rc, " ".join(argv)))
-        times.append(t)
-        rss.append(r)
-    return statistics.median(times), max(rss)
+def once(argv, cwd=None, prepare=None, ok=(0, 1)):
+    if prepare:
+        prepare()
+    t, r, rc = run(argv, cwd)
+    if rc not in ok:
+        raise SystemExit("failed (exit %d): %s" % (rc, " ".join(argv)))
+    return t, r
 
 
 def scenarios(work, n, names, loader_max, repeat):
@@ -155,12 +153,18 @@ def scenarios(work, n, names, loader_max, repeat):
     def add(name, argv, programs, cwd=None, prepare=None, loader=None):
         if name.split("/")[0] not in names:
             return
-        t, rss = measure(argv, repeat, cwd, prepare)
+        with_loader = loader and n <= loader_max
+        runs, loads = [], []
+        for _ in range(repeat):
+            runs.append(once(argv, cwd, prepare))
+            if with_loader:
+                loads.append(once([sys.executable, "-c", LOADER, loader], ok=(0,)))
+        t, rss = min(t for t, _ in runs), max(r for _, r in runs)
         row = {"scenario": name, "programs": programs, "ms": t * 1000,
                "us_per_program": t * 1e6 / programs, "rss_mib": rss / 1024,
                "kib_per_program": rss / programs}
-        if loader and n <= loader_max:
-            lt, lrss = measure([sys.executable, "-c", LOADER, loader], 1, ok=(0,))
+        if with_loader:
+            lt, lrss = min(t for t, _ in loads), max(r for _, r in loads)
             row.update(loader_ms=lt * 1000, loader_rss_mib=lrss / 1024, speedup=lt / t)
         rows.append(row)
         print(_line(row), flush=True)

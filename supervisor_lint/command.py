@@ -113,12 +113,15 @@ def _base(path):
 
 
 _BLANKS = re.compile(r"[ \t\r\n]+")
+_ODD_BLANKS = re.compile(r"[\x0b\x0c\x1c-\x1f]")
 
 
 def split(text):
     """``shlex.split(text)`` as supervisord calls it, without shlex's cost
     when there is nothing for it to interpret (no quote, no backslash)."""
     if '"' not in text and "'" not in text and "\\" not in text:
+        if text.isascii() and not _ODD_BLANKS.search(text):
+            return text.split(), None     # str.split's ASCII blanks, less these, are shlex's
         return [t for t in _BLANKS.split(text) if t], None
     import shlex
     try:
@@ -127,8 +130,11 @@ def split(text):
         return None, str(exc)
 
 
+_PYTHON = re.compile(r"^(python|pypy)(\d+(\.\d+)?)?$")
+
+
 def _is_python(name):
-    return re.match(r"^(python|pypy)(\d+(\.\d+)?)?$", name) is not None
+    return name.startswith(("python", "pypy")) and _PYTHON.match(name) is not None
 
 
 MAX_LENGTH = 32768   # longer than any real command line; shlex is slow on more
@@ -145,7 +151,9 @@ def parse(text):
     if not argv:
         return cmd
     inner = list(argv)
-    for _ in range(8):            # wrappers nest: sh -c "exec env X=1 uv run celery ..."
+    first = _base(inner[0])
+    for _ in range(8 if first in _WRAPPERS or first.startswith(("python", "pypy")) else 0):
+        # wrappers nest: sh -c "exec env X=1 uv run celery ..."
         name = _base(inner[0])
         if name in SHELLS and len(inner) >= 3 and inner[1] in ("-c", "-lc", "-ec", "-cl", "-ce"):
             cmd.wrappers.append("%s -c" % name)
@@ -221,6 +229,8 @@ def parse(text):
     return cmd
 
 
+# the first word of every wrapper the loop in parse() looks through (and python*)
+_WRAPPERS = frozenset(SHELLS | {"env", "conda"} | {tool for tool, _ in RUNNERS} | set(TRANSPARENT))
 _ENV_VALUE = ("-u", "--unset", "-C", "--chdir", "-S", "--split-string")
 _RUNNER_VALUE = ("--with", "--python", "-p", "--env-file", "--directory", "--project", "--group",
                  "--extra")
@@ -367,12 +377,16 @@ def _store(cel, opt, value):
 
 
 def _celery_options(cel, inner, i):
-    while i < len(inner):
+    n = len(inner)
+    while i < n:
         tok = inner[i]
-        if not tok.startswith("-") or tok == "-":
+        if tok[:1] != "-" or tok == "-":
             i += 1
             continue
-        opt, value = _option(tok)
+        if tok[:2] == "--" and "=" in tok:
+            opt, value = tok.split("=", 1)
+        else:
+            opt, value = tok, None
         if opt in CELERY_GLOBAL_VALUE or opt in CELERY_GLOBAL_FLAG:
             cel.globals_after.append((i, tok))
             if opt in CELERY_GLOBAL_VALUE and value is None and i + 1 < len(inner):

@@ -68,7 +68,7 @@ class Finding:
                  fix=None, code=None):
         self.message = message
         self.fatal = fatal
-        self.span = at if at is None or not hasattr(at, "location") else at.location
+        self.span = None if at is None else getattr(at, "location", at)
         self.section = section
         self.key = key
         self.severity = severity

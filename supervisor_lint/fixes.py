@@ -60,11 +60,9 @@ def insert_key(block, key, value, applicability="safe", description=None):
 def replace_value(entry, value, applicability="unsafe", description=None):
     """A Fix replacing the value of ``entry``; None when the value spans
     several lines (the lines between could hold comments)."""
-    if any(l.kind == "continuation" for l in entry.continuations):
+    if entry.continuations and any(l.kind == "continuation" for l in entry.continuations):
         return None
-    line = entry.line
-    start = line.byte_offset(entry.value_start)
-    end = line.byte_offset(entry.value_end)
+    start, end = entry.line.byte_range(entry.value_start, entry.value_end)
     return Fix(applicability, [Edit(start, end, value)],
                description or "set %s to %s" % (entry.key, value),
                keys=[(entry.section.name, entry.key)], document=entry.document, anchor=entry)

@@ -570,30 +570,37 @@ class Loader:
         # order: no early key's reading depends on another's but killasgroup's
         # default, which is set after)
         values.update(_kind_defaults(kind)[0])
+        cache = _CONVERTED
         for key, setting in written.items():
             if key not in _EARLY_SET:
                 continue
             spec = keys[key]
+            if plain and "%" not in setting.value:
+                # the common case, without read()'s bookkeeping
+                found = cache.get((spec.type, setting.value))
+                value, error = found if found is not None else \
+                    _converted(spec.type, setting.value)
+                if error is None:
+                    values[key] = value
+                    settings[key] = setting
+                    continue
             default = spec.default
             if key == "killasgroup":
                 default = "true" if values.get("stopasgroup") else "false"
             elif key == "priority" and kind == "eventlistener":
                 default = "-1"
-            if plain and "%" not in setting.value:
-                # the common case, without read()'s bookkeeping
-                value, error = _converted(spec.type, setting.value)
-                if error is None:
-                    values[key] = value
-                    settings[key] = setting
-                    continue
             value, setting, certain = self.read(section, key, "early", ctx, spec.type, default)
             values[key] = value if certain else None
             if setting is not None:
                 prog.settings[key] = setting
         if "killasgroup" not in written:
             values["killasgroup"] = bool(values.get("stopasgroup"))
-        env_setting = self.tree.get(section, "environment")
-        pn_setting = self.tree.get(section, "process_name")
+        if plain:
+            env_setting = written.get("environment")
+            pn_setting = written.get("process_name")
+        else:
+            env_setting = self.tree.get(section, "environment")
+            pn_setting = self.tree.get(section, "process_name")
         process_name = pn_setting.value if pn_setting is not None else "%(program_name)s"
         if pn_setting is not None:
             prog.settings["process_name"] = pn_setting
@@ -649,12 +656,15 @@ class Loader:
                     prog_env = {"ENV_%s" % k: v for k, v in env.items()}
         plain = not self.tree.defaults
         values.update(_kind_defaults(prog.kind)[1])
+        cache = _CONVERTED
         for key, setting in written.items():
             if key not in _PER_PROCESS_SET:
                 continue
             spec = keys[key]
             if plain and "%" not in setting.value:
-                value, error = _converted(spec.type, setting.value)
+                found = cache.get((spec.type, setting.value))
+                value, error = found if found is not None else \
+                    _converted(spec.type, setting.value)
                 if error is None:
                     if key == "command":
                         prog.command_text = value
@@ -669,7 +679,8 @@ class Loader:
             prog.values[key] = value if certain else None
             if setting is not None:
                 prog.settings[key] = setting
-        self.require(prog.kind, section, "command", self.tree.get(section, "command"))
+        self.require(prog.kind, section, "command",
+                     written.get("command") if plain else self.tree.get(section, "command"))
         if pn_setting is not None:
             self.expand(section, "process_name", pn_setting, process_name, "proc", proc_ctx,
                         label="process_name", extra_env=prog_env)

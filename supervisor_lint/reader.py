@@ -73,6 +73,12 @@ class Line:
             return self.offset + column
         return self.offset + len(self.text[:column].encode("utf-8", "surrogateescape"))
 
+    def byte_range(self, start, end):
+        """Byte offsets in the file of character indexes ``start`` and ``end``."""
+        if self._ascii:
+            return self.offset + start, self.offset + end
+        return self.byte_offset(start), self.byte_offset(end)
+
     def position(self, column):
         return Position(self.number, column + 1, self.byte_offset(column))
 
@@ -142,7 +148,12 @@ class Entry:
         last = self.continuations[-1] if self.continuations else None
         if last is not None and last.kind == "continuation":
             return Span(self.line.position(start), last.position(last.value_end), self.document)
-        return Span(self.line.position(start), self.line.position(end), self.document)
+        line = self.line
+        if line._ascii:     # the common case, without position()'s calls
+            number, offset = line.number, line.offset
+            return Span(Position(number, start + 1, offset + start),
+                        Position(number, end + 1, offset + end), self.document)
+        return Span(line.position(start), line.position(end), self.document)
 
     @property
     def lines(self):
@@ -206,6 +217,10 @@ class Document:
         self.lines = []
         self.blocks = []              # SectionBlocks in file order
         self.entries = []             # Entries in file order
+        # the Entries a line-level check needs to see, in file order: those
+        # whose first line holds ';' or '#', whose key starts with '[', or
+        # that are continued (by a blank line too)
+        self.marked = []
         self.problems = []
         self.decode_error = None      # (line, column, byte) of the first undecodable byte
 
@@ -340,10 +355,11 @@ def _classify(doc):
     seen_header_problem = False
     comment_start = _comment_start
     sectcre = _SECTCRE.match
-    blocks, entries = doc.blocks, doc.entries
+    blocks, entries, marked = doc.blocks, doc.entries, doc.marked
     for line in doc.lines:
         text = line.text
-        if ";" in text or "#" in text:
+        hashy = ";" in text or "#" in text
+        if hashy:
             cstart = comment_start(text)
             line.comment_start = cstart
             value = (text[:cstart] if cstart is not None else text).strip()
@@ -356,6 +372,8 @@ def _classify(doc):
             if cstart is None:
                 line.kind = "blank"
                 if block is not None and entry is not None:
+                    if not entry.continuations and (not marked or marked[-1] is not entry):
+                        marked.append(entry)
                     entry._continue(line, "")
             else:
                 line.kind = "comment"
@@ -367,6 +385,8 @@ def _classify(doc):
         line.value_end = cur_indent + len(value)
         if block is not None and entry is not None and cur_indent > indent_level:
             line.kind = "continuation"
+            if not entry.continuations and (not marked or marked[-1] is not entry):
+                marked.append(entry)
             entry._continue(line, value)
             continue
         indent_level = cur_indent
@@ -404,6 +424,8 @@ def _classify(doc):
                     delimiter, vstart, vstart + len(optval), optval)
         block.entries.append(new)
         entries.append(new)
+        if hashy or raw_key[:1] == "[":
+            marked.append(new)
         if not raw_key:
             doc.problems.append(Problem("empty-key", line, cur_indent, line.value_end, True))
         # configparser keeps appending to an empty-named option only in name;

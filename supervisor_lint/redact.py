@@ -550,15 +550,17 @@ def _candidate_lines(doc):
     found = set()
     offsets = None
     for trigger in _TRIGGERS:
-        i = data.find(trigger)
+        # PATH is no PAT, and it is on every other line: out of the way, in C
+        text = data.replace(b"path", b"    ") if trigger == b"pat" else data
+        i = text.find(trigger)
         while i != -1:
             if trigger == b"pat" and (data[i - 1:i].isalpha() or data[i + 3:i + 4].isalpha()):
-                i = data.find(trigger, i + 3)        # PATH, compatible: no PAT
+                i = text.find(trigger, i + 3)        # compatible, spat: no PAT
                 continue
             if offsets is None:
                 offsets = [line.offset for line in doc.lines]
             found.add(bisect.bisect_right(offsets, i))
-            i = data.find(trigger, i + len(trigger))
+            i = text.find(trigger, i + len(trigger))
     return found
 
 

@@ -178,3 +178,22 @@ def test_reader_equals_configparser_on_the_corpus():
         if text.startswith("\ufeff"):
             continue
         test_semantic_view_equals_configparser.hypothesis.inner_test(text)
+
+
+def _marked(doc):
+    """The entries Document.marked must hold, by its definition, in file order."""
+    return [e for e in doc.entries if ";" in e.line.text or "#" in e.line.text
+            or e.raw_key.startswith("[") or e.continuations]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(configs(), st.text(alphabet=st.sampled_from(list("ab=:;#[] \t\r\n\"")),
+                                    max_size=80)))
+def test_marked_entries_are_exactly_those_the_line_checks_need(text):
+    doc = reader.parse(text.encode("utf-8", "surrogateescape"), "x")
+    assert doc.marked == _marked(doc)
+
+
+def test_marked_entries_examples():
+    doc = reader.parse(b"[a]\nk=v\nc=x ; note\nd=y\n  more\n[b:x\ne=1#2\n\nf=2\n", "x")
+    assert [e.key for e in doc.marked] == ["c", "d", "[b", "e"]

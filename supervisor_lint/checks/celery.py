@@ -283,7 +283,7 @@ def venv_mismatch(ctx, prog):
         return
     other = None
     venv = environ.get("VIRTUAL_ENV")
-    path = environ.get("PATH", "").split(":")[0]
+    path = environ.get("PATH", "").partition(":")[0]
     if venv and venv.rstrip("/") != root:
         other = "VIRTUAL_ENV=%s" % venv
     elif path.startswith("/") and path.rstrip("/").endswith("/bin") and \
@@ -295,9 +295,11 @@ def venv_mismatch(ctx, prog):
                       "both at the same one" % (exe, root, other), ctx, prog, "command")
         return
     directory = prog.values.get("directory")
+    if not directory or directory[0] != "/" or \
+            root.rpartition("/")[2] not in ("venv", ".venv", "env", ".env", "virtualenv"):
+        return
     project = os.path.dirname(root)
-    if directory and directory.startswith("/") and project not in ("/", "/opt", "/usr") and \
-            os.path.basename(root) in ("venv", ".venv", "env", ".env", "virtualenv") and \
+    if project not in ("/", "/opt", "/usr") and \
             not (directory + "/").startswith(project.rstrip("/") + "/") and \
             not (project + "/").startswith(directory.rstrip("/") + "/"):
         yield finding("%s comes from the virtualenv of %s, but directory=%s is another "

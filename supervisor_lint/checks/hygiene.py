@@ -45,8 +45,8 @@ def _wrapper(prog):
             return None, None     # bash execs a single simple command itself
         severity = "warning" if cmd.shell == "bash" and not cmd.script_pipeline else "error"
         return "%s -c without exec" % cmd.shell, severity
-    name = os.path.basename(cmd.argv[0])
-    if name.endswith(".sh") or (cmd.inner and os.path.basename(cmd.inner[0]).endswith(".sh")):
+    name = cmd.argv[0].rpartition("/")[2]
+    if name.endswith(".sh") or (cmd.inner and cmd.inner[0].endswith(".sh")):
         return "the shell script %s" % name, "warning"
     if "conda run" in cmd.wrappers:
         return "conda run (it does not forward SIGTERM)", "error"
@@ -191,7 +191,7 @@ def world_writable_umask_supervisord(ctx):
 
 
 def _relative(value):
-    if value in (None, "AUTO", "SYSLOG", ""):
+    if value in (None, "AUTO", "SYSLOG", "") or value[0] == "/":
         return False
     return not os.path.isabs(os.path.expanduser(value))
 
@@ -200,6 +200,8 @@ def _relative(value):
 def relative_log_path(ctx, prog):
     for key in ("stdout_logfile", "stderr_logfile"):
         written = at_key(prog, key)
+        if written is None:
+            continue
         value = prog.values.get(key)
         if written is None or not isinstance(value, str) or not _relative(value):
             continue
@@ -331,7 +333,7 @@ def shell_syntax(ctx, prog):
             if tok.startswith("~/"):
                 found = "~ is not expanded"
                 break
-    if found is None and any("\\\n" in part for part in [prog.command_text or ""]):
+    if found is None and "\\\n" in (prog.command_text or ""):
         found = "a backslash before a line break is not a continuation here: the line " \
                 "break ends up inside an argument (indent the next line, with no backslash)"
     if found is None:

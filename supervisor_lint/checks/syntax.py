@@ -44,7 +44,7 @@ def invalid_syntax(ctx):
             else:
                 continue
             yield Finding(msg, True, at=doc.span(p.line, p.column, p.end_column))
-        for entry in doc.entries:
+        for entry in doc.marked:
             if entry.raw_key.startswith("[") and entry.delimiter == ":":
                 line = entry.line
                 yield Finding("unclosed section header %r: supervisord reads it as the "
@@ -82,7 +82,7 @@ def byte_order_mark(ctx):
 @rule("SV004", "swallowed-line", "warning", category="syntax", scope="file")
 def swallowed_line(ctx):
     for doc in ctx.docs:
-        for entry in doc.entries:
+        for entry in doc.marked:
             if not entry.continuations:
                 continue
             previous = entry.parts[0]   # parts exist once an entry is continued
@@ -110,7 +110,7 @@ def swallowed_line(ctx):
 
 def _commented_entries(doc):
     """The entries (environment= aside) with a ';' or '#' in their text."""
-    for entry in doc.entries:
+    for entry in doc.marked:
         if entry.key == "environment":
             continue
         text = entry.line.text
@@ -174,7 +174,7 @@ def _glued_comment(line, typed):
 @rule("SV006", "comment-cuts-value", "warning", category="syntax", scope="file")
 def comment_cuts_value(ctx):
     for doc in ctx.docs:
-        for entry in doc.entries:
+        for entry in doc.marked:
             if entry.line.comment_start is None and not entry.continuations:
                 continue
             for line in entry.lines:
