@@ -267,6 +267,8 @@ def _escape_char(m):
 def printable(text):
     """``text`` with every character that could move a terminal's cursor,
     forge an output line or break UTF-8, JSON or XML escaped."""
+    if text.isascii() and text.isprintable():
+        return text         # the common case, without the regex's per-character class test
     if not _UNSAFE.search(text):
         return text
     return _UNSAFE.sub(_escape_char, text)
@@ -344,6 +346,7 @@ class Registry:
         self._plan = None             # how to find the long pieces (built on first use)
         self._sorted = None           # every piece, sorted (for cut-short runs)
         self._lines = {}              # (path, number) -> a source line, masked
+        self._texts = {}              # (message, limit) -> text(), while the secrets stay
 
     def add(self, doc):
         self.docs[doc.path] = doc
@@ -370,6 +373,7 @@ class Registry:
             if quoted != piece:
                 self._long.add(quoted)              # as a %r in a message shows it
         self._plan = self._sorted = None
+        self._texts.clear()
 
     # -- messages -------------------------------------------------------------------
     def text(self, text, limit=MESSAGE_LIMIT):
@@ -377,9 +381,16 @@ class Registry:
         short first, so that no more than a few times the cap is masked)."""
         if not text:
             return text
-        if len(text) > 2 * limit:
-            text = text[:2 * limit] + "..."
-        return cap(printable(self.mask(text)), limit)
+        if self._pending:
+            self._scan()
+        key = (text, limit)
+        found = self._texts.get(key)
+        if found is None:
+            if len(self._texts) > 4096:
+                self._texts.clear()
+            shown = text[:2 * limit] + "..." if len(text) > 2 * limit else text
+            found = self._texts[key] = cap(printable(self.mask(shown)), limit)
+        return found
 
     def mask(self, text, line=False):
         """``text`` with every secret the run's documents hold masked, and
