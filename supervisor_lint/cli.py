@@ -356,7 +356,7 @@ def _fix(args, run_lint, sources, registry, stdout, stderr):
     uses_stdin = "-" in args.paths
 
     def key_of(path):
-        return "-" if uses_stdin and path == _stdin_name(args) else os.path.realpath(path)
+        return "-" if uses_stdin and path == _stdin_name(args) else sources.realpath(path)
 
     only = {_stdin_name(args)} if uses_stdin else None    # with -, nothing on disk changes
     rule = []

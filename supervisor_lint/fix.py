@@ -98,10 +98,10 @@ def _overlaps(a, b):
 
 
 def changed_keys(before, after):
-    """(section, key) pairs whose value differs between two versions of a file,
-    and whether the set of sections differs."""
-    a = reader.parse(before, "a").sections()
-    b = reader.parse(after, "b").sections()
+    """(section, key) pairs whose value differs between two versions of a file
+    (bytes, or Documents already read), and whether the set of sections differs."""
+    a = (reader.parse(before, "a") if isinstance(before, bytes) else before).sections()
+    b = (reader.parse(after, "b") if isinstance(after, bytes) else after).sections()
     keys = set()
     for name in set(a) | set(b):
         sa, sb = a.get(name, {}), b.get(name, {})
@@ -111,14 +111,20 @@ def changed_keys(before, after):
     return keys, set(a) != set(b)
 
 
-def verify(result, fatal_before, fatal_after):
-    """Why ``result`` must not be written, or None."""
-    if reader.parse(result.data, result.path).fatal and not reader.parse(result.original, "x").fatal:
+def verify(result, fatal_before, fatal_after, read=(None, None)):
+    """Why ``result`` must not be written, or None.  ``read``: the run's own
+    Documents of the file before and after, used when they hold these bytes."""
+    before, after = read
+    if after is None or after.data != result.data:
+        after = reader.parse(result.data, result.path)
+    if before is None or before.data != result.original:
+        before = reader.parse(result.original, "x")
+    if after.fatal and not before.fatal:
         return "the fixed text no longer parses"
     named = set()
     for diag in result.applied:
         named.update(diag.fix.keys)
-    keys, sections = changed_keys(result.original, result.data)
+    keys, sections = changed_keys(before, after)
     if sections:
         return "the fixes would add or remove a section"
     unexpected = keys - named
@@ -222,8 +228,10 @@ def run(run_lint, key_of, applicable=("safe",), only=None, allowed=None, sources
     for key, result in results.items():
         if result.data == result.original:
             continue
+        read = (registry.first.get(result.path), registry.docs.get(result.path)) \
+            if registry is not None else (None, None)
         reason = verify(result, fatal_before.get(key, False) or whole_before,
-                        fatal_after.get(key, False) or whole_after)
+                        fatal_after.get(key, False) or whole_after, read)
         if reason:
             result.error = reason
             overlay[key] = result.original

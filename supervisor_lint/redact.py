@@ -340,6 +340,7 @@ class Registry:
 
     def __init__(self):
         self.docs = {}                # display path -> Document (the latest read)
+        self.first = {}               # display path -> Document (the first read)
         self._pending = []
         self._long = set()            # pieces masked wherever they occur
         self._short = set()           # pieces masked as whole runs
@@ -347,9 +348,11 @@ class Registry:
         self._sorted = None           # every piece, sorted (for cut-short runs)
         self._lines = {}              # (path, number) -> a source line, masked
         self._texts = {}              # (message, limit) -> text(), while the secrets stay
+        self._masks = {}              # (text, line) -> mask(), while the secrets stay
 
     def add(self, doc):
         self.docs[doc.path] = doc
+        self.first.setdefault(doc.path, doc)
         self._pending.append(doc)
 
     def _scan(self):
@@ -374,6 +377,7 @@ class Registry:
                 self._long.add(quoted)              # as a %r in a message shows it
         self._plan = self._sorted = None
         self._texts.clear()
+        self._masks.clear()
 
     # -- messages -------------------------------------------------------------------
     def text(self, text, limit=MESSAGE_LIMIT):
@@ -397,12 +401,18 @@ class Registry:
         what the patterns find: all of them in a config line (``line``),
         URL passwords and credential shapes in a message."""
         self._scan()
-        text = redact(text, line=line, prose=not line)
-        if self._long:
-            text = mask_spans(text, self._long_spans(text))
-        if self._long or self._short:
-            text = _RUN.sub(self._run, text)
-        return text
+        key = (text, line)
+        found = self._masks.get(key)
+        if found is None:
+            if len(self._masks) > 4096:
+                self._masks.clear()
+            found = redact(text, line=line, prose=not line)
+            if self._long:
+                found = mask_spans(found, self._long_spans(found))
+            if self._long or self._short:
+                found = _RUN.sub(self._run, found)
+            self._masks[key] = found
+        return found
 
     def _long_spans(self, text):
         if self._plan is None:

@@ -93,11 +93,19 @@ def statistics(diags):
 def json_dump(value):
     """JSON text, UTF-8 friendly: every character a terminal or a log could
     act on (C1 and bidi controls, line separators, lone surrogates) written
-    as a \\u escape, which keeps the data exact."""
+    as a \\u escape, which keeps the data exact.  A list is written one
+    item per line (greppable, and the standard library's C encoder writes
+    each: an indented dump would take its pure-Python path)."""
     import json
     from .redact import JSON_UNSAFE
-    text = json.dumps(value, indent=2, ensure_ascii=False)
-    return JSON_UNSAFE.sub(lambda m: "\\u%04x" % ord(m.group()), text) + "\n"
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    if isinstance(value, list):
+        text = "[\n%s\n]" % ",\n".join("  " + encode(item) for item in value) if value else "[]"
+    else:
+        text = encode(value)
+    if not text.isascii():
+        text = JSON_UNSAFE.sub(lambda m: "\\u%04x" % ord(m.group()), text)
+    return text + "\n"
 
 
 def json_report(diags, registry):
@@ -115,14 +123,28 @@ def _escape_property(s):
 def github(diags, registry):
     """GitHub Actions workflow commands (annotations)."""
     level = {"error": "error", "warning": "warning", "info": "notice"}
+    relative = _relativizer()
     out = []
     for d in diags:
         props = "file=%s,line=%d,col=%d,endLine=%d,endColumn=%d,title=%s" % (
-            _escape_property(_p(_relative(d.path))), d.line, d.column, d.end_line, d.end_column,
+            _escape_property(_p(relative(d.path))), d.line, d.column, d.end_line, d.end_column,
             _escape_property("%s %s" % (d.code, d.name)))
         out.append("::%s %s::%s\n" % (level[d.severity], props,
                                       _escape_data(registry.text(d.message))))
     return "".join(out)
+
+
+def _relativizer(base=None):
+    """``_relative`` against one base, each path worked out once."""
+    base = base or os.getcwd()
+    done = {}
+
+    def relative(path):
+        found = done.get(path)
+        if found is None:
+            found = done[path] = _relative(path, base)
+        return found
+    return relative
 
 
 def _relative(path, base=None):
@@ -138,9 +160,10 @@ def gitlab(diags, registry):
     """GitLab Code Quality report (its format requires a fingerprint)."""
     import hashlib
     severity = {"error": "major", "warning": "minor", "info": "info"}
+    relative = _relativizer()
     items = []
     for d in diags:
-        path = _p(_relative(d.path))
+        path = _p(relative(d.path))
         message = registry.text(d.message)
         digest = hashlib.sha256(("%s\0%s\0%d\0%s" % (d.code, path, d.line, message))
                                 .encode("utf-8", "surrogateescape")).hexdigest()
@@ -185,18 +208,18 @@ def junit(diags, registry, paths=()):
 
 def sarif(diags, registry, version):
     """SARIF 2.1.0, with every rule's descriptions and help from rules/CODE.yaml."""
-    from .catalog import DOCS_URL, load_all
+    from .catalog import DOCS_URL, index
     from .checks import all_rules
-    docs = load_all()
+    docs = index()
     rules = list(all_rules().values())
     index = {r.code: i for i, r in enumerate(rules)}
     level = {"error": "error", "warning": "warning", "info": "note"}
     descriptors = []
     for r in rules:
         doc = docs.get(r.code, {})
-        summary = (doc.get("summary") or r.name).strip()
-        why = (doc.get("why") or summary).strip()
-        fix = (doc.get("fix") or {}).get("description", "").strip()
+        summary = doc.get("summary") or r.name
+        why = doc.get("why") or summary
+        fix = doc.get("fix", "")
         descriptor = {
             "id": r.code,
             "name": r.name,
@@ -213,8 +236,12 @@ def sarif(diags, registry, version):
             descriptor["properties"]["security-severity"] = r.security_severity
         descriptors.append(descriptor)
     root = repository_root()
+    uris = {}
     results = []
     for d in diags:
+        uri = uris.get(d.path)
+        if uri is None:
+            uri = uris[d.path] = _uri(d.path, root)
         region = {"startLine": d.line, "startColumn": d.column, "endLine": d.end_line,
                   "endColumn": max(d.end_column, d.column + (1 if d.end_line == d.line else 0))}
         results.append({
@@ -223,7 +250,7 @@ def sarif(diags, registry, version):
             "level": level[d.severity],
             "message": {"text": registry.text(d.message)},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": _uri(d.path, root), "uriBaseId": "SRCROOT"},
+                "artifactLocation": {"uri": uri, "uriBaseId": "SRCROOT"},
                 "region": region}}],
         })
     base = root.replace(os.sep, "/")
@@ -379,8 +406,9 @@ def diff(path, before, after, registry, passes=None):
     split = _split
 
     sides = []
-    for data in (before, after):
-        doc = reader.parse(data, path)
+    for data, doc in ((before, registry.first.get(path)), (after, registry.docs.get(path))):
+        if doc is None or doc.data != data:
+            doc = reader.parse(data, path)      # (the run's own reading when it is this text)
         sides.append((data, split(data), byte_spans(doc)))
     (a_data, a_lines, a_spans), (b_data, b_lines, b_spans) = sides
 
