@@ -184,6 +184,9 @@ class Loader:
         Returns (value, certain)."""
         if "%" not in text:
             return text, True
+        if "%" not in text.replace("%%", ""):
+            # only escaped percents (Celery's %%h): what % makes of them
+            return text.replace("%%", "%"), True
         names = _names_for(scope, ctx)
         names.update(self.env)
         if extra_env:

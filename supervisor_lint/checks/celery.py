@@ -255,12 +255,12 @@ def duplicate_nodename(ctx):
 _SYSTEM_PYTHON = re.compile(r"^/(usr/(local/)?)?bin/python")
 
 
-_VENV_ROOT = re.compile(r"^(.*?)/bin/[^/]+$")
-
-
 def _venv_root(path):
-    m = _VENV_ROOT.match(path or "")
-    return m.group(1) if m else None
+    """DIR of DIR/bin/NAME (``^(.*?)/bin/[^/]+$``), else None."""
+    head, _, name = (path or "").rpartition("/")
+    if not name or not head.endswith("/bin") or "\n" in head:
+        return None
+    return head[:-4]
 
 
 @rule("SV406", "venv-mismatch", "warning", category="celery", scope="program")
