@@ -3,7 +3,8 @@
 run in a fresh process, side by side with supervisor's own loader where it
 applies.  For each scenario and size it prints the best wall time of the
 rounds (the least disturbed by other work on the machine; the loader runs in
-the same rounds, interleaved, so both sides see the same machine), the time
+the same rounds, interleaved: the speed-up is the loader's best time over
+the linter's, and beside it the median of the rounds' own ratios), the time
 per program, the peak memory (RSS) and memory per program, and flags a
 per-program time or memory that grows more than 1.3x from one size to the
 next (a path that is not linear).  The one-file run is the median of 30.
@@ -164,8 +165,12 @@ def scenarios(work, n, names, loader_max, repeat):
                "us_per_program": t * 1e6 / programs, "rss_mib": rss / 1024,
                "kib_per_program": rss / programs}
         if with_loader:
+            # each round's ratio, then their median: a slow phase of the machine
+            # slows both sides of one round
             lt, lrss = min(t for t, _ in loads), max(r for _, r in loads)
-            row.update(loader_ms=lt * 1000, loader_rss_mib=lrss / 1024, speedup=lt / t)
+            ratio = statistics.median(l / r for (l, _), (r, _) in zip(loads, runs))
+            row.update(loader_ms=lt * 1000, loader_rss_mib=lrss / 1024, speedup=lt / t,
+                       speedup_rounds=ratio)
         rows.append(row)
         print(_line(row), flush=True)
 
@@ -207,8 +212,8 @@ def _line(row):
         row["scenario"], row["programs"], row["ms"], row["us_per_program"], row["rss_mib"],
         row["kib_per_program"])
     if "loader_ms" in row:
-        text += "   loader %9.1f ms %6.1f MiB: %5.1fx" % (row["loader_ms"], row["loader_rss_mib"],
-                                                       row["speedup"])
+        text += "   loader %9.1f ms %6.1f MiB: %5.1fx (rounds: %.1fx)" % (
+            row["loader_ms"], row["loader_rss_mib"], row["speedup"], row["speedup_rounds"])
     return text
 
 
@@ -228,6 +233,39 @@ def one(repeat):
             "ratio": lint / python}
 
 
+def table(result):
+    """The README's Markdown table of a run (``--json``'s content)."""
+    rows = [r for r in result["rows"] if r["scenario"] != "one"]
+    sizes = sorted({r["programs"] for r in rows})
+    out = ["| scenario | " + " | ".join("%d programs" % n for n in sizes) + " |",
+           "|---|" + "---:|" * len(sizes)]
+    by = {}
+    for r in rows:
+        by.setdefault(r["scenario"], {})[r["programs"]] = r
+    for name, series in by.items():
+        cells = []
+        for n in sizes:
+            r = series.get(n)
+            if r is None:
+                cells.append("")
+                continue
+            cell = "%.0f ms, %.0f µs/p, %.0f MiB" % (r["ms"], r["us_per_program"], r["rss_mib"])
+            if "loader_ms" in r:
+                cell += "; loader %.0f ms, %.0f MiB: **%.1fx**" % (
+                    r["loader_ms"], r["loader_rss_mib"], r["speedup"])
+                if "speedup_rounds" in r:
+                    cell += " (rounds %.1fx)" % r["speedup_rounds"]
+            cells.append(cell)
+        out.append("| %s | %s |" % (name, " | ".join(cells)))
+    for r in result["rows"]:
+        if r["scenario"] == "one":
+            out.append("\nOne file (median of 30): %.1f ms against `python -c pass` %.1f ms: "
+                       "**%.2fx**." % (r["ms"], r["python_ms"], r["ratio"]))
+    if result.get("flagged"):
+        out.append("\nFlagged: " + "; ".join(result["flagged"]) + ".")
+    return "\n".join(out)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="2000,6000,30000")
@@ -237,7 +275,13 @@ def main():
     parser.add_argument("--loader-max", type=int, default=6000,
                         help="run supervisor's loader up to this size (it is superlinear)")
     parser.add_argument("--json", help="write the rows to this file")
+    parser.add_argument("--table", metavar="JSON",
+                        help="print the Markdown table of a run written with --json, and stop")
     args = parser.parse_args()
+    if args.table:
+        with open(args.table) as fh:
+            print(table(json.load(fh)))
+        return
     names = set(args.scenarios.split(","))
     os.environ["PYTHONPATH"] = REPO + os.pathsep + os.environ.get("PYTHONPATH", "")
     # bytecode for both sides (PYTHONDONTWRITEBYTECODE would make every run compile)

@@ -334,6 +334,14 @@ def _own_words():
     return _VOCABULARY
 
 
+def _remember(cache, key, value):
+    """Store ``value`` in a per-run cache that never holds more than 4096."""
+    if len(cache) >= 4096:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
 class Registry:
     """The documents of one run (for source lines) and the secrets they hold
     (for masking whatever quotes them)."""
@@ -387,13 +395,10 @@ class Registry:
             return text
         if self._pending:
             self._scan()
-        key = (text, limit)
-        found = self._texts.get(key)
+        found = self._texts.get((text, limit))
         if found is None:
-            if len(self._texts) > 4096:
-                self._texts.clear()
             shown = text[:2 * limit] + "..." if len(text) > 2 * limit else text
-            found = self._texts[key] = cap(printable(self.mask(shown)), limit)
+            found = _remember(self._texts, (text, limit), cap(printable(self.mask(shown)), limit))
         return found
 
     def mask(self, text, line=False):
@@ -401,17 +406,14 @@ class Registry:
         what the patterns find: all of them in a config line (``line``),
         URL passwords and credential shapes in a message."""
         self._scan()
-        key = (text, line)
-        found = self._masks.get(key)
+        found = self._masks.get((text, line))
         if found is None:
-            if len(self._masks) > 4096:
-                self._masks.clear()
             found = redact(text, line=line, prose=not line)
             if self._long:
                 found = mask_spans(found, self._long_spans(found))
             if self._long or self._short:
                 found = _RUN.sub(self._run, found)
-            self._masks[key] = found
+            _remember(self._masks, (text, line), found)
         return found
 
     def _long_spans(self, text):

@@ -29,6 +29,10 @@ def test_matrix_runs_every_scenario_at_every_size(tmp_path):
     assert got == {(s, n) for s in SCENARIOS for n in (40, 80)}
     loader = {(r["scenario"], r["programs"]) for r in rows if "loader_ms" in r}
     assert loader == {("clean", 40), ("celery", 40)}     # up to --loader-max only
+    for r in rows:
+        if "loader_ms" in r:
+            assert r["speedup"] == pytest.approx(r["loader_ms"] / r["ms"])
+            assert r["speedup_rounds"] > 0
     one = [r for r in rows if r["scenario"] == "one"]
     assert len(one) == 1 and one[0]["python_ms"] > 0
     for r in rows:
