@@ -1,0 +1,161 @@
+"""The host view (host.Root): paths resolve inside the root and never
+outside it, accounts and groups come from the root's own files, and access
+is computed from owners, groups and modes, not tried."""
+
+import os
+
+import pytest
+from hypothesis import given, settings, strategies as st, HealthCheck
+
+from supervisor_lint.host import EXECUTE, READ, WRITE, Identity, Root
+
+
+def _write(path, text="", mode=None):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as fh:
+        fh.write(text)
+    if mode is not None:
+        os.chmod(path, mode)
+
+
+@pytest.fixture
+def root(tmp_path):
+    r = tmp_path / "root"
+    r.mkdir()
+    return str(r)
+
+
+def test_absolute_symlinks_start_again_at_the_root(root, tmp_path):
+    _write(os.path.join(root, "srv/app/venv/bin/python3"), "#!python")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.makedirs(os.path.join(root, "etc/supervisor"))
+    os.symlink("/srv/app/venv/bin/python3", os.path.join(root, "etc/supervisor/py"))
+    os.symlink(str(outside), os.path.join(root, "escape"))     # absolute: re-rooted
+    host = Root(root)
+    assert host.resolve("/etc/supervisor/py") == "/srv/app/venv/bin/python3"
+    assert host.real("/etc/supervisor/py") == os.path.join(host.directory,
+                                                           "srv/app/venv/bin/python3")
+    # the link names a directory of this machine; inside the root it names nothing
+    assert host.resolve("/escape") == str(outside)
+    assert host.real("/escape").startswith(host.directory + os.sep)
+    assert host.stat("/escape") is None
+    assert host.resolve("/etc/supervisor/py", follow=False) == "/etc/supervisor/py"
+
+
+def test_dot_dot_stops_at_the_root(root):
+    _write(os.path.join(root, "etc/passwd"), "root:x:0:0::/root:/bin/sh\n")
+    os.makedirs(os.path.join(root, "a/b"))
+    os.symlink("../../../../../../etc", os.path.join(root, "a/b/up"))
+    host = Root(root)
+    assert host.resolve("/a/b/up/passwd") == "/etc/passwd"
+    assert host.resolve("/../../etc/passwd") == "/etc/passwd"
+    assert host.read("/a/b/up/passwd") == b"root:x:0:0::/root:/bin/sh\n"
+    assert host.resolve("/nope/../etc/./x/../passwd") == "/etc/passwd"
+    assert host.resolve("/") == "/" and host.real("/") == host.directory
+
+
+def test_a_symlink_loop_resolves_to_nothing(root):
+    os.symlink("b", os.path.join(root, "a"))
+    os.symlink("a", os.path.join(root, "b"))
+    host = Root(root)
+    assert host.resolve("/a/x") is None
+    assert host.real("/a") is None and host.stat("/a") is None and host.read("/a") is None
+
+
+def test_read_takes_regular_files_only(root):
+    os.mkfifo(os.path.join(root, "fifo"))
+    os.makedirs(os.path.join(root, "dir"))
+    _write(os.path.join(root, "big"), "x" * 100)
+    host = Root(root)
+    assert host.read("/fifo") is None          # never blocks on a FIFO
+    assert host.read("/dir") is None
+    assert host.read("/missing") is None
+    assert host.read("/big", limit=10) == b"x" * 10
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c", "d/e", "a/f"]),
+                          st.sampled_from(["/", "/a", "..", "../..", "../../..", "/etc", "d",
+                                           "a/../..", "/d/e/../../..", "e", "."])),
+                max_size=6),
+       st.sampled_from(["/a", "/b/x", "/c/../a", "/d/e/f", "/a/f/g", "/b/../../c"]))
+def test_nothing_resolves_outside_the_root(tmp_path_factory, links, probe):
+    base = tmp_path_factory.mktemp("prop")
+    root = os.path.join(str(base), "root")
+    os.makedirs(os.path.join(root, "d"))
+    for name, target in links:
+        path = os.path.join(root, name)
+        if not os.path.realpath(os.path.dirname(path)).startswith(os.path.realpath(root)):
+            continue            # through a link made earlier, out of the root: never write there
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            if not os.path.lexists(path):
+                os.symlink(target, path)
+        except OSError:
+            continue            # its directory is a link made earlier: leave it out
+    host = Root(root)
+    real = host.real(probe)
+    if real is not None:
+        assert real == host.directory or real.startswith(host.directory + os.sep)
+        assert host.resolve(probe).startswith("/")
+
+
+PASSWD = """root:x:0:0:root:/root:/bin/bash
+# a comment
+celery:x:1001:1002:Celery:/home/celery:/usr/sbin/nologin
+alice:x:1002:1003::/home/alice:/bin/sh
+broken:x:notanumber:1::/:/bin/sh
+celery:x:2000:2000:second entry, ignored:/:/bin/sh
+"""
+GROUP = """root:x:0:
+halog:x:1001:celery,alice
+celery:x:1002:
+adm:x:4:alice
+"""
+
+
+def test_accounts_and_identities_come_from_the_roots_files(root):
+    _write(os.path.join(root, "etc/passwd"), PASSWD)
+    _write(os.path.join(root, "etc/group"), GROUP)
+    host = Root(root)
+    assert sorted(host.accounts()) == ["alice", "celery", "root"]
+    celery = host.identity("celery")
+    assert (celery.uid, celery.gids) == (1001, (1002, 1001))    # primary first, then members
+    assert str(celery) == "celery (uid 1001, groups 1002,1001)"
+    assert host.identity("1001").gids == (1002, 1001)           # a uid, as supervisord takes it
+    assert host.identity("alice").gids == (1003, 1001, 4)
+    assert str(host.identity("root")) == "root (root)"
+    assert host.identity("nosuchuser") is None and host.identity("4242") is None
+    assert not host.incomplete
+
+
+def test_nss_escapes_and_a_missing_passwd_are_noticed(root):
+    _write(os.path.join(root, "etc/passwd"), "root:x:0:0::/root:/bin/sh\n+::::::\n")
+    host = Root(root)
+    assert sorted(host.accounts()) == ["root"] and host.incomplete
+    assert Root(os.path.join(root, "etc")).accounts() == {}
+
+
+def test_access_is_computed_from_owner_group_and_mode(root):
+    me, my_group = os.getuid(), os.getgid()
+    owner = Identity("owner", me, [my_group])
+    member = Identity("member", me + 4242, [my_group + 4242, my_group])
+    other = Identity("other", me + 4243, [my_group + 4243])
+    superuser = Identity("root", 0, [0])
+    _write(os.path.join(root, "var/log/app/worker.log"), "", 0o640)
+    os.chmod(os.path.join(root, "var/log/app"), 0o750)
+    host = Root(root)
+    log = "/var/log/app/worker.log"
+    assert host.may(owner, log, READ | WRITE) is True
+    assert host.may(member, log, READ) is True and host.may(member, log, WRITE) is False
+    assert host.may(other, log, READ) is False          # no search bit on /var/log/app
+    os.chmod(os.path.join(root, "var/log/app"), 0o755)
+    assert host.may(other, log, READ) is False          # the file itself: 0640
+    os.chmod(os.path.join(root, log.lstrip("/")), 0o644)
+    assert host.may(other, log, READ) is True and host.may(other, log, WRITE) is False
+    assert host.may(superuser, log, READ | WRITE) is True
+    assert host.may(superuser, log, EXECUTE) is False   # root needs some x bit to execute
+    assert host.may(owner, "/var/log/app/missing.log", WRITE) is None
+    assert host.may(owner, "/var/log/app", WRITE | EXECUTE) is True
