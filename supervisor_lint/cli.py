@@ -58,6 +58,10 @@ def _build_parser():
                             "FORCE_COLOR are respected)")
     check.add_argument("--main-config", metavar="FILE",
                        help="lint the given fragments in the context of this main config")
+    check.add_argument("--root", metavar="DIR",
+                       help="treat DIR as the host's /: absolute [include] patterns, and the "
+                            "links of what they match, resolve inside it (a copy of a server's "
+                            "or an image's tree)")
     check.add_argument("--select", metavar="CODES", action="append", default=[],
                        help="comma-separated codes, names or prefixes to enable (only these)")
     check.add_argument("--ignore", metavar="CODES", action="append", default=[],
@@ -292,7 +296,17 @@ def _options(args, stderr):
                    per_file_ignores=per_file or None, severity=severity or None,
                    exclude=_split(args.exclude) or None, extend_exclude=_split(args.extend_exclude),
                    force_exclude=args.force_exclude, fail_level=args.fail_level,
-                   supervisor_files_only=args.supervisor_files_only, warn=stderr.line)
+                   supervisor_files_only=args.supervisor_files_only, warn=stderr.line,
+                   root=_root(args.root))
+
+
+def _root(directory):
+    if directory is None:
+        return None
+    if not os.path.isdir(directory):
+        raise _UsageError("--root %s: not a directory" % directory)
+    from .host import Root
+    return Root(directory)
 
 
 _RANK = {"error": 3, "warning": 2, "info": 1}

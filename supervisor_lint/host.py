@@ -13,8 +13,10 @@ anything from the tree it reads.
 """
 
 import os
+import re
 import stat
 
+_MAGIC = re.compile(r"[*?[]")         # glob's has_magic
 MAX_LINKS = 40                        # as Linux's namei gives up (ELOOP)
 READ = 4
 WRITE = 2
@@ -58,11 +60,16 @@ class Root:
         self.incomplete = False       # etc/passwd or etc/group names an NSS escape (+, -)
 
     # -- paths ---------------------------------------------------------------------
-    def resolve(self, path, follow=True):
+    def resolve(self, path, follow=True, walked=None):
         """The host path ``path`` with every symlink followed inside the root
         (the last one too when ``follow``), as an absolute host path; None
-        for a loop.  Components that do not exist are kept as written
-        (``..`` applied to them), so a missing file still has its place."""
+        where the kernel would fail the walk itself (a loop, ``..`` after a
+        file or after a name that does not exist).  Names below one that
+        does not exist are kept as written, so a missing file still has its
+        place.  ``walked`` (a list) receives every directory searched on the
+        way, links' targets included."""
+        if "\0" in path:
+            return None
         done = []
         todo = _components(path)
         todo.reverse()
@@ -76,17 +83,18 @@ class Root:
             if not todo and not follow:
                 done.append(name)
                 break
+            if walked is not None:
+                walked.append("/" + "/".join(done))
             real = os.path.join(self.directory, *done, name)
             try:
                 st = os.lstat(real)
             except OSError:
+                # missing (or below a file): nothing further can be followed;
+                # a '..' further on fails in the kernel too
+                if ".." in todo:
+                    return None
                 done.append(name)
-                for rest in reversed(todo):       # nothing further exists: lexically
-                    if rest == "..":
-                        if done:
-                            done.pop()
-                    else:
-                        done.append(rest)
+                done.extend(reversed(todo))
                 break
             if stat.S_ISLNK(st.st_mode):
                 links += 1
@@ -102,6 +110,13 @@ class Root:
                 parts.reverse()
                 todo.extend(parts)
                 continue
+            if todo and not stat.S_ISDIR(st.st_mode):
+                # a file in the middle: the next name is looked up below it and fails
+                if ".." in todo:
+                    return None
+                done.append(name)
+                done.extend(reversed(todo))
+                break
             done.append(name)
         return "/" + "/".join(done)
 
@@ -158,87 +173,135 @@ class Root:
         finally:
             os.close(fd)
 
+    def host_of(self, path):
+        """The host path of a path on this machine when it lies under the
+        root (``%(here)s`` expands to those), else None."""
+        path = os.path.abspath(path)
+        if self.directory == "/":
+            return path
+        if path == self.directory:
+            return "/"
+        if path.startswith(self.directory + "/"):
+            return path[len(self.directory):]
+        return None
+
+    def glob(self, pattern):
+        """``sorted(glob.glob(pattern))`` as supervisord runs it on the host:
+        host paths, every directory on the way resolved inside the root.
+        Names starting with '.' match only a pattern that starts with one."""
+        import fnmatch
+        found = ["/"]
+        for part in _components(pattern):
+            following = []
+            for base in found:
+                path = base.rstrip("/") + "/" + part
+                if not _MAGIC.search(part):
+                    following.append(path)
+                    continue
+                real = self.real(base)
+                try:
+                    names = os.listdir(real) if real is not None else []
+                except OSError:
+                    continue
+                if not part.startswith("."):
+                    names = [n for n in names if not n.startswith(".")]
+                following.extend(base.rstrip("/") + "/" + n for n in fnmatch.filter(names, part))
+            found = following
+        return sorted(p for p in found if _lexists(self.real(p, follow=False)))
+
     # -- accounts --------------------------------------------------------------------
     def accounts(self):
-        """{name: Account} from the root's etc/passwd (the first of a name wins)."""
+        """Every Account of the root's etc/passwd, in file order (as glibc's
+        files source reads them: leading blanks skipped, ids in ASCII digits)."""
         if self._accounts is None:
-            self._accounts = {}
+            self._accounts = []
             for fields in self._table("/etc/passwd", 7):
-                try:
-                    uid, gid = int(fields[2]), int(fields[3])
-                except ValueError:
-                    continue
-                self._accounts.setdefault(fields[0], Account(fields[0], uid, gid, fields[5],
-                                                             fields[6]))
+                if _number(fields[2]) and _number(fields[3]):
+                    self._accounts.append(Account(fields[0], int(fields[2]), int(fields[3]),
+                                                  fields[5], fields[6]))
         return self._accounts
 
     def groups(self):
-        """{name: (gid, [member names])} from the root's etc/group."""
+        """Every (name, gid, [member names]) of the root's etc/group, in file order."""
         if self._groups is None:
-            self._groups = {}
+            self._groups = []
             for fields in self._table("/etc/group", 4):
-                try:
-                    gid = int(fields[2])
-                except ValueError:
-                    continue
-                members = [m for m in fields[3].split(",") if m]
-                self._groups.setdefault(fields[0], (gid, members))
+                if _number(fields[2]):
+                    members = [m.strip() for m in fields[3].split(",") if m.strip()]
+                    self._groups.append((fields[0], int(fields[2]), members))
         return self._groups
 
     def account(self, user):
-        """The Account ``user`` names (a name, or a uid as supervisord also
-        accepts), or None."""
+        """The Account a process started with ``user=`` runs as, or None.
+        supervisord turns the value into a uid (a number as Python's int()
+        reads it, else the first account of that name), then looks the uid
+        up: the first account with it is the one it becomes."""
         accounts = self.accounts()
         try:
             uid = int(user)
         except ValueError:
-            return accounts.get(user)
-        return next((a for a in accounts.values() if a.uid == uid), None)
+            named = next((a for a in accounts if a.name == user), None)
+            if named is None:
+                return None
+            uid = named.uid
+        return next((a for a in accounts if a.uid == uid), None)
 
     def identity(self, user):
-        """The Identity a process started with ``user=`` runs as, or None."""
+        """The Identity of ``account(user)``: its primary gid, then every
+        group line whose member list names it (supervisord's setgroups)."""
         account = self.account(user)
         if account is None:
             return None
         gids = [account.gid]
-        for gid, members in self.groups().values():
-            if account.name in members:
-                gids.append(gid)
+        gids.extend(gid for _, gid, members in self.groups() if account.name in members)
         return Identity(account.name, account.uid, gids)
 
     def _table(self, path, width):
-        data = self.read(path)
+        data = self.read(path, limit=_TABLE_LIMIT)
         if data is None:
             return
-        for line in data.decode("utf-8", "replace").splitlines():
+        if len(data) >= _TABLE_LIMIT:
+            self.incomplete = True              # not read to its end
+        for line in data.decode("utf-8", "replace").split("\n"):
+            line = line.lstrip(" \t")
             if not line or line.startswith("#"):
                 continue
             if line[0] in "+-":
                 self.incomplete = True          # NIS compat: names this file does not hold
                 continue
-            fields = line.split(":")
-            if len(fields) >= width:
-                yield fields
+            fields = line.rstrip("\r").split(":", width - 1)
+            if len(fields) >= 3:
+                yield fields + [""] * (width - len(fields))
 
     # -- access ------------------------------------------------------------------------
     def may(self, who, path, want):
         """Whether Identity ``who`` can reach ``path`` (search permission on
-        every directory on the way, symlinks resolved inside the root) and
+        every directory the walk goes through, links' targets included) and
         then has ``want`` (READ|WRITE|EXECUTE bits) on it: True or False, by
         owner, group and mode alone.  None when ``path`` does not exist."""
-        resolved = self.resolve(path)
+        walked = []
+        resolved = self.resolve(path, walked=walked)
         if resolved is None:
-            return False                      # a loop: ELOOP for everyone
+            return False                      # the walk itself fails, for everyone
         st = self.stat(resolved)
         if st is None:
             return None
-        parts = _components(resolved)
-        for i in range(len(parts)):
-            parent = "/" + "/".join(parts[:i])
-            pst = self.stat(parent)
-            if pst is None or not _allowed(who, pst, EXECUTE):
+        for directory in dict.fromkeys(walked):
+            dst = self.stat(directory)
+            if dst is None or not _allowed(who, dst, EXECUTE):
                 return False
         return _allowed(who, st, want)
+
+
+_TABLE_LIMIT = 64 << 20
+
+
+def _number(text):
+    return text.isascii() and text.isdigit()
+
+
+def _lexists(real):
+    return real is not None and os.path.lexists(real)
 
 
 def _components(path):

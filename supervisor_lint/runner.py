@@ -25,8 +25,9 @@ class Options:
                  main_config=None, config=None, isolated=False, disable_suppressions=None,
                  per_file_ignores=None, severity=None, exclude=None, extend_exclude=None,
                  force_exclude=None, fail_level=None, supervisor_files_only=False,
-                 warn=None):
+                 warn=None, root=None):
         self.warn = warn or (lambda line: None)
+        self.root = root              # a host.Root: include patterns are that host's
         self.select = select
         self.ignore = ignore
         self.extend_select = extend_select
@@ -216,7 +217,7 @@ def _lint(paths, options, sources, registry, stdin, stdin_filename):
         main_real = sources.realpath(main_config)
         reals = {sources.realpath(d.path) for d in docs}
         others = [d for d in docs if sources.realpath(d.path) != main_real]
-        tree = build_main(main, sources, extra=others)
+        tree = build_main(main, sources, extra=others, root=options.root)
         wanted = None
         if docs:
             # the files asked for, under whatever path the tree reaches them
@@ -228,7 +229,7 @@ def _lint(paths, options, sources, registry, stdin, stdin_filename):
     for main in docs:
         if not is_main(main):
             continue
-        tree = build_main(main, sources)
+        tree = build_main(main, sources, root=options.root)
         if "supervisord" not in tree.sections and \
                 not any(b.name == "supervisord" for b in main.blocks) and len(tree.docs) == 1:
             continue    # an [include] but no [supervisord] anywhere: a fragment after all

@@ -78,10 +78,13 @@ def is_main(doc):
     return any(block.name in ("supervisord", "include") for block in doc.blocks)
 
 
-def build_main(doc, sources, extra=()):
+def build_main(doc, sources, extra=(), root=None):
     """The tree supervisord reads for main config ``doc``: the file, then each
     file its ``[include] files=`` matches (sorted per pattern).  ``extra``
-    documents are appended as if included (``--main-config`` context)."""
+    documents are appended as if included (``--main-config`` context).
+    With ``root`` (a ``host.Root``), patterns are the host's: matched inside
+    the root, every link resolved inside it, each file read at its resolved
+    place (which is also the path reported)."""
     here = os.path.dirname(os.path.abspath(doc.path))
     tree = Tree(here)
     tree.add(doc)
@@ -113,7 +116,17 @@ def build_main(doc, sources, extra=()):
         joined = os.path.join(here, pattern)
         import glob
         try:
-            matches = glob.glob(joined)
+            if "\0" in joined:
+                raise ValueError("embedded null byte")
+            host = None
+            if root is not None:
+                # under the root (a relative pattern, %(here)s) or the host's own absolute path
+                host = root.host_of(joined) or (joined if os.path.isabs(pattern) else None)
+            if host is not None:
+                joined = os.path.join(root.directory, host.lstrip("/"))
+                matches = [root.real(m) for m in root.glob(host)]
+            else:
+                matches = glob.glob(joined)
         except ValueError as exc:
             # a NUL byte: glob raises, and so supervisord refuses the config
             tree.include_problems.append(Finding("include pattern %r: supervisord refuses to load (%s); remove the "

@@ -51,8 +51,25 @@ def test_dot_dot_stops_at_the_root(root):
     assert host.resolve("/a/b/up/passwd") == "/etc/passwd"
     assert host.resolve("/../../etc/passwd") == "/etc/passwd"
     assert host.read("/a/b/up/passwd") == b"root:x:0:0::/root:/bin/sh\n"
-    assert host.resolve("/nope/../etc/./x/../passwd") == "/etc/passwd"
+    # '..' below a name that does not exist, or below a file, fails as in the kernel
+    assert host.resolve("/nope/../etc/./x/../passwd") is None
+    assert host.resolve("/etc/passwd/../passwd") is None
+    assert host.resolve("/etc/./passwd") == "/etc/passwd"
+    assert host.resolve("/etc/nope/x") == "/etc/nope/x"
     assert host.resolve("/") == "/" and host.real("/") == host.directory
+
+
+def test_no_walk_reaches_past_a_missing_name_or_a_file(root, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret").write_text("OUTSIDE\n")
+    _write(os.path.join(root, "etc/passwd"), "root:x:0:0::/root:/bin/sh\n")
+    os.symlink(str(outside), os.path.join(root, "esc"))
+    host = Root(root)
+    for probe in ("/nope/../esc/secret", "/etc/passwd/x/../../../esc/secret"):
+        assert host.read(probe) is None and host.stat(probe) is None, probe
+    assert host.read("/esc/secret") is None          # the link starts again at the root
+    assert host.read("/etc/passwd\0x") is None and host.resolve("/a\0b") is None
 
 
 def test_a_symlink_loop_resolves_to_nothing(root):
@@ -107,12 +124,16 @@ PASSWD = """root:x:0:0:root:/root:/bin/bash
 celery:x:1001:1002:Celery:/home/celery:/usr/sbin/nologin
 alice:x:1002:1003::/home/alice:/bin/sh
 broken:x:notanumber:1::/:/bin/sh
-celery:x:2000:2000:second entry, ignored:/:/bin/sh
+celery:x:2000:2000:second entry, never the one a name finds:/:/bin/sh
+   www:x:33:33::/var/www:/bin/sh
+alias:x:33:999:same uid as www::/bin/sh:with:colons
 """
 GROUP = """root:x:0:
 halog:x:1001:celery,alice
 celery:x:1002:
 adm:x:4:alice
+wwwg:x:504:www
+sp:x:500:root, alice
 """
 
 
@@ -120,12 +141,17 @@ def test_accounts_and_identities_come_from_the_roots_files(root):
     _write(os.path.join(root, "etc/passwd"), PASSWD)
     _write(os.path.join(root, "etc/group"), GROUP)
     host = Root(root)
-    assert sorted(host.accounts()) == ["alice", "celery", "root"]
+    assert [a.name for a in host.accounts()] == ["root", "celery", "alice", "celery", "www",
+                                                 "alias"]
+    assert host.accounts()[-1].shell == "/bin/sh:with:colons"
     celery = host.identity("celery")
     assert (celery.uid, celery.gids) == (1001, (1002, 1001))    # primary first, then members
     assert str(celery) == "celery (uid 1001, groups 1002,1001)"
     assert host.identity("1001").gids == (1002, 1001)           # a uid, as supervisord takes it
-    assert host.identity("alice").gids == (1003, 1001, 4)
+    assert host.identity("alice").gids == (1003, 1001, 4, 500)
+    # supervisord turns a name into a uid and becomes the first account with that uid
+    www = host.identity("alias")
+    assert (www.name, www.uid, www.gids) == ("www", 33, (33, 504))
     assert str(host.identity("root")) == "root (root)"
     assert host.identity("nosuchuser") is None and host.identity("4242") is None
     assert not host.incomplete
@@ -134,8 +160,8 @@ def test_accounts_and_identities_come_from_the_roots_files(root):
 def test_nss_escapes_and_a_missing_passwd_are_noticed(root):
     _write(os.path.join(root, "etc/passwd"), "root:x:0:0::/root:/bin/sh\n+::::::\n")
     host = Root(root)
-    assert sorted(host.accounts()) == ["root"] and host.incomplete
-    assert Root(os.path.join(root, "etc")).accounts() == {}
+    assert [a.name for a in host.accounts()] == ["root"] and host.incomplete
+    assert Root(os.path.join(root, "etc")).accounts() == []
 
 
 def test_access_is_computed_from_owner_group_and_mode(root):
@@ -159,3 +185,79 @@ def test_access_is_computed_from_owner_group_and_mode(root):
     assert host.may(superuser, log, EXECUTE) is False   # root needs some x bit to execute
     assert host.may(owner, "/var/log/app/missing.log", WRITE) is None
     assert host.may(owner, "/var/log/app", WRITE | EXECUTE) is True
+    # every directory the walk goes through counts, the link's own directory too
+    os.makedirs(os.path.join(root, "e"))
+    os.symlink("/var/log/app/worker.log", os.path.join(root, "e/lnk"))
+    os.chmod(os.path.join(root, "e"), 0o700)
+    assert host.may(owner, "/e/lnk", READ) is True
+    assert host.may(other, "/var/log/app/worker.log", READ) is True
+    assert host.may(other, "/e/lnk", READ) is False
+
+
+MAIN = """[supervisord]
+logfile=/var/log/supervisor/supervisord.log
+pidfile=/var/run/supervisord.pid
+
+[include]
+files = /etc/supervisor/conf.d/*.conf
+"""
+
+
+def _debian_tree(root):
+    """Debian's layout: the main config includes conf.d by an absolute pattern;
+    one fragment is an absolute link into the image, one a link to /etc/passwd."""
+    etc = os.path.join(root, "etc/supervisor")
+    _write(os.path.join(etc, "supervisord.conf"), MAIN)
+    _write(os.path.join(etc, "conf.d/app.conf"),
+           "[program:worker]\ncommand=/srv/app/venv/bin/celery -A proj worker\n"
+           "directory=/srv/app\nuser=celery\nkillasgroup=true\nstopwaitsecs=30\n"
+           "autorestart=true\n")
+    _write(os.path.join(etc, "extra/other.conf"), "[program:other]\ncommand=/usr/bin/celery "
+           "-A proj worker -n other@%%h\ndirectory=/srv/app\nstopwaitsecs=30\nkillasgroup=true\n"
+           "autorestart=true\nuser=nobody\n")
+    os.symlink("/etc/supervisor/extra/other.conf", os.path.join(etc, "conf.d/link.conf"))
+    os.symlink("/etc/passwd", os.path.join(etc, "conf.d/secrets.conf"))
+    os.symlink("/etc/supervisor/conf.d/app.conf", os.path.join(etc, "conf.d/.hidden.conf"))
+    return os.path.join(etc, "supervisord.conf")
+
+
+def test_check_root_matches_absolute_include_patterns_inside_the_root(root):
+    from support import lint_json
+    main = _debian_tree(root)
+    real = os.path.realpath(root)
+    status, diags, err = lint_json(["--isolated", main])
+    assert [(d["code"], d["line"]) for d in diags] == [("SV111", 6)]
+    assert "No file matches via include '/etc/supervisor/conf.d/*.conf'" in diags[0]["message"]
+    status, diags, err = lint_json(["--isolated", "--root", root, main])
+    assert err == ""
+    got = sorted((os.path.relpath(d["path"], real), d["code"], d["line"], d["column"])
+                 for d in diags)
+    assert got == [("etc/supervisor/conf.d/app.conf", "SV403", 6, 14),
+                   # the absolute link is followed inside the root, and reported there
+                   ("etc/supervisor/extra/other.conf", "SV403", 4, 14),
+                   ("etc/supervisor/supervisord.conf", "SV111", 6, 9)]
+    # /etc/passwd of the image (absent), never this machine's: skipped as supervisord would
+    unreadable = [d for d in diags if d["code"] == "SV111"][0]
+    assert unreadable["message"].startswith(os.path.join(real, "etc/passwd") +
+                                            " matches the include pattern")
+    assert all(d["path"].startswith(real + os.sep) for d in diags)
+
+
+def test_check_root_refuses_what_is_no_directory(root):
+    from support import run
+    status, out, err = run(["check", "--root", os.path.join(root, "nope"), "x.conf"])
+    assert status == 2 and err == "supervisor-lint: error: --root %s: not a directory\n" % (
+        os.path.join(root, "nope"))
+
+
+def test_glob_is_the_hosts_glob(root):
+    _debian_tree(root)
+    host = Root(root)
+    assert host.glob("/etc/supervisor/conf.d/*.conf") == [
+        "/etc/supervisor/conf.d/app.conf", "/etc/supervisor/conf.d/link.conf",
+        "/etc/supervisor/conf.d/secrets.conf"]          # a dangling match stays, as in glob
+    assert host.glob("/etc/supervisor/conf.d/.*.conf") == ["/etc/supervisor/conf.d/.hidden.conf"]
+    assert host.glob("/etc/*/conf.d/app.conf") == ["/etc/supervisor/conf.d/app.conf"]
+    assert host.glob("/etc/supervisor/nothing/*.conf") == []
+    assert host.host_of(os.path.join(host.directory, "etc")) == "/etc"
+    assert host.host_of("/elsewhere") is None
