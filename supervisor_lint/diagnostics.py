@@ -130,5 +130,6 @@ class Diagnostic:
 
 
 def _printable(text):
-    from .redact import printable
-    return printable(text)
+    global _printable
+    from .redact import printable as _printable     # (imported on first use, then direct)
+    return _printable(text)

@@ -96,9 +96,8 @@ def json_dump(value):
     as a \\u escape, which keeps the data exact.  A list is written one
     item per line (greppable, and the standard library's C encoder writes
     each: an indented dump would take its pure-Python path)."""
-    import json
     from .redact import JSON_UNSAFE
-    encode = json.JSONEncoder(ensure_ascii=False).encode
+    encode = _item_encoder()
     if isinstance(value, list):
         text = "[\n%s\n]" % ",\n".join("  " + encode(item) for item in value) if value else "[]"
     else:
@@ -106,6 +105,21 @@ def json_dump(value):
     if not text.isascii():
         text = JSON_UNSAFE.sub(lambda m: "\\u%04x" % ord(m.group()), text)
     return text + "\n"
+
+
+def _item_encoder():
+    """Compact JSON of one value, UTF-8 left as it is: the standard library's
+    C encoder made once (JSONEncoder.encode makes one per call), else its own."""
+    import json
+    from json import encoder
+    if encoder.c_make_encoder is None:
+        return json.JSONEncoder(ensure_ascii=False).encode
+
+    def refuse(o):
+        raise TypeError("not JSON serializable: %r" % type(o).__name__)
+    make = encoder.c_make_encoder(None, refuse, encoder.encode_basestring, None, ": ", ", ",
+                                  False, False, True)
+    return lambda value: "".join(make(value, 0))
 
 
 def json_report(diags, registry):
