@@ -10,6 +10,11 @@ at the root, ``..`` stops at it, so nothing resolves outside the root.
 Identities are computed, never tried: the audit runs as root, where
 ``os.access`` answers yes to everything.  Nothing here executes or imports
 anything from the tree it reads.
+
+Resolving and opening are two steps: a tree changed in between (a directory
+swapped for a link) is not guarded against, and a trailing slash does not
+make ``follow=False`` follow a link as the kernel would.  The audit reads a
+copy or a quiet host.
 """
 
 import os
