@@ -20,15 +20,30 @@ Everything here is linear in the size of its input.
 import bisect
 import re
 
+
+class _lazy:
+    """A pattern compiled on first use: most runs meet no secret and never
+    need most of these (compiling them all cost every run a few ms)."""
+
+    def __init__(self, pattern, flags=0):
+        self._args = (pattern, flags)
+
+    def __getattr__(self, name):        # only until compiled: then the methods are set
+        compiled = re.compile(*self._args)
+        for method in ("search", "match", "fullmatch", "finditer", "findall", "sub", "split"):
+            setattr(self, method, getattr(compiled, method))
+        self.pattern = compiled.pattern
+        return getattr(compiled, name)
+
 MASK = "***"
 MESSAGE_LIMIT = 1000          # characters of a message, after masking and escaping
 
 # -- names ----------------------------------------------------------------------
-_SECRET_NAME = re.compile(
+_SECRET_NAME = _lazy(
     r"PASSWORD|PASSWD|PASSPHRASE|PASS(?:_|$)|(?:^|_)PWD(?:_|$)|SECRET|TOKEN|API_?KEY|KEY$|"
     r"DSN(?:_|$)|(?:^|_)PAT(?:_|$)|CREDENTIAL|AUTH|PRIVATE|COOKIE|SESSION", re.I)
 # names whose value names a file or a place, not the secret itself
-_NOT_SECRET_NAME = re.compile(r"(?:_FILE|_PATH|_DIR|_FILENAME)$|^PWD$|^OLDPWD$", re.I)
+_NOT_SECRET_NAME = _lazy(r"(?:_FILE|_PATH|_DIR|_FILENAME)$|^PWD$|^OLDPWD$", re.I)
 _NAMES = {}
 
 
@@ -46,32 +61,32 @@ def secret_name(name):
 # -- patterns -------------------------------------------------------------------
 # Every pattern is linear: a variable run is never followed by something it
 # could also consume, and patterns start only where a word starts.
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}$")
+_SCHEME = _lazy(r"[A-Za-z][A-Za-z0-9+.-]{0,30}$")
 # user:password@ after '://': the user may hold '@' (an e-mail address), the
 # password '/', '@' and quotes; the last '@' before a blank ends it
-_USERINFO = re.compile(r"[^/\s:'\"]*:([^\s]+)@")
+_USERINFO = _lazy(r"[^/\s:'\"]*:([^\s]+)@")
 # a URL whose '@host' a comment cut off: 'scheme://user:pass' ends the value
-_CUT_URL = re.compile(r"://[^/\s@'\"]*:([^\s@'\"/]+)$")
+_CUT_URL = _lazy(r"://[^/\s@'\"]*:([^\s@'\"/]+)$")
 _USERINFO_SPAN = 256
 # NAME=value, db.password=value, api-token=value
-_ASSIGN = re.compile(r"(?<![\w.-])([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*")
+_ASSIGN = _lazy(r"(?<![\w.-])([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*")
 # inside a value (A=1 API_TOKEN=x, A=1API_TOKEN=x): a whole run of name
 # characters, so that a run is tried once
-_INNER_ASSIGN = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z0-9_]+)[ \t]*=[ \t]*")
-_LINE_KEY = re.compile(r"[ \t;#]*([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*[=:][ \t]*")
-_LINE_WORD = re.compile(r"[ \t]*([A-Za-z_][A-Za-z0-9_.-]*)(?:[ \t]*[=:][ \t]*|[ \t]+)")
+_INNER_ASSIGN = _lazy(r"(?<![A-Za-z0-9_])([A-Za-z0-9_]+)[ \t]*=[ \t]*")
+_LINE_KEY = _lazy(r"[ \t;#]*([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*[=:][ \t]*")
+_LINE_WORD = _lazy(r"[ \t]*([A-Za-z_][A-Za-z0-9_.-]*)(?:[ \t]*[=:][ \t]*|[ \t]+)")
 # a shell word, as shlex (POSIX) reads one: quoted runs, backslash escapes,
 # anything but blanks (a no-break space or a form feed is part of the word)
-_WORD = re.compile(r"(?:\"[^\"\n]*\"?|'[^'\n]*'?|\\.|[^ \t\r\n\"'\\])+")
-_ENV_VALUE = re.compile(r"(?:\"[^\"]*(?:\"|$)|'[^']*(?:'|$)|[^,\"'])*")
-_ENV_NAME = re.compile(r"[\s,]*([^\s=,\"']+)[ \t]*=[ \t]*")
+_WORD = _lazy(r"(?:\"[^\"\n]*\"?|'[^'\n]*'?|\\.|[^ \t\r\n\"'\\])+")
+_ENV_VALUE = _lazy(r"(?:\"[^\"]*(?:\"|$)|'[^']*(?:'|$)|[^,\"'])*")
+_ENV_NAME = _lazy(r"[\s,]*([^\s=,\"']+)[ \t]*=[ \t]*")
 # --password, --db-pass, --spring.datasource.password, -Djavax...Password
-_OPTION = re.compile(r"(?<![\w-])['\"]?(--?[A-Za-z][A-Za-z0-9_.-]*)['\"]?(=|\s+)")
-_NOT_A_VALUE = re.compile(r"--|-[A-Za-z]$")
+_OPTION = _lazy(r"(?<![\w-])['\"]?(--?[A-Za-z][A-Za-z0-9_.-]*)['\"]?(=|\s+)")
+_NOT_A_VALUE = _lazy(r"--|-[A-Za-z]$")
 # credential shapes, each behind a literal that a plain substring search finds
 # fast (most text holds none of them)
 _B = r"(?<![0-9A-Za-z_-])"
-_SHAPES = [(trigger, re.compile(pattern)) for trigger, pattern in (
+_SHAPES = [(trigger, _lazy(pattern)) for trigger, pattern in (
     ("k_live_", _B + r"[sr]k_live_[0-9A-Za-z]{8,}"),
     ("k_test_", _B + r"[sr]k_test_[0-9A-Za-z]{8,}"),
     ("gh", _B + r"gh[pousr]_[0-9A-Za-z]{20,}|" + _B + r"github_pat_[0-9A-Za-z_]{20,}"),
@@ -141,7 +156,7 @@ def _env_spans(text, out):
 # word, an option's, a URL's '://', a credential shape's prefix): text without
 # any is skipped at C speed.
 # (searched in the lower-cased text: an ignore-case pattern is ten times slower)
-_ANY = re.compile(r"pass|pwd|secret|token|key|auth|credential|dsn|pat|cookie|session|"
+_ANY = _lazy(r"pass|pwd|secret|token|key|auth|credential|dsn|pat|cookie|session|"
                   r"private|://|sk_|rk_|gh[pousr]_|xox|akia|asia|glpat|npm_|eyj|hooks\.slack")
 
 
@@ -246,10 +261,10 @@ def has_secret(text):
 
 
 # -- escaping -------------------------------------------------------------------
-_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e"
+_UNSAFE = _lazy("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e"
                      "\u2028\u2029\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff\ufffe\uffff]")
 # what json.dumps leaves raw in a string (it escapes C0 controls itself)
-JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2064"
+JSON_UNSAFE = _lazy("[\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2064"
                          "\u2066-\u2069\ufeff\ud800-\udfff\ufffe\uffff]")
 _NAMED = {"\n": "\\n", "\r": "\\r"}
 
@@ -285,12 +300,12 @@ def cap(text, limit=MESSAGE_LIMIT):
 # a whole run, and a run cut short with '...' that starts like one.  A piece
 # that is a word of the linter's own messages or a key name is not masked:
 # masking "user" in "set user= to ..." would tell the password.
-_SPLIT = re.compile(r"[^\s'\"`]+")
-_EXPANSION = re.compile(r"%\([^)]*\)[-#0 +]*\d*(?:\.\d+)?[a-zA-Z]?")
+_SPLIT = _lazy(r"[^\s'\"`]+")
+_EXPANSION = _lazy(r"%\([^)]*\)[-#0 +]*\d*(?:\.\d+)?[a-zA-Z]?")
 # a plain word (postgres, guest, Redis): masked where it is written, not
 # wherever the word occurs, since that would give the secret away
-_WORDLIKE = re.compile(r"(?:[a-z]+|[A-Z][a-z]+)$")
-_RUN = re.compile(r"[\w.\-]+")
+_WORDLIKE = _lazy(r"(?:[a-z]+|[A-Z][a-z]+)$")
+_RUN = _lazy(r"[\w.\-]+")
 MIN_PIECE = 4
 LONG_PIECE = 6
 _GRAM = LONG_PIECE
