@@ -179,9 +179,9 @@ class Root:
             os.close(fd)
 
     def host_of(self, path):
-        """The host path of a path on this machine when it lies under the
-        root (``%(here)s`` expands to those), else None."""
-        path = os.path.abspath(path)
+        """The host path of an absolute path on this machine when it lies
+        under the root (``%(here)s`` expands to those), else None.  Textual:
+        a '..' stays for resolution, which stops it at the root."""
         if self.directory == "/":
             return path
         if path == self.directory:

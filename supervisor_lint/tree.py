@@ -120,8 +120,13 @@ def build_main(doc, sources, extra=(), root=None):
                 raise ValueError("embedded null byte")
             host = None
             if root is not None:
-                # under the root (a relative pattern, %(here)s) or the host's own absolute path
-                host = root.host_of(joined) or (joined if os.path.isabs(pattern) else None)
+                # the host's own absolute path, one under the root (%(here)s), or one
+                # relative to the main config's directory, kept as written for the
+                # host's resolution (a '..' stops at the root)
+                if os.path.isabs(pattern):
+                    host = root.host_of(pattern) or pattern
+                elif root.host_of(here) is not None:
+                    host = root.host_of(here).rstrip("/") + "/" + pattern
             if host is not None:
                 joined = os.path.join(root.directory, host.lstrip("/"))
                 matches = [root.real(m) for m in root.glob(host)]

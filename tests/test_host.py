@@ -261,3 +261,22 @@ def test_glob_is_the_hosts_glob(root):
     assert host.glob("/etc/supervisor/nothing/*.conf") == []
     assert host.host_of(os.path.join(host.directory, "etc")) == "/etc"
     assert host.host_of("/elsewhere") is None
+
+
+def test_check_root_never_climbs_out_of_the_root(root, tmp_path):
+    from support import lint_json
+    etc = os.path.join(root, "etc/supervisor")
+    _write(os.path.join(etc, "supervisord.conf"), MAIN.replace(
+        "/etc/supervisor/conf.d/*.conf", "../../../outside.conf %(here)s/../../../../outside.conf"))
+    # the same name beside the root on this machine, where '..' alone would lead
+    _write(str(tmp_path / "outside.conf"), "[program:x]\ncommand=/usr/bin/celery -A p worker\n")
+    real = os.path.realpath(root)
+    status, diags, err = lint_json(["--isolated", "--root", root,
+                                    os.path.join(etc, "supervisord.conf")])
+    assert err == "" and [d["code"] for d in diags] == ["SV111", "SV111"]
+    assert all(d["path"].startswith(real + os.sep) for d in diags)
+    assert all("No file matches" in d["message"] for d in diags)
+    # without --root the same patterns do reach it: the file is there
+    status, diags, err = lint_json(["--isolated", os.path.join(etc, "supervisord.conf")])
+    assert any(os.path.realpath(d["path"]) == os.path.realpath(str(tmp_path / "outside.conf"))
+               for d in diags)
