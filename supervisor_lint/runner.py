@@ -147,6 +147,8 @@ def lint(paths, options=None, sources=None, registry=None, stdin=None, stdin_fil
     from .config import ConfigError, clear_cache
     options = options or Options()
     sources = sources if sources is not None else Sources()
+    if options.root is not None:
+        sources.confine = options.root.directory
     # The reader allocates an object per line, entry and section and frees
     # nothing until the end: the cyclic collector would only rescan them.
     enabled = gc.isenabled()

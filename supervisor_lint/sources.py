@@ -60,6 +60,7 @@ class Sources:
     def __init__(self):
         self.snapshot = {}            # real path -> bytes as first read
         self.overlay = {}             # real path (or '-') -> bytes the fixer has in memory
+        self.confine = None           # with --root: no file outside this directory is read
         self._real = {}
 
     def realpath(self, path):
@@ -73,6 +74,9 @@ class Sources:
         if "\0" in path:
             raise ToolError("%s: a path cannot hold a NUL byte" % path)
         real = self.realpath(path)
+        if self.confine is not None and self.confine != "/" and real != self.confine and \
+                not real.startswith(self.confine + "/"):
+            raise ToolError("%s: lies outside --root %s, which is never read" % (path, self.confine))
         if self.overlay:
             found = self.overlay.get(real)
             if found is not None:

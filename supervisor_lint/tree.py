@@ -120,16 +120,42 @@ def build_main(doc, sources, extra=(), root=None):
                 raise ValueError("embedded null byte")
             host = None
             if root is not None:
-                # the host's own absolute path, one under the root (%(here)s), or one
-                # relative to the main config's directory, kept as written for the
-                # host's resolution (a '..' stops at the root)
-                if os.path.isabs(pattern):
+                # the host's own absolute path, one from %(here)s, or one relative to
+                # the main config's directory, kept as written for the host's
+                # resolution (a '..' stops at the root)
+                host_here = root.host_of(os.path.realpath(here))
+                base = here.rstrip("/")
+                if host_here is not None and (pattern == here or pattern.startswith(base + "/")):
+                    host = host_here.rstrip("/") + pattern[len(base):]
+                elif os.path.isabs(pattern):
                     host = root.host_of(pattern) or pattern
-                elif root.host_of(here) is not None:
-                    host = root.host_of(here).rstrip("/") + "/" + pattern
+                elif host_here is not None:
+                    host = host_here.rstrip("/") + "/" + pattern
             if host is not None:
-                joined = os.path.join(root.directory, host.lstrip("/"))
-                matches = [root.real(m) for m in root.glob(host)]
+                # shown as the host resolves it: under the root, '..' stopped there
+                shown = []
+                for part in host.split("/"):
+                    if part == "..":
+                        if shown:
+                            shown.pop()
+                    elif part not in ("", "."):
+                        shown.append(part)
+                joined = os.path.join(root.directory, *shown)
+                matches, looped = [], False
+                for found in root.glob(host):
+                    resolved = root.real(found)
+                    if resolved is None:
+                        # a link loop: supervisord cannot read it either; never touched
+                        tree.include_problems.append(Finding(
+                            "%s matches the include pattern %r but is a symlink loop: supervisord "
+                            "silently skips it" % (os.path.join(root.directory, found.lstrip("/")),
+                                                    pattern), False, at=setting.entry,
+                            section="include", key="files", severity="warning", code="SV111"))
+                        looped = True
+                    else:
+                        matches.append(resolved)
+                if looped and not matches:
+                    continue            # matched, all unreadable: said above
             else:
                 matches = glob.glob(joined)
         except ValueError as exc:

@@ -273,10 +273,48 @@ def test_check_root_never_climbs_out_of_the_root(root, tmp_path):
     real = os.path.realpath(root)
     status, diags, err = lint_json(["--isolated", "--root", root,
                                     os.path.join(etc, "supervisord.conf")])
-    assert err == "" and [d["code"] for d in diags] == ["SV111", "SV111"]
+    # both patterns name the root's /outside.conf, which is not there: one message
+    assert err == "" and [d["code"] for d in diags] == ["SV111"]
     assert all(d["path"].startswith(real + os.sep) for d in diags)
     assert all("No file matches" in d["message"] for d in diags)
     # without --root the same patterns do reach it: the file is there
     status, diags, err = lint_json(["--isolated", os.path.join(etc, "supervisord.conf")])
     assert any(os.path.realpath(d["path"]) == os.path.realpath(str(tmp_path / "outside.conf"))
                for d in diags)
+
+
+def test_check_root_reads_nothing_outside_the_root(tmp_path):
+    """An adversarial review's cases: a root named through a link, a main
+    config outside the root or linked out of it, a directory walk through
+    a link out of it, a pattern that matches a link loop."""
+    from support import lint_json, run
+    root = tmp_path / "root"
+    out = tmp_path / "out"
+    sentinel = "[program:sentinel]\ncommand=/usr/bin/celery -A p worker\n"
+    _write(str(out / "conf.d/sentinel.conf"), sentinel)
+    _write(str(out / "main.conf"), "[supervisord]\n[include]\nfiles = conf.d/*.conf\n")
+    _write(str(root / "etc/rel.conf"), "[supervisord]\n[include]\nfiles = ../../out/conf.d/*.conf "
+           "/etc/loop/*.conf\n")
+    os.makedirs(str(root / "etc/loop"))
+    os.symlink("b.conf", str(root / "etc/loop/a.conf"))
+    os.symlink("a.conf", str(root / "etc/loop/b.conf"))
+    os.symlink(str(root), str(tmp_path / "rootlink"))
+    os.symlink(str(out / "main.conf"), str(root / "etc/mainlink.conf"))
+    os.symlink(str(out), str(root / "etc/outlink"))
+    real = os.path.realpath(str(root))
+    status, diags, err = lint_json(["--isolated", "--root", str(tmp_path / "rootlink"),
+                                    str(tmp_path / "rootlink/etc/rel.conf")])
+    assert status == 1 and err == ""
+    assert [(d["code"], d["line"]) for d in diags] == [("SV111", 3)] * 3
+    messages = sorted(d["message"] for d in diags)
+    assert messages[0].startswith("%s matches the include pattern '/etc/loop/*.conf' but is a "
+                                  "symlink loop" % os.path.join(real, "etc/loop/a.conf"))
+    assert messages[1].startswith(os.path.join(real, "etc/loop/b.conf"))
+    assert messages[2].startswith("No file matches via include %r" % os.path.join(
+        real, "out/conf.d/*.conf"))
+    for named in (str(out / "main.conf"), str(root / "etc/mainlink.conf")):
+        status, text, err = run(["check", "--isolated", "--root", str(root), named])
+        assert status == 2 and err == "supervisor-lint: error: %s: lies outside --root %s, " \
+            "which is never read\n" % (named, real)
+    status, diags, err = lint_json(["--isolated", "--root", str(root), str(root / "etc")])
+    assert not any("sentinel" in d["message"] or "out" + os.sep in d["path"] for d in diags)
