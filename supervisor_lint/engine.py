@@ -33,13 +33,12 @@ def run(tree, selection=None, suppressions=True, registry=None):
     seen = set()
     default_path = tree.docs[0].path if tree.docs else "-"
 
-    def collect(rule, findings):
-        for finding in findings:
-            diag = _diagnostic(rule, finding, default_path)
-            ident = (diag.code, diag.path, diag.line, diag.column, diag.message)
-            if ident not in seen:
-                seen.add(ident)
-                found.append(diag)
+    def add(rule, finding):
+        diag = _diagnostic(rule, finding, default_path)
+        ident = (diag.code, diag.path, diag.line, diag.column, diag.message)
+        if ident not in seen:
+            seen.add(ident)
+            found.append(diag)
 
     per_program = []
     for rule in rules.values():
@@ -49,12 +48,13 @@ def run(tree, selection=None, suppressions=True, registry=None):
             if scope == "program":
                 per_program.append((rule, check))
             elif scope != "engine":
-                collect(rule, check(ctx))
+                for finding in check(ctx):
+                    add(rule, finding)
     if per_program:
         for prog in loaded.programs.values():
             for rule, check in per_program:
                 for finding in check(ctx, prog):
-                    collect(rule, (finding,))
+                    add(rule, finding)
     if suppressions:
         from . import suppress
         found = suppress.apply(tree, found, selection, rules)

@@ -573,16 +573,13 @@ class Loader:
         # order: no early key's reading depends on another's but killasgroup's
         # default, which is set after)
         values.update(_kind_defaults(kind)[0])
-        cache = _CONVERTED
         for key, setting in written.items():
             if key not in _EARLY_SET:
                 continue
             spec = keys[key]
             if plain and "%" not in setting.value:
                 # the common case, without read()'s bookkeeping
-                found = cache.get((spec.type, setting.value))
-                value, error = found if found is not None else \
-                    _converted(spec.type, setting.value)
+                value, error = _converted(spec.type, setting.value)
                 if error is None:
                     values[key] = value
                     settings[key] = setting
@@ -659,15 +656,12 @@ class Loader:
                     prog_env = {"ENV_%s" % k: v for k, v in env.items()}
         plain = not self.tree.defaults
         values.update(_kind_defaults(prog.kind)[1])
-        cache = _CONVERTED
         for key, setting in written.items():
             if key not in _PER_PROCESS_SET:
                 continue
             spec = keys[key]
             if plain and "%" not in setting.value:
-                found = cache.get((spec.type, setting.value))
-                value, error = found if found is not None else \
-                    _converted(spec.type, setting.value)
+                value, error = _converted(spec.type, setting.value)
                 if error is None:
                     if key == "command":
                         prog.command_text = value

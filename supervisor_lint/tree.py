@@ -3,6 +3,7 @@ config and what its ``[include]`` pulls in (as supervisord does), fragments.
 Every file is read through the run's ``sources.Sources``."""
 
 import os
+import posixpath
 
 from . import reader, schema
 from .sources import PSEUDO_FS, ToolError, pseudo_fs, special
@@ -112,49 +113,32 @@ def build_main(doc, sources, extra=(), root=None):
     seen = {os.path.abspath(doc.path)}
     doc.twin_of = None
     read = {os.path.realpath(doc.path): (doc, None)}     # real path -> (first Document, pattern)
+    host_here = root.host_of(os.path.realpath(here)) if root is not None else None
     for pattern in patterns:
         joined = os.path.join(here, pattern)
         import glob
         try:
             if "\0" in joined:
                 raise ValueError("embedded null byte")
-            host = None
-            if root is not None:
-                # the host's own absolute path, one from %(here)s, or one relative to
-                # the main config's directory, kept as written for the host's
-                # resolution (a '..' stops at the root)
-                host_here = root.host_of(os.path.realpath(here))
-                base = here.rstrip("/")
-                if host_here is not None and (pattern == here or pattern.startswith(base + "/")):
-                    host = host_here.rstrip("/") + pattern[len(base):]
-                elif os.path.isabs(pattern):
-                    host = root.host_of(pattern) or pattern
-                elif host_here is not None:
-                    host = host_here.rstrip("/") + "/" + pattern
+            host = _host_pattern(root, here, host_here, pattern) if root is not None else None
             if host is not None:
                 # shown as the host resolves it: under the root, '..' stopped there
-                shown = []
-                for part in host.split("/"):
-                    if part == "..":
-                        if shown:
-                            shown.pop()
-                    elif part not in ("", "."):
-                        shown.append(part)
-                joined = os.path.join(root.directory, *shown)
-                matches, looped = [], False
+                joined = os.path.join(root.directory, posixpath.normpath(host).lstrip("/"))
+                matches, loops = [], []
                 for found in root.glob(host):
                     resolved = root.real(found)
                     if resolved is None:
-                        # a link loop: supervisord cannot read it either; never touched
-                        tree.include_problems.append(Finding(
-                            "%s matches the include pattern %r but is a symlink loop: supervisord "
-                            "silently skips it" % (os.path.join(root.directory, found.lstrip("/")),
-                                                    pattern), False, at=setting.entry,
-                            section="include", key="files", severity="warning", code="SV111"))
-                        looped = True
+                        loops.append(found)
                     else:
                         matches.append(resolved)
-                if looped and not matches:
+                for found in loops:
+                    # a link loop: supervisord cannot read it either; never touched
+                    tree.include_problems.append(Finding(
+                        "%s matches the include pattern %r but is a symlink loop: supervisord "
+                        "silently skips it" % (os.path.join(root.directory, found.lstrip("/")),
+                                                pattern), False, at=setting.entry,
+                        section="include", key="files", severity="warning", code="SV111"))
+                if loops and not matches:
                     continue            # matched, all unreadable: said above
             else:
                 matches = glob.glob(joined)
@@ -264,6 +248,21 @@ def _require_supervisord(tree, doc):
                                              "load; add a [supervisord] section to the main config", True,
                                              at=doc.blocks[0] if doc.blocks else None, section=None, code="SV104"))
     return tree
+
+
+def _host_pattern(root, here, host_here, pattern):
+    """An include pattern as the host reads it (None when it is no host path):
+    one from %(here)s, the host's own absolute path, or one relative to the
+    main config's directory, kept as written for the host's resolution (a
+    '..' stops at the root)."""
+    base = here.rstrip("/")
+    if host_here is not None and (pattern == here or pattern.startswith(base + "/")):
+        return host_here.rstrip("/") + pattern[len(base):]
+    if os.path.isabs(pattern):
+        return root.host_of(pattern) or pattern
+    if host_here is not None:
+        return host_here.rstrip("/") + "/" + pattern
+    return None
 
 
 def _display(filename, main_path, pattern):

@@ -46,10 +46,6 @@ def finding(message, ctx, prog, key=None, fix=None, severity=None, fatal=False):
                    severity=severity)
 
 
-def celery(prog):
-    return prog.celery
-
-
 def forks(prog):
     """(forks, what) for programs whose children outlive a SIGKILL to the parent."""
     cmd = prog.command

@@ -6,7 +6,7 @@ import os
 import re
 
 from . import rule
-from ._program import (KILL, QUIT, TERM, add, at_key, celery, effective_signal, env, finding,
+from ._program import (KILL, QUIT, TERM, add, at_key, effective_signal, env, finding,
                        programs)
 from ..command import CELERY_GLOBAL_VALUE as _GLOBAL_VALUE
 from ..diagnostics import Edit, Fix
@@ -114,7 +114,7 @@ def beat_not_singleton(ctx):
     beats = [(p, _beat_instances(p)) for p in programs(ctx)]
     beats = [(p, n) for p, n in beats if n > 0]
     lockers = [p for p, _ in beats
-               if "redbeat" in str(celery(p).options.get("-S") or celery(p).options.get("--scheduler")
+               if "redbeat" in str(p.celery.options.get("-S") or p.celery.options.get("--scheduler")
                                    or "").lower()]
     total = sum(n for _, n in beats)
     if total <= 1 or len(lockers) == len(beats):

@@ -5,7 +5,7 @@ import os
 import re
 
 from . import rule, also
-from ._program import (LONG_RUNNING, STREAMS, TERM, KILL, add, at_key, celery, env,
+from ._program import (LONG_RUNNING, STREAMS, TERM, KILL, add, at_key, env,
                        effective_signal, finding, forks)
 from ..diagnostics import Finding
 from ..fixes import insert_key, replace_value
@@ -161,7 +161,7 @@ def missing_umask(ctx, prog):
             not ctx.loaded.supervisord.get("nodaemon"):
         return     # [supervisord] umask applies (it is ignored with nodaemon=true)
     what = "this Celery program creates (beat's schedule, --logfile, app files)" \
-        if celery(prog) is not None else "this program creates"
+        if prog.celery is not None else "this program creates"
     yield finding("no umask: files %s get supervisord's own umask, whatever it was "
                   "started with; add umask=022 to make it explicit" % what, ctx, prog, "umask",
                   fix=add(ctx, prog, "umask", "022"))
@@ -241,7 +241,7 @@ def stderr_not_captured(ctx, prog):
         return
     if err == "AUTO" and at_key(prog, "stderr_logfile") is None and \
             not prog.values.get("stderr_syslog"):
-        what = " (and Celery logs to stderr)" if celery(prog) is not None else ""
+        what = " (and Celery logs to stderr)" if prog.celery is not None else ""
         yield finding("stdout goes to %s but stderr to an AUTO file in childlogdir "
                       "that supervisord deletes at its next start%s; add "
                       "redirect_stderr=true, or a stderr_logfile" % (out, what), ctx, prog,
