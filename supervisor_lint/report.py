@@ -148,17 +148,22 @@ def github(diags, registry):
     return "".join(out)
 
 
+def _once_per_path(work):
+    """``work(path)``, worked out once per path of a report."""
+    done = {}
+
+    def get(path):
+        found = done.get(path)
+        if found is None:
+            found = done[path] = work(path)
+        return found
+    return get
+
+
 def _relativizer(base=None):
     """``_relative`` against one base, each path worked out once."""
     base = base or os.getcwd()
-    done = {}
-
-    def relative(path):
-        found = done.get(path)
-        if found is None:
-            found = done[path] = _relative(path, base)
-        return found
-    return relative
+    return _once_per_path(lambda path: _relative(path, base))
 
 
 def _relative(path, base=None):
@@ -250,12 +255,9 @@ def sarif(diags, registry, version):
             descriptor["properties"]["security-severity"] = r.security_severity
         descriptors.append(descriptor)
     root = repository_root()
-    uris = {}
+    uri_of = _once_per_path(lambda path: _uri(path, root))
     results = []
     for d in diags:
-        uri = uris.get(d.path)
-        if uri is None:
-            uri = uris[d.path] = _uri(d.path, root)
         region = {"startLine": d.line, "startColumn": d.column, "endLine": d.end_line,
                   "endColumn": max(d.end_column, d.column + (1 if d.end_line == d.line else 0))}
         results.append({
@@ -264,7 +266,7 @@ def sarif(diags, registry, version):
             "level": level[d.severity],
             "message": {"text": registry.text(d.message)},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": uri, "uriBaseId": "SRCROOT"},
+                "artifactLocation": {"uri": uri_of(d.path), "uriBaseId": "SRCROOT"},
                 "region": region}}],
         })
     base = root.replace(os.sep, "/")
