@@ -133,13 +133,6 @@ class Root:
         return os.path.join(self.directory, resolved.lstrip("/")) if resolved != "/" \
             else self.directory
 
-    def host_path(self, real):
-        """The host's view of a path on this machine under the root."""
-        if self.directory == "/":
-            return real
-        relative = os.path.relpath(real, self.directory)
-        return "/" if relative == "." else "/" + relative
-
     def stat(self, path):
         """os.stat of the host path, resolved inside the root; None when it
         does not exist or is a loop."""
