@@ -114,6 +114,12 @@ def render(doc):
     for ex in doc.get("examples", []):
         out.append("")
         out.append("## Example%s" % (": " + ex["title"] if ex.get("title") else ""))
+        if ex.get("host"):
+            out.append("On a host (audit --root) that holds:")
+            out.append("```text")
+            out.extend(host_lines(ex["host"]))
+            out.append("```")
+            out.append("/etc/supervisor/supervisord.conf:")
         out.append("```ini")
         out.append(ex["bad"].rstrip("\n"))
         out.append("```")
@@ -141,6 +147,24 @@ def render(doc):
     return "\n".join(out) + "\n"
 
 
+def host_lines(spec):
+    """An example's host (``host:``: host path -> "dir OWNER:GROUP MODE",
+    "file ...", "link TARGET", a text, or {text, mode}) as lines to read."""
+    out = []
+    for path in sorted(spec):
+        what = spec[path]
+        if isinstance(what, dict):
+            first = str(what.get("text", "")).split("\n")[0]
+            out.append("%s  file %s%s" % (path, what.get("mode", "root:root 0644"),
+                                          ", starting: " + first if first else ""))
+        elif "\n" in str(what):
+            out.append("%s  file root:root 0644:" % path)
+            out.extend("    " + line for line in str(what).rstrip("\n").split("\n"))
+        else:
+            out.append("%s  %s" % (path, what))
+    return out
+
+
 def markdown(doc):
     """docs/rules/CODE.md, generated from rules/CODE.yaml and the rule's
     declaration (kept in sync by a test)."""
@@ -157,8 +181,11 @@ def markdown(doc):
     if doc.get("applies_to"):
         out += ["## Applies to", "", str(doc["applies_to"]).strip(), ""]
     for ex in doc.get("examples", []):
-        out += ["## Example" + (": " + ex["title"] if ex.get("title") else ""), "", "```ini",
-                ex["bad"].rstrip("\n"), "```", ""]
+        out += ["## Example" + (": " + ex["title"] if ex.get("title") else ""), ""]
+        if ex.get("host"):
+            out += ["On a host (`audit --root`) that holds:", "", "```text"] + \
+                host_lines(ex["host"]) + ["```", "", "`/etc/supervisor/supervisord.conf`:", ""]
+        out += ["```ini", ex["bad"].rstrip("\n"), "```", ""]
         if ex.get("good"):
             out += ["Use instead:", "", "```ini", ex["good"].rstrip("\n"), "```", ""]
         if ex.get("fixed") and ex.get("fixed") != ex.get("good"):

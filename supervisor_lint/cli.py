@@ -43,73 +43,92 @@ def _build_parser():
     check.add_argument("paths", nargs="*", metavar="PATH",
                        help="files, directories (searched for *.conf and *.ini holding "
                             "supervisor sections) or - for stdin")
-    check.add_argument("--format", choices=("text", "full", "json", "sarif", "github", "gitlab",
-                                            "junit"), default=None,
-                       help="report format (default text; github annotations are added "
-                            "when GITHUB_ACTIONS=true)")
-    check.add_argument("--output", "-o", metavar="FILE",
-                       help="write the report to FILE instead of standard output")
-    check.add_argument("--statistics", action="store_true",
-                       help="print how many findings each rule has")
-    check.add_argument("--quiet", "-q", action="store_true",
-                       help="print the findings only (no summary)")
-    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                       help="colour the text report (auto: only on a terminal; NO_COLOR and "
-                            "FORCE_COLOR are respected)")
-    check.add_argument("--main-config", metavar="FILE",
-                       help="lint the given fragments in the context of this main config")
-    check.add_argument("--root", metavar="DIR",
-                       help="treat DIR as the host's /: absolute [include] patterns, and the "
-                            "links of what they match, resolve inside it (a copy of a server's "
-                            "or an image's tree)")
-    check.add_argument("--select", metavar="CODES", action="append", default=[],
-                       help="comma-separated codes, names or prefixes to enable (only these)")
-    check.add_argument("--ignore", metavar="CODES", action="append", default=[],
-                       help="comma-separated codes, names or prefixes to disable")
-    check.add_argument("--stdin-filename", metavar="NAME",
-                       help="the name to report for input read from stdin")
-    check.add_argument("--disable-suppressions", action="store_true", default=None,
-                       help="ignore every supervisor-lint: disable comment (for audits)")
-    check.add_argument("--extend-select", metavar="CODES", action="append", default=[],
-                       help="codes, names or prefixes to enable on top of the selection")
-    check.add_argument("--extend-ignore", metavar="CODES", action="append", default=[],
-                       help="codes, names or prefixes to disable on top of the selection")
-    check.add_argument("--severity", metavar="CODE=LEVEL", action="append", default=[],
-                       help="re-grade a rule: error, warning or info (repeatable)")
-    check.add_argument("--per-file-ignores", metavar="GLOB:CODES", action="append", default=[],
-                       help="ignore codes in files matching a glob (repeatable)")
-    check.add_argument("--exclude", metavar="GLOBS", action="append", default=[],
-                       help="paths to skip when searching directories (replaces the default)")
-    check.add_argument("--extend-exclude", metavar="GLOBS", action="append", default=[],
-                       help="paths to skip on top of the exclude list")
-    check.add_argument("--force-exclude", action="store_true", default=None,
-                       help="apply exclude to files named on the command line too")
-    check.add_argument("--fail-level", choices=("error", "warning", "info"), default=None,
-                       help="the lowest severity that makes the exit status 1 (default warning)")
-    check.add_argument("--exit-zero", action="store_true",
-                       help="exit 0 even when there are findings")
-    check.add_argument("--config", metavar="FILE",
-                       help="use this pyproject.toml or .supervisor-lint.yaml, not the nearest one")
-    check.add_argument("--isolated", action="store_true",
-                       help="ignore every configuration file")
-    check.add_argument("--supervisor-files-only", action="store_true",
-                       help="skip files named on the command line that hold no supervisor "
-                            "section (for hooks that pass every *.conf)")
-    check.add_argument("--fix", action="store_true",
-                       help="apply safe fixes (with - the fixed text goes to stdout)")
-    check.add_argument("--unsafe-fixes", action="store_true",
-                       help="with --fix or --diff, also apply unsafe fixes")
-    check.add_argument("--diff", action="store_true",
-                       help="print what --fix would change as a unified diff; write nothing")
-    check.add_argument("--fix-outside", action="store_true",
-                       help="with --fix or --diff, also fix files that no given path holds "
-                            "(reached through an include or a symlink)")
-    check.add_argument("--exit-non-zero-on-fix", action="store_true",
-                       help="with --fix, exit 1 when a file was changed, even if nothing remains")
+    audit = sub.add_parser("audit", help="lint a host's config (or an image's, with --root) "
+                                         "and judge it on that host: users, directories, "
+                                         "executables, interpreters, Celery's files")
+    audit.add_argument("config", nargs="?", metavar="CONFIG",
+                       help="the main config as the host sees it (default: where supervisord "
+                            "looks: /etc/supervisord.conf, then "
+                            "/etc/supervisor/supervisord.conf)")
+    for p in (check, audit):
+        _lint_options(p, audit=p is audit)
     rule_p = sub.add_parser("rule", help="print a rule's documentation")
     rule_p.add_argument("code", metavar="CODE")
     sub.add_parser("rules", help="list every rule")
     return parser
+
+
+def _lint_options(p, audit):
+    """The options ``check`` and ``audit`` share (a few are ``check``'s only)."""
+    p.add_argument("--format", choices=("text", "full", "json", "sarif", "github", "gitlab",
+                                        "junit"), default=None,
+                   help="report format (default text; github annotations are added "
+                        "when GITHUB_ACTIONS=true)")
+    p.add_argument("--output", "-o", metavar="FILE",
+                   help="write the report to FILE instead of standard output")
+    p.add_argument("--statistics", action="store_true",
+                   help="print how many findings each rule has")
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="print the findings only (no summary)")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colour the text report (auto: only on a terminal; NO_COLOR and "
+                        "FORCE_COLOR are respected)")
+    p.add_argument("--select", metavar="CODES", action="append", default=[],
+                   help="comma-separated codes, names or prefixes to enable (only these)")
+    p.add_argument("--ignore", metavar="CODES", action="append", default=[],
+                   help="comma-separated codes, names or prefixes to disable")
+    p.add_argument("--disable-suppressions", action="store_true", default=None,
+                   help="ignore every supervisor-lint: disable comment (for audits)")
+    p.add_argument("--extend-select", metavar="CODES", action="append", default=[],
+                   help="codes, names or prefixes to enable on top of the selection")
+    p.add_argument("--extend-ignore", metavar="CODES", action="append", default=[],
+                   help="codes, names or prefixes to disable on top of the selection")
+    p.add_argument("--severity", metavar="CODE=LEVEL", action="append", default=[],
+                   help="re-grade a rule: error, warning or info (repeatable)")
+    p.add_argument("--per-file-ignores", metavar="GLOB:CODES", action="append", default=[],
+                   help="ignore codes in files matching a glob (repeatable)")
+    p.add_argument("--fail-level", choices=("error", "warning", "info"), default=None,
+                   help="the lowest severity that makes the exit status 1 (default warning)")
+    p.add_argument("--exit-zero", action="store_true",
+                   help="exit 0 even when there are findings")
+    p.add_argument("--config", metavar="FILE",
+                   help="use this pyproject.toml or .supervisor-lint.yaml, not the nearest one")
+    p.add_argument("--isolated", action="store_true",
+                   help="ignore every configuration file")
+    p.add_argument("--fix", action="store_true",
+                   help="apply safe fixes (with - the fixed text goes to stdout)")
+    p.add_argument("--unsafe-fixes", action="store_true",
+                   help="with --fix or --diff, also apply unsafe fixes")
+    p.add_argument("--diff", action="store_true",
+                   help="print what --fix would change as a unified diff; write nothing")
+    p.add_argument("--fix-outside", action="store_true",
+                   help="with --fix or --diff, also fix files that no given path holds "
+                        "(reached through an include or a symlink)")
+    p.add_argument("--exit-non-zero-on-fix", action="store_true",
+                   help="with --fix, exit 1 when a file was changed, even if nothing remains")
+    p.add_argument("--root", metavar="DIR",
+                   help="treat DIR as the host's /: absolute [include] patterns, and the "
+                        "links of what they match, resolve inside it (a copy of a server's "
+                        "or an image's tree)" if not audit else
+                        "treat DIR as the host's / (a copy of a server's or an image's "
+                        "tree): CONFIG, includes, users, paths and links resolve inside it")
+    if not audit:
+        p.add_argument("--main-config", metavar="FILE",
+                       help="lint the given fragments in the context of this main config")
+        p.add_argument("--stdin-filename", metavar="NAME",
+                       help="the name to report for input read from stdin")
+        p.add_argument("--exclude", metavar="GLOBS", action="append", default=[],
+                       help="paths to skip when searching directories (replaces the default)")
+        p.add_argument("--extend-exclude", metavar="GLOBS", action="append", default=[],
+                       help="paths to skip on top of the exclude list")
+        p.add_argument("--force-exclude", action="store_true", default=None,
+                       help="apply exclude to files named on the command line too")
+        p.add_argument("--supervisor-files-only", action="store_true",
+                       help="skip files named on the command line that hold no supervisor "
+                            "section (for hooks that pass every *.conf)")
+    else:
+        p.set_defaults(main_config=None, stdin_filename=None, exclude=[], extend_exclude=[],
+                       force_exclude=None, supervisor_files_only=False)
 
 
 def _split(values):
@@ -126,6 +145,8 @@ def main(argv=None, stdout=None, stderr=None, stdin=None):
         args = _build_parser().parse_args(argv)
         if args.command == "check":
             return _check(args, out, stdin, err)
+        if args.command == "audit":
+            return _audit(args, out, stdin, err)
         if args.command == "rule":
             return _rule(args.code, out)
         if args.command == "rules":
@@ -243,7 +264,43 @@ def _open_output(path):
 from .sources import Interrupted as _Interrupted, ToolError as _ToolError  # noqa: E402
 
 
-def _check(args, stdout, stdin, stderr):
+def _audit(args, stdout, stdin, stderr):
+    from .host import Root
+    root = _root(args.root) or Root("/")
+    args.paths = [_audit_config(root, args.config, args.root)]
+    return _check(args, stdout, stdin, stderr, root)
+
+
+AUDITED = ("/etc/supervisord.conf", "/etc/supervisor/supervisord.conf")
+
+
+def _audit_config(root, config, given_root):
+    """The main config to audit, as a path on this machine: CONFIG (a host
+    path, or a path under --root), else the first of supervisord's default
+    places that exists on the host."""
+    under = " under %s" % given_root if given_root else ""
+    if config is None:
+        for candidate in AUDITED:
+            real = root.real(candidate)
+            if real is not None and os.path.isfile(real):
+                return candidate if root.directory == "/" else real
+        raise _ToolError("no supervisord config found: neither %s exists%s; name it: "
+                         "supervisor-lint audit CONFIG" % (" nor ".join(AUDITED), under))
+    if root.directory != "/":
+        host = root.host_of(os.path.abspath(config))
+        if host is None and os.path.isabs(config):
+            host = config
+        if host is None:
+            raise _ToolError("%s: give the path as the host sees it (/etc/...) or a path "
+                             "under %s" % (config, given_root))
+        real = root.real(host)
+        if real is None or not os.path.exists(real):
+            raise _ToolError("%s: no such file%s" % (host, under))
+        return real
+    return config
+
+
+def _check(args, stdout, stdin, stderr, audit=None):
     from . import runner
     from .redact import Registry
     from .sources import Sources
@@ -255,6 +312,8 @@ def _check(args, stdout, stdin, stderr):
         raise _UsageError("--fix-outside goes with --fix or --diff")
 
     options = _options(args, stderr)
+    if audit is not None:
+        options.root, options.audit = audit, True
     sources, registry = Sources(), Registry()
 
     def run_lint():

@@ -18,16 +18,23 @@ def _locate(finding, default_path):
     return span.document.path, start.line, start.column, end.line, end.column
 
 
-def run(tree, selection=None, suppressions=True, registry=None):
+def run(tree, selection=None, suppressions=True, registry=None, root=None):
     """Lint ``tree``.  Inline suppressions apply unless ``suppressions`` is
     false; ``registry`` (a ``redact.Registry``) learns the tree's documents,
-    so that output can mask their secrets."""
+    so that output can mask their secrets.  With ``root`` (a ``host.Root``:
+    the audit) the host rules judge the tree on that host."""
     selection = selection or Selection()
     if registry is not None:
         for doc in tree.docs:
             registry.add(doc)
     loaded = load(tree)
-    ctx = Context(tree, loaded)
+    host = None
+    if root is not None:
+        from .host import Service
+        user = loaded.supervisord.get("user")
+        env = {k[4:]: v for k, v in loaded.env.items()}
+        host = Service(root, user if isinstance(user, str) else None, env)
+    ctx = Context(tree, loaded, host)
     rules = all_rules()
     found = []
     seen = set()
@@ -42,7 +49,7 @@ def run(tree, selection=None, suppressions=True, registry=None):
 
     per_program = []
     for rule in rules.values():
-        if not selection.enabled(rule):
+        if not selection.enabled(rule) or (host is None and rule.category == "host"):
             continue
         for scope, check in rule.checks:
             if scope == "program":

@@ -18,6 +18,7 @@ copy or a quiet host.
 """
 
 import os
+import posixpath
 import re
 import stat
 
@@ -57,12 +58,34 @@ class Identity:
         return "%s (uid %d, groups %s)" % (self.name, self.uid, ",".join(map(str, self.gids)))
 
 
+class Mount:
+    __slots__ = ("point", "fstype", "options")
+
+    def __init__(self, point, fstype, options):
+        self.point = point
+        self.fstype = fstype
+        self.options = frozenset(options)
+
+    @property
+    def read_only(self):
+        return "ro" in self.options
+
+    @property
+    def noexec(self):
+        return "noexec" in self.options
+
+    @property
+    def volatile(self):
+        return self.fstype in ("tmpfs", "ramfs")
+
+
 class Root:
     def __init__(self, directory="/"):
         self.directory = os.path.realpath(directory)
         self._accounts = None
         self._groups = None
         self.incomplete = False       # etc/passwd or etc/group names an NSS escape (+, -)
+        self._mounts = None
 
     # -- paths ---------------------------------------------------------------------
     def resolve(self, path, follow=True, walked=None):
@@ -207,6 +230,82 @@ class Root:
             found = following
         return sorted(p for p in found if _lexists(self.real(p, follow=False)))
 
+    def head(self, path, size=256):
+        """The first ``size`` bytes of a regular file (a shebang), or None."""
+        return self.read(path, limit=size)
+
+    # -- mounts and attributes ---------------------------------------------------------
+    def mounts(self):
+        """Every Mount known for the root, longest point first: the live
+        host's ``/proc/self/mountinfo``, or the root's ``etc/fstab`` (a copy's
+        mounts are whatever its fstab says; without one, none are known)."""
+        if self._mounts is None:
+            found = []
+            if self.directory == "/":
+                data = _read_plain("/proc/self/mountinfo")
+                for line in (data or b"").decode("utf-8", "replace").splitlines():
+                    left, _, right = line.partition(" - ")
+                    fields, tail = left.split(), right.split()
+                    if len(fields) >= 6 and tail:
+                        options = set(fields[5].split(","))
+                        if len(tail) >= 3:
+                            options.update(tail[2].split(","))
+                        found.append(Mount(_unescape(fields[4]), tail[0], options))
+            else:
+                data = self.read("/etc/fstab")
+                for line in (data or b"").decode("utf-8", "replace").splitlines():
+                    fields = line.split()
+                    if len(fields) >= 4 and not fields[0].startswith("#") and \
+                            fields[1].startswith("/"):
+                        found.append(Mount(_unescape(fields[1]), fields[2],
+                                           set(fields[3].split(","))))
+            # the last mount on a point hides the earlier ones
+            by_point = {}
+            for mount in found:
+                by_point[mount.point.rstrip("/") or "/"] = mount
+            self._mounts = sorted(by_point.values(), key=lambda m: -len(m.point))
+        return self._mounts
+
+    def mount_of(self, path):
+        """The Mount holding the host path (resolved), or None when unknown."""
+        resolved = self.resolve(path) or path
+        for mount in self.mounts():
+            point = mount.point.rstrip("/")
+            if resolved == point or resolved.startswith(point + "/") or not point:
+                return mount
+        return None
+
+    def attributes(self, path):
+        """(immutable, append_only) from the file's inode flags, where this
+        machine can read them (``FS_IOC_GETFLAGS``; ``lsattr`` reads the same);
+        (False, False) when it cannot."""
+        real = self.real(path)
+        if real is None:
+            return False, False
+        try:
+            import fcntl
+            import struct
+            fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY)
+        except (OSError, ImportError):
+            return False, False
+        try:
+            flags = struct.unpack("l", fcntl.ioctl(fd, _FS_IOC_GETFLAGS,
+                                                   struct.pack("l", 0)))[0]
+        except OSError:
+            return False, False
+        finally:
+            os.close(fd)
+        return bool(flags & 0x10), bool(flags & 0x20)
+
+    def has_acl(self, path):
+        """True when the file carries a POSIX ACL (its mode bits do not decide)."""
+        real = self.real(path)
+        try:
+            names = os.listxattr(real, follow_symlinks=False) if real else []
+        except (OSError, AttributeError):
+            return False
+        return "system.posix_acl_access" in names
+
     # -- accounts --------------------------------------------------------------------
     def accounts(self):
         """Every Account of the root's etc/passwd, in file order (as glibc's
@@ -291,7 +390,86 @@ class Root:
         return _allowed(who, st, want)
 
 
+    def access(self, who, path, want, create=False):
+        """(verdict, why): whether Identity ``who`` can open the host path
+        ``path`` for ``want`` (READ|WRITE|EXECUTE bits), searching every
+        directory on the way, links' targets included.  With ``create``, a
+        missing file is created: ``who`` needs write and search on its
+        directory.  True with why None; False with why, the cause as the
+        kernel would meet it ("/srv/app (root:root 0700) is not searchable
+        ..."); None with why where the bits do not decide (a POSIX ACL)."""
+        walked = []
+        resolved = self.resolve(path, walked=walked)
+        if resolved is None:
+            return False, "%s is a symlink loop or leads through a file" % path
+        for directory in dict.fromkeys(walked):
+            st = self.stat(directory)
+            if st is None:
+                return False, "%s does not exist" % directory
+            if not stat.S_ISDIR(st.st_mode):
+                return False, "%s is not a directory" % directory
+            if not _allowed(who, st, EXECUTE):
+                return self._denied(directory, st, "is not searchable (x) for it")
+        st = self.stat(resolved)
+        target = resolved
+        if st is None:
+            if not create:
+                return False, "%s does not exist" % resolved
+            parent = posixpath.dirname(resolved)
+            st = self.stat(parent)
+            if st is None:
+                return False, "%s does not exist" % parent
+            if not stat.S_ISDIR(st.st_mode):
+                return False, "%s is not a directory" % parent
+            target, want = parent, WRITE | EXECUTE
+        elif create and stat.S_ISDIR(st.st_mode):
+            return False, "%s is a directory (EISDIR)" % resolved
+        mount = self.mount_of(target)
+        if want & WRITE and mount is not None and mount.read_only:
+            return False, "%s is on a read-only mount (%s, EROFS)" % (target, mount.point)
+        if want & EXECUTE and stat.S_ISREG(st.st_mode) and mount is not None and mount.noexec:
+            return False, "%s is on a noexec mount (%s)" % (target, mount.point)
+        if want & WRITE and self.attributes(target)[0]:
+            return False, "%s is immutable (chattr +i, EPERM)" % target
+        if not _allowed(who, st, want):
+            return self._denied(target, st, {
+                READ: "is not readable for it", WRITE: "is not writable for it",
+                EXECUTE: "is not executable for it" if stat.S_ISREG(st.st_mode)
+                else "is not searchable (x) for it",
+                WRITE | EXECUTE: "is not writable for it"}.get(want, "does not allow it"))
+        return True, None
+
+    def _denied(self, path, st, what):
+        if self.has_acl(path):
+            return None, "%s has a POSIX ACL, which the audit does not evaluate" % path
+        return False, "%s (%s) %s" % (path, self.describe(st), what)
+
+    def describe(self, st):
+        """'owner:group 0750' of a stat result, names from the root's files."""
+        user = next((a.name for a in self.accounts() if a.uid == st.st_uid), str(st.st_uid))
+        group = next((g[0] for g in self.groups() if g[1] == st.st_gid), str(st.st_gid))
+        return "%s:%s %04o" % (user, group, stat.S_IMODE(st.st_mode))
+
+    def is_dir(self, path):
+        st = self.stat(path)
+        return st is not None and stat.S_ISDIR(st.st_mode)
+
+
 _TABLE_LIMIT = 64 << 20
+_FS_IOC_GETFLAGS = 0x80086601
+
+
+def _read_plain(path, limit=1 << 22):
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(limit)
+    except OSError:
+        return None
+
+
+def _unescape(field):
+    """mountinfo's and fstab's octal escapes (\\040 for a space)."""
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
 
 
 def _number(text):
@@ -322,3 +500,60 @@ def _allowed(who, st, want):
     else:
         bits = mode & 7
     return bits & want == want
+
+
+# The PATH systemd gives a system service (systemd.exec(5), "Environment
+# variables in spawned processes"): supervisord's own PATH under its unit.
+SERVICE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+class Service:
+    """supervisord as a config runs on a root: its identity S (``[supervisord]
+    user=``, else root), its home (``~`` in its paths), its PATH and working
+    directory, which are systemd's for a service (``/``, ``SERVICE_PATH``):
+    the audit does not know another start, so it judges that one."""
+
+    def __init__(self, root, user=None, env=None):
+        self.root = root
+        self.user = user
+        self.env = env or {}              # [supervisord] environment=
+        self.identity = root.identity(user) if user is not None else \
+            (root.identity("0") or Identity("root", 0, (0,)))
+
+    @property
+    def path(self):
+        """supervisord's PATH: its environment= PATH, else the service's."""
+        return self.env.get("PATH", SERVICE_PATH)
+
+    def host_path(self, text, home_of=None):
+        """The host path a value names, or None where supervisord's working
+        directory would decide (a relative path).  ``%(here)s`` expanded to
+        this machine's path under the root becomes the host's again; ``~`` is
+        the home of ``home_of`` (an Account) or of S, as ``expanduser`` reads it
+        with HOME unset (systemd sets none without ``User=``)."""
+        if text is None:
+            return None
+        if text.startswith("~"):
+            name, _, rest = text[1:].partition("/")
+            account = self.root.account(name) if name else (
+                home_of or self.root.account(str(self.identity.uid)))
+            if account is None or not account.home.startswith("/"):
+                return None
+            text = account.home.rstrip("/") + "/" + rest
+        if not text.startswith("/"):
+            return None
+        here = self.root.host_of(text)
+        return posixpath.normpath(here if here is not None else text)
+
+    def which(self, name, path):
+        """(host path, stat) of the first PATH entry holding ``name`` as
+        supervisord's ``get_execv_args`` finds it (the first entry that
+        stats), or (None, None)."""
+        for directory in path.split(":"):
+            candidate = posixpath.join(directory or ".", name)
+            if not candidate.startswith("/"):
+                continue           # relative to supervisord's working directory
+            st = self.root.stat(candidate)
+            if st is not None:
+                return posixpath.normpath(candidate), st
+        return None, None

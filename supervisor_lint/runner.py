@@ -25,9 +25,10 @@ class Options:
                  main_config=None, config=None, isolated=False, disable_suppressions=None,
                  per_file_ignores=None, severity=None, exclude=None, extend_exclude=None,
                  force_exclude=None, fail_level=None, supervisor_files_only=False,
-                 warn=None, root=None):
+                 warn=None, root=None, audit=False):
         self.warn = warn or (lambda line: None)
         self.root = root              # a host.Root: include patterns are that host's
+        self.audit = audit            # judge each tree on that host (the host rules)
         self.select = select
         self.ignore = ignore
         self.extend_select = extend_select
@@ -190,7 +191,8 @@ def _run_tree(tree, root_path, options, registry, wanted=None):
     if unknown:
         raise ToolError("unknown rule code or name: %s" % ", ".join(unknown))
     disable = options.value(settings, "disable-suppressions", False)
-    diags = engine.run(tree, selection, suppressions=not disable, registry=registry)
+    diags = engine.run(tree, selection, suppressions=not disable, registry=registry,
+                       root=options.root if options.audit else None)
     if wanted is not None:
         # the files asked for, and anything that makes supervisord refuse the tree
         diags = [d for d in diags if d.path in wanted or d.fatal]

@@ -132,12 +132,13 @@ def logging_level(value):
 
 def dirpath(v):
     # existing_dirpath: the directory part must exist on the loading machine;
-    # assumed to here (the host audit checks it).
-    return os.path.expanduser(v)
+    # assumed to here (the host audit checks it).  '~' is kept: it is
+    # supervisord's home, not the linter's.
+    return v
 
 
 def directory(v):
-    return os.path.expanduser(v)
+    return v
 
 
 def logfile(val):

@@ -83,12 +83,12 @@ def supervisor_verdict(main_path, env=None):
     return supervisor_load(main_path, env)[:2]
 
 
-def lint_json(argv):
+def lint_json(argv, command="check"):
     """Run the CLI in-process; returns (exit status, diagnostics, stderr)."""
     import json
     from supervisor_lint.cli import main
     out, err = io.StringIO(), io.StringIO()
-    status = main(["check", "--format", "json"] + list(argv), stdout=out, stderr=err)
+    status = main([command, "--format", "json"] + list(argv), stdout=out, stderr=err)
     diags = json.loads(out.getvalue()) if out.getvalue().strip() else []
     return status, diags, err.getvalue()
 

@@ -5,6 +5,7 @@ import pytest
 
 from supervisor_lint import catalog
 from supervisor_lint.checks import all_rules
+import hosts
 from support import lint_json, run
 
 DOCS = catalog.load_all()
@@ -28,6 +29,16 @@ def test_document_holds_the_words_and_not_the_declaration(code):
     assert bool(doc["fix"]["available"]) == (doc["fix"]["safety"] != "none")
 
 
+def _lint(tmp_path, code, example, which):
+    """An example's diagnostics: ``check`` on the file, or for a host rule's
+    example ``audit --root`` on a root built from its ``host:``, the example
+    its main config."""
+    if example.get("host"):
+        root = hosts.build(tmp_path, example["host"], example[which])
+        return lint_json(["--extend-select", code, "--root", root], command="audit")
+    return lint_json(["--extend-select", code, _write(tmp_path, example, which)])
+
+
 def _write(tmp_path, example, which):
     path = tmp_path / "example.conf"
     if which == "bad" and example.get("bad_bytes_hex"):
@@ -40,7 +51,7 @@ def _write(tmp_path, example, which):
 @pytest.mark.parametrize("code,index,example", EXAMPLES,
                          ids=["%s-%d" % (c, i) for c, i, _ in EXAMPLES])
 def test_bad_example_reports_the_code(tmp_path, code, index, example):
-    status, diags, err = lint_json(["--extend-select", code, _write(tmp_path, example, "bad")])
+    status, diags, err = _lint(tmp_path, code, example, "bad")
     assert err == ""
     assert code in {d["code"] for d in diags}, diags
     if example.get("at"):
@@ -52,7 +63,7 @@ def test_bad_example_reports_the_code(tmp_path, code, index, example):
 @pytest.mark.parametrize("code,index,example", [e for e in EXAMPLES if e[2].get("good")],
                          ids=["%s-%d" % (c, i) for c, i, e in EXAMPLES if e.get("good")])
 def test_good_example_does_not(tmp_path, code, index, example):
-    status, diags, err = lint_json(["--extend-select", code, _write(tmp_path, example, "good")])
+    status, diags, err = _lint(tmp_path, code, example, "good")
     assert err == ""
     assert code not in {d["code"] for d in diags}, diags
 
@@ -92,12 +103,9 @@ def test_documented_fix_matches_what_the_rule_offers(tmp_path, code):
     doc = DOCS[code]
     offered = set()
     for i, example in enumerate(doc.get("examples", [])):
-        path = tmp_path / ("bad%d.conf" % i)
-        if example.get("bad_bytes_hex"):
-            path.write_bytes(bytes.fromhex(example["bad_bytes_hex"]))
-        else:
-            path.write_text(example["bad"])
-        status, diags, err = lint_json(["--extend-select", code, str(path)])
+        here = tmp_path / str(i)
+        here.mkdir()
+        status, diags, err = _lint(here, code, example, "bad")
         offered |= {d["fix"]["applicability"] for d in diags if d["code"] == code and d["fix"]}
     if doc["fix"]["available"]:
         assert doc["fix"]["safety"] in offered, (doc["fix"], offered)
@@ -106,7 +114,7 @@ def test_documented_fix_matches_what_the_rule_offers(tmp_path, code):
 
 
 def _findings(tmp_path, code, example, which):
-    status, diags, err = lint_json(["--extend-select", code, _write(tmp_path, example, which)])
+    status, diags, err = _lint(tmp_path, code, example, which)
     assert err == ""
     return [d for d in diags if d["code"] == code]
 
@@ -117,7 +125,10 @@ def test_examples_hold_to_the_declaration(tmp_path, code):
     examples; one declared always fatal only fatal ones; severities are the
     declared one (or error, for a fatal finding)."""
     rule = all_rules()[code]
-    found = [d for ex in DOCS[code]["examples"] for d in _findings(tmp_path, code, ex, "bad")]
+    found = []
+    for i, ex in enumerate(DOCS[code]["examples"]):
+        (tmp_path / str(i)).mkdir()
+        found += _findings(tmp_path / str(i), code, ex, "bad")
     assert found, code
     fatal = {d["fatal"] for d in found}
     if rule.fatal == "never":

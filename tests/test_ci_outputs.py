@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from supervisor_lint import catalog
+import hosts
 from support import SHARED, run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -40,12 +41,25 @@ def test_sarif_for_every_example_is_valid(tmp_path):
             if not ex.get(which):
                 continue
             path = tmp_path / "deploy" / ("%s-%d-%s.conf" % (code, i, which))
-            if which == "bad" and ex.get("bad_bytes_hex"):
+            if ex.get("host"):
+                # a host rule's example: audit a root built from it, under the repository
+                try:
+                    root = hosts.build(tmp_path / "deploy" / ("%s-%d-%s" % (code, i, which)),
+                                       ex["host"], ex[which])
+                except pytest.skip.Exception:
+                    continue                # its owners need root
+                status, out, err = run(["audit", "--format", "sarif", "--extend-select", code,
+                                        "--root", root], cwd=str(tmp_path / "deploy"))
+                uri = os.path.relpath(os.path.join(root, hosts.CONFIG.lstrip("/")),
+                                      str(tmp_path))
+            elif which == "bad" and ex.get("bad_bytes_hex"):
                 path.write_bytes(bytes.fromhex(ex["bad_bytes_hex"]))
             else:
                 path.write_text(ex[which])
-            status, out, err = run(["check", "--format", "sarif", "--extend-select", code,
-                                    path.name], cwd=str(tmp_path / "deploy"))
+            if not ex.get("host"):
+                status, out, err = run(["check", "--format", "sarif", "--extend-select", code,
+                                        path.name], cwd=str(tmp_path / "deploy"))
+                uri = "deploy/" + path.name
             log = json.loads(out)
             errors = sorted(validator.iter_errors(log), key=lambda e: list(e.path))
             assert errors == [], (code, [e.message for e in errors[:3]])
@@ -54,8 +68,7 @@ def test_sarif_for_every_example_is_valid(tmp_path):
                 assert code in {r["ruleId"] for r in results}
             for r in results:
                 loc = r["locations"][0]["physicalLocation"]
-                assert loc["artifactLocation"] == {"uri": "deploy/" + path.name,
-                                                   "uriBaseId": "SRCROOT"}
+                assert loc["artifactLocation"] == {"uri": uri, "uriBaseId": "SRCROOT"}
                 assert "partialFingerprints" not in r and "fingerprints" not in r
 
 

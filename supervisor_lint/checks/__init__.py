@@ -83,20 +83,22 @@ def also(code, scope="tree"):
 
 
 class Context:
-    """What rules look at: the tree and its load."""
+    """What rules look at: the tree and its load, and under ``audit`` the
+    host (host rules run only then)."""
 
-    __slots__ = ("tree", "loaded")
+    __slots__ = ("tree", "loaded", "host")
 
-    def __init__(self, tree, loaded):
+    def __init__(self, tree, loaded, host=None):
         self.tree = tree
         self.loaded = loaded
+        self.host = host          # a host.Service under audit, else None
 
     @property
     def docs(self):
         return self.tree.docs
 
 
-FAMILIES = ("syntax", "schema", "hygiene", "security", "celery")
+FAMILIES = ("syntax", "schema", "hygiene", "security", "celery", "host")
 
 
 def all_rules():
