@@ -46,7 +46,7 @@ def _build_parser():
     audit = sub.add_parser("audit", help="lint a host's config (or an image's, with --root) "
                                          "and judge it on that host: users, directories, "
                                          "executables, interpreters, Celery's files")
-    audit.add_argument("config", nargs="?", metavar="CONFIG",
+    audit.add_argument("audit_config", nargs="?", metavar="CONFIG",
                        help="the main config as the host sees it (default: where supervisord "
                             "looks: /etc/supervisord.conf, then "
                             "/etc/supervisor/supervisord.conf)")
@@ -267,7 +267,7 @@ from .sources import Interrupted as _Interrupted, ToolError as _ToolError  # noq
 def _audit(args, stdout, stdin, stderr):
     from .host import Root
     root = _root(args.root) or Root("/")
-    args.paths = [_audit_config(root, args.config, args.root)]
+    args.paths = [_audit_config(root, args.audit_config, args.root)]
     return _check(args, stdout, stdin, stderr, root)
 
 

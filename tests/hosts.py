@@ -34,8 +34,8 @@ def build(base, spec, config=None):
     spec.setdefault("/etc/group", GROUP)
     if config is not None:
         spec.setdefault(CONFIG, config)
-    users = _table(spec["/etc/passwd"])
-    groups = _table(spec["/etc/group"])
+    users = dict(_table(spec["/etc/passwd"]), root=0)
+    groups = dict(_table(spec["/etc/group"]), root=0)
     links = []
     for path in sorted(spec):
         what = spec[path]
@@ -43,7 +43,7 @@ def build(base, spec, config=None):
         os.makedirs(os.path.dirname(real), exist_ok=True)
         if isinstance(what, dict):
             _file(real, what.get("text", ""), what.get("mode", "root:root 0644"), users, groups)
-        elif "\n" in what:
+        elif "\n" in what or not what:
             _file(real, what, "root:root 0644", users, groups)
         else:
             kind, _, rest = what.partition(" ")

@@ -348,7 +348,8 @@ def command_not_executable_by_user(ctx, prog):
     if found is None or p is None or found[2] is None or p.uid == 0:
         return
     argv0, path, st, how = found
-    if stat.S_ISDIR(st.st_mode) or not st.st_mode & 0o111:
+    mount = ctx.host.root.mount_of(path)
+    if stat.S_ISDIR(st.st_mode) or not st.st_mode & 0o111 or (mount and mount.noexec):
         return                    # SV506
     ok, why = ctx.host.root.access(p, path, EXECUTE)
     if ok is False:

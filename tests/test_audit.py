@@ -1,0 +1,392 @@
+"""``supervisor-lint audit``: the config judged on a host (a root built in a
+temporary directory), each host rule on its exact line with a clean twin,
+and the command's own behaviour (finding the config, --root, errors)."""
+
+import os
+import sys
+
+import hosts
+from support import lint_json, run
+
+PASSWD = ("root:x:0:0:root:/root:/bin/bash\n"
+          "celery:x:1001:1002::/home/celery:/bin/sh\n"
+          "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n")
+GROUP = "root:x:0:\nhalog:x:1001:celery\ncelery:x:1002:\nwww-data:x:33:\n"
+CELERY = "celery (uid 1001, groups 1002,1001)"
+MAIN = """[unix_http_server]
+file=/run/supervisor.sock
+chmod=0700
+
+[supervisord]
+logfile=/var/log/supervisor/supervisord.log
+pidfile=/run/supervisord.pid
+childlogdir=/var/log/supervisor
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix:///run/supervisor.sock
+
+[include]
+files = /etc/supervisor/conf.d/*.conf
+"""
+WORKER = """[program:worker]
+command=/srv/app/venv/bin/celery -A proj worker --loglevel=INFO --logfile=/var/log/celery/worker-%%%%n.log
+directory=/srv/app
+user=celery
+autorestart=true
+stopwaitsecs=600
+killasgroup=true
+redirect_stderr=true
+stdout_logfile=/var/log/supervisor/worker.log
+%(extra)s
+[program:beat]
+command=/srv/app/venv/bin/celery -A proj beat --loglevel=INFO -s /var/lib/celery/celerybeat-schedule
+directory=/srv/app
+user=celery
+autorestart=true
+redirect_stderr=true
+stdout_logfile=/var/log/supervisor/beat.log
+"""
+CONF = "/etc/supervisor/conf.d/celery.conf"
+HOST = {
+    "/etc/passwd": PASSWD, "/etc/group": GROUP,
+    "/run": "dir root:root 0755",
+    "/var/log/supervisor": "dir root:root 0755",
+    "/var/log/celery": "dir celery:celery 0755",
+    "/var/lib/celery": "dir celery:celery 0750",
+    "/srv/app": "dir root:root 0755",
+    "/srv/app/venv/bin/celery": {"text": "#!/srv/app/venv/bin/python3\n",
+                                 "mode": "root:root 0755"},
+    "/srv/app/venv/bin/python3": "link python3.11",
+    "/srv/app/venv/bin/python3.11": "link /usr/bin/python3.11",
+    "/srv/app/venv/pyvenv.cfg": "home = /usr/bin\n",
+    "/usr/bin/python3.11": {"text": "\x7fELF\x02\x01", "mode": "root:root 0755"},
+    "/bin": "dir root:root 0755",
+    "/etc/supervisor/supervisord.conf": MAIN,
+}
+
+
+def _audit(tmp_path, host=None, extra="", conf=None, args=()):
+    spec = dict(HOST)
+    spec[CONF] = conf if conf is not None else WORKER % {"extra": extra}
+    spec.update(host or {})
+    root = hosts.build(tmp_path, {k: v for k, v in spec.items() if v is not None})
+    status, diags, err = lint_json(["--root", root, "--isolated"] + list(args), command="audit")
+    assert err == ""
+    for d in diags:
+        assert d["path"].startswith(root + os.sep)
+        d["path"] = d["path"][len(root):]
+    return status, [d for d in diags if d["code"].startswith("SV5")]
+
+
+def _found(diags):
+    return [(d["code"], d["path"], d["line"], d["column"]) for d in diags]
+
+
+def test_a_program_whose_every_path_is_right_gets_no_host_finding(tmp_path):
+    status, diags = _audit(tmp_path)
+    assert diags == []
+    assert status == 0
+
+
+def test_missing_log_directory_is_fatal_with_supervisords_words(tmp_path):
+    status, diags = _audit(tmp_path, host={
+                                           "/var/log/supervisor": None,
+                                           "/var/log/other": "dir root:root 0755"},
+                           conf=(WORKER % {"extra": ""}))
+    # the main log, the childlogdir and both programs' logs
+    assert _found(diags) == [
+        ("SV501", CONF, 9, 16), ("SV501", CONF, 17, 16),
+        ("SV501", hosts.CONFIG, 6, 9), ("SV501", hosts.CONFIG, 8, 13)]
+    assert all(d["fatal"] and d["severity"] == "error" for d in diags)
+    assert diags[0]["message"] == (
+        "stdout_logfile=/var/log/supervisor/worker.log: /var/log/supervisor does not exist on "
+        "this host: supervisord refuses to load every program (\"Error: The directory named as "
+        "part of the path /var/log/supervisor/worker.log does not exist in section "
+        "'program:worker'\"); create it")
+    assert diags[3]["message"].startswith(
+        "childlogdir=/var/log/supervisor: /var/log/supervisor does not exist on this host: "
+        "supervisord refuses to load (\"Error: /var/log/supervisor is not an existing "
+        "directory\")")
+    assert status == 1
+
+
+def test_unknown_user_is_fatal_and_an_nss_source_makes_it_undecided(tmp_path):
+    conf = (WORKER % {"extra": ""}).replace("user=celery", "user=celeryd", 1)
+    status, diags = _audit(tmp_path / "a", conf=conf)
+    assert _found(diags) == [("SV502", CONF, 4, 6)]
+    assert diags[0]["fatal"]
+    assert diags[0]["message"] == (
+        "user=celeryd: no such account in /etc/passwd: supervisord refuses to load (\"Error: "
+        "Invalid user name celeryd in section 'program:worker'\"); create the account "
+        "(useradd --system celeryd) or fix the name")
+    status, diags = _audit(tmp_path / "b", conf=conf,
+                           host={"/etc/nsswitch.conf": "passwd: files sss\ngroup: files sss\n"})
+    assert _found(diags) == [("SV502", CONF, 4, 6)]
+    assert not diags[0]["fatal"] and diags[0]["severity"] == "info"
+    assert "the audit cannot decide: /etc/nsswitch.conf looks users up in sss too" in \
+        diags[0]["message"]
+
+
+def test_socket_owner_and_supervisord_user(tmp_path):
+    main = MAIN.replace("chmod=0700\n", "chmod=0700\nchown=celery:nogroup\n").replace(
+        "childlogdir=/var/log/supervisor\n", "childlogdir=/var/log/supervisor\nuser=supervisor\n")
+    status, diags = _audit(tmp_path, host={hosts.CONFIG: main})
+    assert _found(diags) == [("SV502", hosts.CONFIG, 4, 7), ("SV502", hosts.CONFIG, 10, 6)]
+    assert "\"Error: Invalid sockchown value celery:nogroup\"" in diags[0]["message"]
+    assert "\"Error: Invalid user name supervisor\"" in diags[1]["message"]
+
+
+def test_supervisord_that_cannot_start(tmp_path):
+    main = MAIN.replace("file=/run/supervisor.sock", "file=/run/supervisor/supervisor.sock")
+    status, diags = _audit(tmp_path / "sock", host={hosts.CONFIG: main})
+    assert _found(diags) == [("SV503", hosts.CONFIG, 2, 6)]
+    assert diags[0]["message"] == (
+        "file=/run/supervisor/supervisor.sock: supervisord (root) cannot create its socket: "
+        "/run/supervisor does not exist; it stops at start (\"Error: Cannot open an HTTP "
+        "server: socket.error reported errno.ENOENT (2)\", exit status 2)")
+    # a non-root supervisord: its own log, the AUTO logs' childlogdir, the pidfile
+    main = MAIN.replace("childlogdir=/var/log/supervisor\n",
+                        "childlogdir=/var/log/supervisor\nuser=celery\n")
+    conf = "[program:web]\ncommand=/bin/true\n"
+    status, diags = _audit(tmp_path / "user", host={hosts.CONFIG: main,
+                                                    "/bin/true": {"text": "\x7fELF",
+                                                                  "mode": "root:root 0755"}},
+                           conf=conf)
+    codes = [(d["code"], d["line"], d["severity"]) for d in diags]
+    assert codes == [("SV503", 2, "error"), ("SV503", 6, "error"), ("SV503", 7, "warning"),
+                     ("SV503", 8, "error")]
+    assert diags[1]["message"] == (
+        "logfile=/var/log/supervisor/supervisord.log: supervisord (celery, uid 1001, groups "
+        "1002,1001) cannot open its own log: /var/log/supervisor (root:root 0755) is not "
+        "writable for it; it stops at start with a traceback ending in PermissionError (exit "
+        "status 1) and an empty log")
+    assert "AUTO log files of [program:web] there" in diags[3]["message"]
+
+
+def test_log_not_writable_for_supervisord(tmp_path):
+    extra = "stderr_logfile=/var/log/celery\n"
+    conf = (WORKER % {"extra": extra}).replace("redirect_stderr=true\n", "", 1)
+    status, diags = _audit(tmp_path / "dir", conf=conf)
+    assert _found(diags) == [("SV505", CONF, 9, 16)]
+    assert "/var/log/celery is a directory (EISDIR)" in diags[0]["message"]
+    # a read-only mount, from the root's fstab
+    status, diags = _audit(tmp_path / "ro", host={
+        "/etc/fstab": "/dev/sdb1 /var/log/supervisor ext4 ro,nodev 0 2\n"})
+    assert [d["code"] for d in diags] == ["SV505", "SV505", "SV503"]
+    assert "/var/log/supervisor is on a read-only mount (/var/log/supervisor, EROFS)" in \
+        diags[0]["message"]
+
+
+def test_log_rotation_needs_the_directory(tmp_path):
+    main = MAIN.replace("childlogdir=/var/log/supervisor\n",
+                        "childlogdir=/var/log/celery\nuser=celery\n").replace(
+        "logfile=/var/log/supervisor/supervisord.log", "logfile=/var/log/celery/sd.log").replace(
+        "pidfile=/run/supervisord.pid", "pidfile=/var/log/celery/sd.pid").replace(
+        "file=/run/supervisor.sock", "file=/var/log/celery/s.sock")
+    conf = ("[program:web]\ncommand=/bin/true\nredirect_stderr=true\n"
+            "stdout_logfile=/var/log/supervisor/web.log\nstdout_logfile_maxbytes=1MB\n")
+    status, diags = _audit(tmp_path, conf=conf, host={
+        hosts.CONFIG: main, "/bin/true": {"text": "\x7fELF", "mode": "root:root 0755"},
+        "/var/log/supervisor/web.log": "file celery:celery 0644"})
+    assert [(d["code"], d["line"], d["severity"]) for d in diags] == [("SV505", 4, "warning")]
+    assert "can append to it but cannot rotate it" in diags[0]["message"]
+
+
+def test_command_not_found_on_the_services_path(tmp_path):
+    conf = (WORKER % {"extra": ""}).replace("command=/srv/app/venv/bin/celery", "command=celery",
+                                            1)
+    status, diags = _audit(tmp_path / "bare", conf=conf)
+    assert _found(diags) == [("SV506", CONF, 2, 9)]
+    assert diags[0]["message"] == (
+        "command: celery: not found on the PATH supervisord has as a systemd service, not "
+        "your shell's (/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin); every "
+        "start fails (\"spawnerr: can't find command 'celery'\") and the program ends FATAL")
+    # the same name on environment='s PATH is found
+    status, diags = _audit(tmp_path / "env", conf=conf.replace(
+        "user=celery", "user=celery\nenvironment=PATH=\"/srv/app/venv/bin:/usr/bin\"", 1))
+    assert diags == []
+    # no execute bit; a noexec mount
+    status, diags = _audit(tmp_path / "bits", host={
+        "/srv/app/venv/bin/celery": {"text": "#!/srv/app/venv/bin/python3\n",
+                                     "mode": "root:root 0644"}})
+    assert [d["code"] for d in diags] == ["SV506", "SV506"]
+    assert "(root:root 0644) has no execute bit (\"spawnerr: command at " \
+           "'/srv/app/venv/bin/celery' is not executable\")" in diags[0]["message"]
+    status, diags = _audit(tmp_path / "noexec", host={
+        "/etc/fstab": "tmpfs /srv tmpfs noexec,nosuid 0 0\n"})
+    assert [d["code"] for d in diags] == ["SV506", "SV506"]
+    assert "no permission to run command '/srv/app/venv/bin/celery'" in diags[0]["message"]
+
+
+def test_user_switching_directory_and_executable_as_the_programs_user(tmp_path):
+    main = MAIN.replace("childlogdir=/var/log/supervisor\n",
+                        "childlogdir=/var/log/celery\nuser=celery\n").replace(
+        "logfile=/var/log/supervisor/supervisord.log", "logfile=/var/log/celery/sd.log").replace(
+        "pidfile=/run/supervisord.pid", "pidfile=/var/log/celery/sd.pid").replace(
+        "file=/run/supervisor.sock", "file=/var/log/celery/s.sock")
+    conf = (WORKER % {"extra": ""}).replace("user=celery", "user=www-data", 1).replace(
+        "/var/log/supervisor/", "/var/log/celery/")
+    status, diags = _audit(tmp_path / "switch", conf=conf, host={hosts.CONFIG: main})
+    assert ("SV507", CONF, 4, 6) in _found(diags)
+    diags = [d for d in diags if d["code"] == "SV507"]
+    assert "(\"supervisor: couldn't setuid to 33: Can't drop privilege as nonroot user\"" in \
+        diags[0]["message"]
+    status, diags = _audit(tmp_path / "chdir", host={"/srv/app": "dir root:root 0700"})
+    found = _found(diags)
+    # the directory, and the venv under it, for both programs
+    assert ("SV508", CONF, 3, 11) in found and ("SV509", CONF, 2, 9) in found
+    assert [d["message"] for d in diags if d["code"] == "SV508"][0] == (
+        "directory=/srv/app: %s cannot enter it (supervisord switches user before it changes "
+        "directory): /srv/app (root:root 0700) is not searchable (x) for it; every start fails "
+        "(\"supervisor: couldn't chdir to /srv/app: EACCES\", exit status 127)" % CELERY)
+    status, diags = _audit(tmp_path / "gone", conf=(WORKER % {"extra": ""}).replace(
+        "directory=/srv/app", "directory=/srv/gone", 1))
+    assert _found(diags) == [("SV508", CONF, 3, 11)]
+    assert "couldn't chdir to /srv/gone: ENOENT" in diags[0]["message"]
+
+
+def test_group_membership_grants_access(tmp_path):
+    # /srv/app readable only through the group halog, which lists celery
+    status, diags = _audit(tmp_path / "member", host={"/srv/app": "dir root:halog 0750"})
+    assert diags == []
+    group = GROUP.replace("halog:x:1001:celery", "halog:x:1001:")
+    status, diags = _audit(tmp_path / "not", host={"/srv/app": "dir root:halog 0750",
+                                                   "/etc/group": group})
+    assert "SV508" in [d["code"] for d in diags]
+
+
+def test_broken_interpreters(tmp_path):
+    status, diags = _audit(tmp_path / "upgraded", host={
+        "/srv/app/venv/bin/python3.11": "link /usr/bin/python3.9"})
+    assert _found(diags) == [("SV510", CONF, 2, 9), ("SV510", CONF, 12, 9)]
+    assert diags[0]["message"] == (
+        "command: /srv/app/venv/bin/celery runs the interpreter /srv/app/venv/bin/python3, "
+        "which does not exist on this host (a link to /usr/bin/python3.9, which does not "
+        "exist); the child fails (\"supervisor: couldn't exec /srv/app/venv/bin/celery: "
+        "ENOENT\", exit status 127)")
+    status, diags = _audit(tmp_path / "crlf", host={
+        "/srv/app/venv/bin/celery": {"text": "#!/srv/app/venv/bin/python3\r\n",
+                                     "mode": "root:root 0755"}})
+    assert [d["code"] for d in diags] == ["SV510", "SV510"]
+    assert "carriage return" in diags[0]["message"] and ": ENOENT" in diags[0]["message"]
+    status, diags = _audit(tmp_path / "noshebang", host={
+        "/srv/app/venv/bin/celery": {"text": "import celery\n", "mode": "root:root 0755"}})
+    assert "couldn't exec /srv/app/venv/bin/celery: ENOEXEC" in diags[0]["message"]
+    status, diags = _audit(tmp_path / "home", host={"/srv/app/venv/pyvenv.cfg":
+                                                    "home = /opt/python3.8/bin\n"})
+    assert [d["code"] for d in diags] == ["SV510", "SV510"]
+    assert "pyvenv.cfg names home = /opt/python3.8/bin, which does not exist" in \
+        diags[0]["message"]
+    status, diags = _audit(tmp_path / "env", host={
+        "/srv/app/venv/bin/celery": {"text": "#!/usr/bin/env python3.12\n",
+                                     "mode": "root:root 0755"},
+        "/usr/bin/env": {"text": "\x7fELF", "mode": "root:root 0755"}})
+    assert [d["code"] for d in diags] == ["SV510", "SV510"]
+    assert "python3.12 is on no directory of the PATH the child gets" in diags[0]["message"]
+    # an interpreter under root's home, for user=celery
+    status, diags = _audit(tmp_path / "roothome", host={
+        "/srv/app/venv/bin/python3.11": "link /root/.pyenv/bin/python3.11",
+        "/root": "dir root:root 0700",
+        "/root/.pyenv/bin/python3.11": {"text": "\x7fELF", "mode": "root:root 0755"}})
+    assert [d["code"] for d in diags] == ["SV510", "SV510"]
+    assert "/root (root:root 0700) is not searchable (x) for it" in diags[0]["message"]
+    assert ": EACCES" in diags[0]["message"]
+
+
+def test_celery_files(tmp_path):
+    conf = (WORKER % {"extra": ""}).replace("/var/log/celery/worker-%%n.log",
+                                            "/srv/app/logs/w.log").replace(
+        " -s /var/lib/celery/celerybeat-schedule", "")
+    status, diags = _audit(tmp_path / "a", conf=conf, host={"/srv/app/logs": "dir root:root 0755"})
+    assert _found(diags) == [("SV512", CONF, 2, 9), ("SV512", CONF, 12, 9)]
+    assert diags[0]["message"] == (
+        "command: --logfile /srv/app/logs/w.log: %s cannot write the logfile: /srv/app/logs "
+        "(root:root 0755) is not writable for it; Celery exits at start (PermissionError) and "
+        "supervisord restarts it over and over (a crash loop, never FATAL with startsecs=1)"
+        % CELERY)
+    assert "the default celerybeat-schedule in its working directory" in diags[1]["message"]
+    # a schedule root left behind, in a directory beat may write: deleted and recreated
+    status, diags = _audit(tmp_path / "b", host={
+        "/var/lib/celery/celerybeat-schedule.db": "file root:root 0644"})
+    assert [(d["code"], d["severity"]) for d in diags] == [("SV512", "warning")]
+    assert "Removing corrupted schedule file" in diags[0]["message"]
+    # a missing directory
+    status, diags = _audit(tmp_path / "c", host={"/var/lib/celery": None})
+    assert [d["code"] for d in diags] == ["SV512"]
+    assert "the directory /var/lib/celery does not exist on this host" in diags[0]["message"]
+
+
+def test_check_runs_no_host_rule(tmp_path):
+    root = hosts.build(tmp_path, dict(HOST, **{CONF: WORKER.replace("user=celery", "user=x")}))
+    status, diags, err = lint_json(["--isolated", "--root", root,
+                                    os.path.join(root, hosts.CONFIG.lstrip("/"))])
+    assert not [d for d in diags if d["code"].startswith("SV5")]
+
+
+# -- the command ---------------------------------------------------------------------------
+def test_without_config_it_looks_where_supervisord_does(tmp_path):
+    root = hosts.build(tmp_path, {"/etc/supervisord.conf": "[supervisord]\nuser=nobody\n",
+                                  hosts.CONFIG: "[supervisord]\n"})
+    status, diags, err = lint_json(["--root", root, "--isolated"], command="audit")
+    assert [(d["path"], d["code"]) for d in diags] == [
+        (os.path.join(root, "etc/supervisord.conf"), "SV502")]
+    os.unlink(os.path.join(root, "etc/supervisord.conf"))
+    status, diags, err = lint_json(["--root", root, "--isolated"], command="audit")
+    assert status == 0 and diags == [] and err == ""
+
+
+def test_config_as_the_host_sees_it_or_under_the_root(tmp_path):
+    root = hosts.build(tmp_path, {"/srv/sv.conf": "[supervisord]\nuser=nobody\n"})
+    for given in ("/srv/sv.conf", os.path.join(root, "srv/sv.conf")):
+        status, diags, err = lint_json(["--root", root, "--isolated", given], command="audit")
+        assert [d["code"] for d in diags] == ["SV502"], given
+    status, out, err = run(["audit", "--root", root, "/srv/nothere.conf"])
+    assert (status, out) == (2, "")
+    assert err == "supervisor-lint: error: /srv/nothere.conf: no such file under %s\n" % root
+
+
+def test_no_config_found_is_one_line(tmp_path):
+    root = hosts.build(tmp_path, {})
+    status, out, err = run(["audit", "--root", root])
+    assert (status, out) == (2, "")
+    assert err == ("supervisor-lint: error: no supervisord config found: neither "
+                   "/etc/supervisord.conf nor /etc/supervisor/supervisord.conf exists under "
+                   "%s; name it: supervisor-lint audit CONFIG\n" % root)
+
+
+def test_audit_never_opens_a_file_outside_the_root(tmp_path):
+    """Run in a child process with an audit hook: every file the run opens
+    after start-up is inside the root (links to this machine's files
+    re-rooted, /etc/passwd the root's own)."""
+    import subprocess
+    import textwrap
+    spec = dict(HOST, **{CONF: WORKER % {"extra": ""}})
+    spec["/srv/app/venv/bin/python3.11"] = "link /usr/bin/python3"     # exists here, not there
+    spec["/etc/supervisor/conf.d/escape.conf"] = "link /etc/passwd"
+    spec["/var/log/supervisor"] = "link ../../../../../../../../var/log"
+    root = hosts.build(tmp_path, spec)
+    code = textwrap.dedent("""
+        import sys
+        opened = []
+        def hook(event, args):
+            if event == "open" and isinstance(args[0], (str, bytes)):
+                opened.append(args[0] if isinstance(args[0], str) else args[0].decode())
+        from supervisor_lint import cli
+        from supervisor_lint.checks import all_rules
+        all_rules()
+        sys.addaudithook(hook)
+        status = cli.main(["audit", "--isolated", "--root", sys.argv[1], "--format", "json"])
+        print("\\n".join(["STATUS %d" % status] + opened), file=sys.stderr)
+    """)
+    proc = subprocess.run([sys.executable, "-c", code, root], capture_output=True, text=True,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    lines = proc.stderr.splitlines()
+    assert lines[0] == "STATUS 1", proc.stderr
+    opened = [p for p in lines[1:] if not p.endswith((".py", ".pyc"))]
+    assert opened and all(p.startswith(root + os.sep) for p in opened), opened
+    assert os.path.join(root, "etc/passwd") in opened
+    for line in proc.stdout.splitlines():
+        assert root in line or line in ("[", "]")
