@@ -128,6 +128,11 @@ def render(doc):
             out.append("```ini")
             out.append(ex["good"].rstrip("\n"))
             out.append("```")
+            if ex.get("good_host"):
+                out.append("with, on the host:")
+                out.append("```text")
+                out.extend(host_lines(ex["good_host"]))
+                out.append("```")
         if ex.get("fixed") and ex.get("fixed") != ex.get("good"):
             out.append("What --fix writes:")
             out.append("```ini")
@@ -188,6 +193,9 @@ def markdown(doc):
         out += ["```ini", ex["bad"].rstrip("\n"), "```", ""]
         if ex.get("good"):
             out += ["Use instead:", "", "```ini", ex["good"].rstrip("\n"), "```", ""]
+            if ex.get("good_host"):
+                out += ["with, on the host:", "", "```text"] + host_lines(ex["good_host"]) + \
+                    ["```", ""]
         if ex.get("fixed") and ex.get("fixed") != ex.get("good"):
             out += ["What `--fix` writes:", "", "```ini", ex["fixed"].rstrip("\n"), "```", ""]
     fix = doc.get("fix") or {}

@@ -306,6 +306,54 @@ class Root:
             return False
         return "system.posix_acl_access" in names
 
+    # -- systemd -------------------------------------------------------------------------
+    UNIT_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system",
+                 "/lib/systemd/system", "/usr/lib/systemd/system")
+
+    def unit(self, names):
+        """The first unit of ``names`` (e.g. supervisor.service) found in
+        systemd's unit directories, with its drop-ins: (host path, {key:
+        value}) of its [Service] and [Unit] settings, later files winning as
+        systemd reads them (drop-ins in file-name order); None when there is
+        none.  ``KEY=`` with no value resets a key."""
+        for name in names:
+            for directory in self.UNIT_DIRS:
+                path = directory + "/" + name
+                data = self.read(path, limit=1 << 20)
+                if data is None:
+                    continue
+                settings = {}
+                _unit_settings(data, settings)
+                dropins = {}
+                for base in reversed(self.UNIT_DIRS):
+                    for found in self.glob(base + "/" + name + ".d/*.conf"):
+                        dropins[posixpath.basename(found)] = found   # /etc wins a name
+                for key in sorted(dropins):
+                    _unit_settings(self.read(dropins[key], limit=1 << 20) or b"", settings)
+                return path, settings
+        return None
+
+    def system_conf(self):
+        """[Manager] settings of etc/systemd/system.conf and its drop-ins."""
+        settings = {}
+        for path in ["/etc/systemd/system.conf"] + self.glob("/etc/systemd/system.conf.d/*.conf"):
+            _unit_settings(self.read(path, limit=1 << 20) or b"", settings)
+        return settings
+
+    def tmpfiles_directories(self):
+        """Directories that systemd-tmpfiles creates at boot (d, D, v, q, Q lines)."""
+        found = set()
+        for base in ("/etc/tmpfiles.d", "/run/tmpfiles.d", "/usr/local/lib/tmpfiles.d",
+                     "/lib/tmpfiles.d", "/usr/lib/tmpfiles.d"):
+            for path in self.glob(base + "/*.conf"):
+                for line in (self.read(path, limit=1 << 20) or b"").decode(
+                        "utf-8", "replace").splitlines():
+                    fields = line.split()
+                    if len(fields) >= 2 and fields[0].rstrip("!+-=~^") in "dDvqQ" and \
+                            fields[0][:1] in "dDvqQ":
+                        found.add(posixpath.normpath(fields[1]))
+        return found
+
     # -- accounts --------------------------------------------------------------------
     def accounts(self):
         """Every Account of the root's etc/passwd, in file order (as glibc's
@@ -457,6 +505,52 @@ class Root:
 
 _TABLE_LIMIT = 64 << 20
 _FS_IOC_GETFLAGS = 0x80086601
+
+
+def _unit_settings(data, settings):
+    """systemd's unit-file syntax, enough for a few keys: sections, KEY=VALUE,
+    comments, backslash continuations."""
+    section = None
+    lines = data.decode("utf-8", "replace").replace("\\\n", " ").splitlines()
+    for line in lines:
+        line = line.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1]
+            continue
+        key, sep, value = line.partition("=")
+        if sep and section is not None:
+            key = "%s.%s" % (section, key.strip())
+            value = value.strip()
+            if value:
+                settings[key] = value
+            else:
+                settings.pop(key, None)
+
+
+def seconds(span):
+    """A systemd time span ("90", "1min 30s", "infinity") in seconds, or None."""
+    import re as _re
+    span = span.strip()
+    if span == "infinity":
+        return float("inf")
+    units = {"us": 1e-6, "usec": 1e-6, "ms": 1e-3, "msec": 1e-3, "": 1, "s": 1, "sec": 1,
+             "second": 1, "seconds": 1, "m": 60, "min": 60, "minute": 60, "minutes": 60,
+             "h": 3600, "hr": 3600, "hour": 3600, "hours": 3600, "d": 86400, "day": 86400,
+             "days": 86400, "w": 604800, "week": 604800, "weeks": 604800}
+    total = 0.0
+    parts = _re.findall(r"\s*([0-9.]+)\s*([a-z]*)", span)
+    if not parts or "".join(a + b for a, b in parts) != span.replace(" ", ""):
+        return None
+    for number, unit in parts:
+        if unit not in units:
+            return None
+        try:
+            total += float(number) * units[unit]
+        except ValueError:
+            return None
+    return total
 
 
 def _read_plain(path, limit=1 << 22):

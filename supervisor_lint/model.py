@@ -30,6 +30,7 @@ class Tree:
         self.defaults = {}
         self.blocks = {}              # name -> [SectionBlock]
         self.include_problems = []    # Findings from include resolution
+        self.host_patterns = []       # with a root: the include patterns as the host reads them
         self._custom_rpc = None
         self.overridden = []          # (earlier Entry, the Entry that overrides it)
 

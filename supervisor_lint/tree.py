@@ -122,6 +122,7 @@ def build_main(doc, sources, extra=(), root=None):
                 raise ValueError("embedded null byte")
             host = _host_pattern(root, here, host_here, pattern) if root is not None else None
             if host is not None:
+                tree.host_patterns.append(host)
                 # shown as the host resolves it: under the root, '..' stopped there
                 joined = os.path.join(root.directory, posixpath.normpath(host).lstrip("/"))
                 matches, loops = [], []

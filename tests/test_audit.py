@@ -68,7 +68,9 @@ HOST = {
 }
 
 
-def _audit(tmp_path, host=None, extra="", conf=None, args=()):
+def _audit(tmp_path, host=None, extra="", conf=None, args=("--extend-ignore", "SV513")):
+    """The SV5xx diagnostics of an audit of HOST with CONF (SV513, info on the
+    environment, left out unless ``args`` say otherwise)."""
     spec = dict(HOST)
     spec[CONF] = conf if conf is not None else WORKER % {"extra": extra}
     spec.update(host or {})
@@ -137,6 +139,16 @@ def test_socket_owner_and_supervisord_user(tmp_path):
     assert _found(diags) == [("SV502", hosts.CONFIG, 4, 7), ("SV502", hosts.CONFIG, 10, 6)]
     assert "\"Error: Invalid sockchown value celery:nogroup\"" in diags[0]["message"]
     assert "\"Error: Invalid user name supervisor\"" in diags[1]["message"]
+
+
+def test_names_nss_systemd_adds(tmp_path):
+    main = MAIN.replace("chmod=0700\n", "chmod=0700\nchown=nobody:nogroup\n")
+    nss = {"/etc/nsswitch.conf": "passwd: files systemd\ngroup: files systemd\n"}
+    status, diags = _audit(tmp_path / "a", host=dict(nss, **{hosts.CONFIG: main}))
+    assert _found(diags) == [("SV502", hosts.CONFIG, 4, 7)]     # the module is not there
+    status, diags = _audit(tmp_path / "b", host=dict(nss, **{
+        hosts.CONFIG: main, "/usr/lib/x86_64-linux-gnu/libnss_systemd.so.2": "\x7fELF\n"}))
+    assert diags == []
 
 
 def test_supervisord_that_cannot_start(tmp_path):
@@ -286,6 +298,11 @@ def test_broken_interpreters(tmp_path):
         "/usr/bin/env": {"text": "\x7fELF", "mode": "root:root 0755"}})
     assert [d["code"] for d in diags] == ["SV510", "SV510"]
     assert "python3.12 is on no directory of the PATH the child gets" in diags[0]["message"]
+    status, diags = _audit(tmp_path / "dir", host={
+        "/srv/app/venv/bin/celery": {"text": "#!/srv/app/venv/bin\n", "mode": "root:root 0755"}})
+    assert [d["code"] for d in diags] == ["SV510", "SV510"]
+    assert "the interpreter /srv/app/venv/bin, which is not a file" in diags[0]["message"]
+    assert "couldn't exec /srv/app/venv/bin/celery: EACCES" in diags[0]["message"]
     # an interpreter under root's home, for user=celery
     status, diags = _audit(tmp_path / "roothome", host={
         "/srv/app/venv/bin/python3.11": "link /root/.pyenv/bin/python3.11",
@@ -390,3 +407,154 @@ def test_audit_never_opens_a_file_outside_the_root(tmp_path):
     assert os.path.join(root, "etc/passwd") in opened
     for line in proc.stdout.splitlines():
         assert root in line or line in ("[", "]")
+
+
+# -- the service, the tree, the environment ------------------------------------------------
+UNIT = """[Unit]
+Description=Supervisor process control system for UNIX
+
+[Service]
+ExecStart=/usr/bin/supervisord -n -c /etc/supervisor/supervisord.conf
+ExecStop=/usr/bin/supervisorctl $OPTIONS shutdown
+KillMode=process
+Restart=on-failure
+"""
+DROPIN = "/etc/systemd/system/supervisor.service.d/override.conf"
+
+
+def test_stop_timeout_of_the_unit(tmp_path):
+    unit = {"/lib/systemd/system/supervisor.service": UNIT}
+    status, diags = _audit(tmp_path / "a", host=unit)
+    assert _found(diags) == [("SV514", CONF, 6, 14)]
+    assert diags[0]["severity"] == "error"
+    assert diags[0]["message"] == (
+        "/lib/systemd/system/supervisor.service gives supervisord 90 s to stop (systemd's "
+        "default), but supervisord stops its 2 groups one after another and may take up to "
+        "610 s (the largest stopwaitsecs of each; [program:worker] alone 600 s); with "
+        "KillMode=process systemd then kills supervisord alone: the programs it has not "
+        "stopped yet keep running unsupervised, and a restart starts second copies (two beats "
+        "send every periodic task twice); set TimeoutStopSec=640 in a drop-in (systemctl edit "
+        "supervisor.service)")
+    # a drop-in that gives it enough time; one that does not; the manager's default
+    status, diags = _audit(tmp_path / "b", host=dict(unit, **{
+        DROPIN: "[Service]\nTimeoutStopSec=11min\n"}))
+    assert diags == []
+    status, diags = _audit(tmp_path / "c", host=dict(unit, **{
+        DROPIN: "[Service]\nTimeoutStopSec=5min\nKillMode=mixed\n"}))
+    assert [(d["code"], d["severity"]) for d in diags] == [("SV514", "warning")]
+    assert "gives supervisord 300 s to stop (TimeoutStopSec)" in diags[0]["message"]
+    assert "(KillMode=mixed)" in diags[0]["message"]
+    status, diags = _audit(tmp_path / "d", host=dict(unit, **{
+        "/etc/systemd/system.conf": "[Manager]\nDefaultTimeoutStopSec=20min\n"}))
+    assert diags == []
+    # a unit that runs another config says nothing about this one
+    status, diags = _audit(tmp_path / "e", host={"/lib/systemd/system/supervisor.service":
+                                                 UNIT.replace("/etc/supervisor/", "/srv/")})
+    assert diags == []
+
+
+def test_runtime_directory_lost_at_reboot(tmp_path):
+    main = MAIN.replace("/run/supervisor.sock", "/run/supervisor/supervisor.sock")
+    host = {hosts.CONFIG: main, "/run/supervisor": "dir root:root 0755"}
+    status, diags = _audit(tmp_path / "a", host=host)
+    assert _found(diags) == [("SV504", hosts.CONFIG, 2, 6)]
+    assert diags[0]["message"].startswith(
+        "file=/run/supervisor/supervisor.sock: /run/supervisor is on a tmpfs (/run), so it is "
+        "gone after a reboot, and no tmpfiles.d entry or RuntimeDirectory= recreates it")
+    for name, extra in (("tmpfiles", {"/usr/lib/tmpfiles.d/supervisor.conf":
+                                      "d /run/supervisor 0755 root root -\n"}),
+                        ("unit", {"/lib/systemd/system/supervisor.service":
+                                  UNIT + "RuntimeDirectory=supervisor\nTimeoutStopSec=1h\n"})):
+        status, diags = _audit(tmp_path / name, host=dict(host, **extra))
+        assert diags == [], name
+    # a tmpfs from the root's fstab
+    status, diags = _audit(tmp_path / "fstab", host={
+        "/etc/fstab": "tmpfs /var/log tmpfs defaults 0 0\n"})
+    assert [d["code"] for d in diags] == ["SV504"] * 4
+
+
+def test_venv_binary_from_another_environment(tmp_path):
+    status, diags = _audit(tmp_path / "copied", host={
+        "/srv/app/venv/bin/celery": {"text": "#!/srv/old/bin/python3\n",
+                                     "mode": "root:root 0755"},
+        "/srv/old/bin/python3": {"text": "\x7fELF", "mode": "root:root 0755"},
+        "/srv/old/pyvenv.cfg": "home = /usr/bin\n"})
+    assert _found(diags) == [("SV511", CONF, 2, 9), ("SV511", CONF, 12, 9)]
+    assert "its #! line runs /srv/old/bin/python3 (the virtualenv /srv/old)" in \
+        diags[0]["message"]
+    conf = (WORKER % {"extra": ""}).replace("/srv/app/venv/bin/celery -A proj worker",
+                                            "/srv/app/venv/bin/python3 -m celery -A proj worker")
+    status, diags = _audit(tmp_path / "module", conf=conf)
+    assert _found(diags) == [("SV511", CONF, 2, 9)]
+    assert diags[0]["severity"] == "error" and "has no celery package" in diags[0]["message"]
+    status, diags = _audit(tmp_path / "installed", conf=conf, host={
+        "/srv/app/venv/lib/python3.11/site-packages/celery/__init__.py": "\n"})
+    assert diags == []
+
+
+def test_environment_of_the_service(tmp_path):
+    status, diags = _audit(tmp_path / "home", args=())
+    assert _found(diags) == [("SV513", CONF, 4, 6), ("SV513", CONF, 14, 6)]
+    assert diags[0]["severity"] == "info"
+    assert diags[0]["message"].endswith(
+        "add environment=HOME=\"/home/celery\",USER=\"celery\"")
+    conf = (WORKER % {"extra": "environment=HOME=\"/home/celery\",SECRET=\"%(ENV_SECRET)s\"\n"})
+    unit = {"/lib/systemd/system/supervisor.service": UNIT + "TimeoutStopSec=1h\n"}
+    status, diags = _audit(tmp_path / "env", conf=conf, host=unit, args=())
+    env = [d for d in diags if d["code"] == "SV513" and d["line"] == 10]
+    assert [(d["severity"], d["column"]) for d in env] == [("warning", 13)]
+    assert "started by /lib/systemd/system/supervisor.service it has no SECRET" in \
+        env[0]["message"]
+    status, diags = _audit(tmp_path / "given", conf=conf, args=(), host={
+        "/lib/systemd/system/supervisor.service":
+            UNIT + "TimeoutStopSec=1h\nEnvironment=\"SECRET=x\" LANG=C\n"})
+    assert not [d for d in diags if d["line"] == 10]
+
+
+def test_readable_secrets(tmp_path):
+    main = MAIN.replace("chmod=0700\n", "chmod=0700\nusername=admin\npassword=Hunter2-long\n")
+    status, diags = _audit(tmp_path / "a", host={hosts.CONFIG: main})
+    assert _found(diags) == [("SV515", hosts.CONFIG, 5, 10)]
+    assert diags[0]["message"] == (
+        "/etc/supervisor/supervisord.conf holds a credential (password=) and is readable by "
+        "every local user (root:root 0644); chmod o-r it (0640 or 0600; supervisord reads it "
+        "as root)")
+    status, diags = _audit(tmp_path / "b", host={hosts.CONFIG: {"text": main,
+                                                                "mode": "root:root 0640"}})
+    assert diags == []
+    # a reference to a variable is no credential
+    referenced = main.replace("password=Hunter2-long", "password=%(ENV_SUPERVISOR_PW)s")
+    status, diags = _audit(tmp_path / "c", host={hosts.CONFIG: referenced})
+    assert diags == []
+
+
+def test_file_not_included(tmp_path):
+    status, diags = _audit(tmp_path / "a", host={
+        "/etc/supervisor/conf.d/flower.ini": "[program:flower]\ncommand=/bin/true\n",
+        "/etc/supervisor/conf.d/notes.txt": "[program:x]\n",
+        "/etc/supervisor/conf.d/nginx.conf.ini": "server { listen 80; }\n"})
+    assert _found(diags) == [("SV516", hosts.CONFIG, 17, 9)]
+    assert diags[0]["message"] == (
+        "/etc/supervisor/conf.d/flower.ini holds supervisor sections but is never loaded: no "
+        "[include] pattern matches it (files = /etc/supervisor/conf.d/*.conf), and supervisord "
+        "says nothing about it; rename it to match, or add a pattern")
+
+
+def test_wrapper_scripts_are_read(tmp_path):
+    run_sh = "#!/bin/sh\n# start the worker\ncd /srv/app\n. venv/bin/activate\ncelery -A proj worker\n"
+    conf = ("[program:wrapped]\ncommand=/bin/bash run.sh\ndirectory=/srv/app\nuser=celery\n"
+            "autorestart=true\nstopwaitsecs=600\nkillasgroup=true\nredirect_stderr=true\n"
+            "stdout_logfile=/var/log/supervisor/w.log\n")
+    host = {"/srv/app/run.sh": {"text": run_sh, "mode": "root:root 0755"},
+            "/bin/bash": {"text": "\x7fELF", "mode": "root:root 0755"}}
+    root = hosts.build(tmp_path / "a", dict(HOST, **{CONF: conf}, **host))
+    status, diags, err = lint_json(["--root", root, "--isolated", "--select", "SV202"],
+                                   command="audit")
+    assert [(d["code"], d["severity"], d["line"]) for d in diags] == [("SV202", "error", 1)]
+    assert "the shell script /srv/app/run.sh (its last command, on line 5, has no exec)" in \
+        diags[0]["message"]
+    host["/srv/app/run.sh"]["text"] = run_sh.replace("\ncelery", "\nexec celery")
+    root = hosts.build(tmp_path / "b", dict(HOST, **{CONF: conf}, **host))
+    status, diags, err = lint_json(["--root", root, "--isolated", "--select", "SV202"],
+                                   command="audit")
+    assert diags == []

@@ -87,45 +87,41 @@ CASES = {
 }
 
 
+ORACLE = """
+import os, pickle, sys
+from supervisor import options
+for name in ("rpcinterface", "supervisorctl", "dispatchers"):
+    __import__("supervisor." + name)        # before the chroot hides them
+os.chroot(sys.argv[1])
+os.chdir("/")
+opts = options.ServerOptions()
+def usage(msg):
+    raise ValueError(msg)
+opts.usage = usage
+try:
+    opts.realize(args=["-c", sys.argv[2]], doc="")
+    result = (True, None)
+except ValueError as exc:
+    result = (False, str(exc))
+except Exception as exc:
+    result = (False, "%s: %s" % (type(exc).__name__, exc))
+sys.stdout.buffer.write(pickle.dumps(result))
+"""
+
+
 def _oracle(root):
     """(ok, message) from supervisor 4.3.0 loading /etc/supervisor/supervisord.conf
-    inside ``root``."""
-    import importlib
-    from supervisor import options
-    for name in ("rpcinterface", "supervisorctl", "dispatchers"):
-        importlib.import_module("supervisor." + name)      # before the chroot hides them
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:                      # the child: never returns
-        try:
-            os.close(read)
-            os.chroot(root)
-            os.chdir("/")
-            opts = options.ServerOptions()
-
-            def usage(msg):
-                raise ValueError(msg)
-            opts.usage = usage
-            try:
-                opts.realize(args=["-c", hosts.CONFIG], doc="")
-                result = (True, None)
-            except ValueError as exc:
-                result = (False, str(exc))
-            except Exception as exc:
-                result = (False, "%s: %s" % (type(exc).__name__, exc))
-            os.write(write, pickle.dumps(result))
-        finally:
-            os._exit(0)
-    os.close(write)
-    data = b""
-    while True:
-        chunk = os.read(read, 65536)
-        if not chunk:
-            break
-        data += chunk
-    os.close(read)
-    os.waitpid(pid, 0)
-    return pickle.loads(data)
+    inside ``root``, in a fresh process: the C library's user and group
+    lookups start inside the root (a process that looked users up before,
+    like this one, keeps the host's NSS modules, which name accounts the
+    root does not have)."""
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-c", ORACLE, root, hosts.CONFIG],
+                          capture_output=True, env={"PATH": "/usr/bin:/bin", "HOME": "/"},
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return pickle.loads(proc.stdout)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

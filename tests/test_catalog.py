@@ -34,7 +34,10 @@ def _lint(tmp_path, code, example, which):
     example ``audit --root`` on a root built from its ``host:``, the example
     its main config."""
     if example.get("host"):
-        root = hosts.build(tmp_path, example["host"], example[which])
+        host = dict(example["host"])
+        if which == "good":
+            host.update(example.get("good_host") or {})    # what the good host adds
+        root = hosts.build(tmp_path, host, example[which])
         return lint_json(["--extend-select", code, "--root", root], command="audit")
     return lint_json(["--extend-select", code, _write(tmp_path, example, which)])
 

@@ -9,10 +9,11 @@ own files.  They run under ``audit`` only; nothing is executed.
 Messages name the identity judged and quote what supervisord (or Celery)
 will print, so that an admin can match them with the logs."""
 
+import os
 import posixpath
 import stat
 
-from . import rule
+from . import also, rule
 from ._program import finding, programs, first_block
 from ..diagnostics import Finding
 from ..host import WRITE, EXECUTE
@@ -95,43 +96,59 @@ def missing_directory(ctx):
 
 
 # -- SV502 ---------------------------------------------------------------------------------
-def _user_problem(root, text):
+# what nss-systemd adds to the files when nsswitch.conf names it (Debian builds
+# it with the nobody group named nogroup)
+_SYNTHESIZED_USERS = {"root": 0, "nobody": 65534}
+_SYNTHESIZED_GROUPS = {"root": 0, "nobody": 65534, "nogroup": 65534}
+
+
+def _user_problem(root, text, synthesized=False):
     """supervisord's name_to_uid on the root: its error, or None."""
+    names = _SYNTHESIZED_USERS if synthesized else {}
     try:
         uid = int(text)
     except ValueError:
-        if root.account(text) is None:
+        if root.account(text) is None and text not in names:
             return "Invalid user name %s" % text
         return None
-    if not any(a.uid == uid for a in root.accounts()):
+    if not any(a.uid == uid for a in root.accounts()) and uid not in names.values():
         return "Invalid user id %s" % text
     return None
 
 
-def _group_problem(root, text):
+def _group_problem(root, text, synthesized=False):
+    names = _SYNTHESIZED_GROUPS if synthesized else {}
     try:
         gid = int(text)
     except ValueError:
-        if not any(g[0] == text for g in root.groups()):
+        if not any(g[0] == text for g in root.groups()) and text not in names:
             return "Invalid group name %s" % text
         return None
-    if not any(g[1] == gid for g in root.groups()):
+    if not any(g[1] == gid for g in root.groups()) and gid not in names.values():
         return "Invalid group id %s" % text
     return None
+
+
+def _nss_sources(root):
+    """{database: [sources]} of the root's /etc/nsswitch.conf for passwd and group."""
+    found = {}
+    data = root.read("/etc/nsswitch.conf") or b""
+    for line in data.decode("utf-8", "replace").splitlines():
+        key, _, sources = line.partition(":")
+        if key.strip() in ("passwd", "group"):
+            found[key.strip()] = [s for s in sources.split("#")[0].split()
+                                  if not s.startswith("[")]
+    return found
 
 
 def _undecided(root):
     """Why an absent name may still exist (NSS sources beyond the files), or None."""
     if root.incomplete:
         return "/etc/passwd or /etc/group has NIS (+/-) lines"
-    data = root.read("/etc/nsswitch.conf") or b""
-    for line in data.decode("utf-8", "replace").splitlines():
-        key, _, sources = line.partition(":")
-        if key.strip() in ("passwd", "group"):
-            extra = [s for s in sources.split("#")[0].split()
-                     if not s.startswith("[") and s not in ("files", "compat", "systemd")]
-            if extra:
-                return "/etc/nsswitch.conf looks users up in %s too" % ", ".join(extra)
+    for sources in _nss_sources(root).values():
+        extra = [s for s in sources if s not in ("files", "compat", "systemd")]
+        if extra:
+            return "/etc/nsswitch.conf looks users up in %s too" % ", ".join(extra)
     return None
 
 
@@ -139,6 +156,11 @@ def _undecided(root):
 def unknown_user(ctx):
     root = ctx.host.root
     maybe = _undecided(root)
+    nss = _nss_sources(root)
+    module = bool(root.glob("/usr/lib/*/libnss_systemd.so.2") or
+                  root.glob("/lib/*/libnss_systemd.so.2"))
+    users = module and "systemd" in nss.get("passwd", ())
+    groups = module and "systemd" in nss.get("group", ())
 
     def report(problem, said, where):
         message, key, section, prog = where
@@ -156,7 +178,7 @@ def unknown_user(ctx):
 
     user = ctx.loaded.supervisord.get("user")
     if isinstance(user, str):
-        said = _user_problem(root, user)
+        said = _user_problem(root, user, users)
         if said:
             yield report("create the account, or remove user= to run as root", said,
                          ("[supervisord] user=%s: no such account in /etc/passwd" % user,
@@ -165,7 +187,7 @@ def unknown_user(ctx):
         value = prog.values.get("user")
         if value is None or "user" not in prog.settings:
             continue
-        said = _user_problem(root, str(value))
+        said = _user_problem(root, str(value), users)
         if said:
             yield report("create the account (useradd --system %s) or fix the name" % value,
                          "%s in section '%s'" % (said, prog.section),
@@ -176,7 +198,8 @@ def unknown_user(ctx):
             continue
         text = setting.value.strip()
         name, _, group = text.partition(":")
-        said = _user_problem(root, name) or (group and _group_problem(root, group))
+        said = _user_problem(root, name, users) or (
+            group and _group_problem(root, group, groups))
         if said:
             yield report("create the account or group, or fix the value",
                          "%s %s" % (label, text),
@@ -431,6 +454,10 @@ def broken_interpreter(ctx, prog):
                       "host%s; the child fails (%s)" % (path, interpreter, venv_hint,
                                                         said % "ENOENT"), ctx, prog, "command")
         return
+    if not stat.S_ISREG(ist.st_mode):
+        yield finding("command: %s runs the interpreter %s, which is not a file; the child "
+                      "fails (%s)" % (path, interpreter, said % "EACCES"), ctx, prog, "command")
+        return
     ok, why = root.access(p, interpreter, EXECUTE)
     if ok is False:
         yield finding("command: %s runs the interpreter %s, which %s cannot run: %s; the child "
@@ -593,3 +620,340 @@ def _celery_cwd(ctx, prog, cel):
     if isinstance(workdir, str):
         return workdir if workdir.startswith("/") else posixpath.join(base, workdir)
     return base
+
+
+# -- SV511 ---------------------------------------------------------------------------------
+@rule("SV511", "wrong-venv-binary", "warning", category="host", scope="program")
+def wrong_venv_binary(ctx, prog):
+    found = _resolved(ctx, prog)
+    if found is None or found[2] is None or not stat.S_ISREG(found[2].st_mode):
+        return
+    argv0, path, st, how = found
+    root = ctx.host.root
+    venv = _venv_of(root, root.resolve(path, follow=False) or path)
+    if venv is None:
+        return
+    cmd = prog.command
+    if cmd is not None and cmd.module == "celery" and cmd.python is not None and \
+            posixpath.basename(argv0).startswith(("python", "pypy")):
+        if not root.glob(venv + "/lib/*/site-packages/celery/__init__.py"):
+            yield finding("command: %s runs python -m celery, but the virtualenv %s has no "
+                          "celery package (lib/python*/site-packages/celery): the program exits "
+                          "at once (\"No module named celery\") and supervisord restarts it; "
+                          "install celery there or use the virtualenv that has it"
+                          % (path, venv), ctx, prog, "command", severity="error")
+        return
+    shebang = _shebang(root, path)
+    if shebang is None or shebang[2] or not shebang[0]:
+        return
+    interpreter = shebang[0]
+    ist = root.stat(interpreter)
+    if posixpath.basename(interpreter) == "env" or ist is None or \
+            not stat.S_ISREG(ist.st_mode):
+        return                    # SV510's
+    ivenv = _venv_of(root, posixpath.normpath(interpreter))
+    if ivenv == venv:
+        return
+    other = "the virtualenv %s" % ivenv if ivenv else "the interpreter %s outside it" % (
+        interpreter)
+    yield finding("command: %s lives in the virtualenv %s but its #! line runs %s (%s): it "
+                  "runs with that environment's packages, not its own (a copied or moved "
+                  "virtualenv), and breaks when that one goes; recreate %s in place"
+                  % (path, venv, interpreter, other, venv), ctx, prog, "command")
+
+
+# -- SV515 ---------------------------------------------------------------------------------
+@rule("SV515", "readable-secrets", "warning", category="host", scope="tree")
+def readable_secrets(ctx):
+    root = ctx.host.root
+    for doc in ctx.tree.docs:
+        host = root.host_of(doc.path) if os.path.isabs(doc.path) else None
+        if host is None:
+            continue
+        first = next((e for e in doc.entries if _credential(e)), None)
+        if first is None:
+            continue
+        st = root.stat(host)
+        if st is None or not st.st_mode & 0o004:
+            continue
+        yield Finding("%s holds a credential (%s=) and is readable by every local user (%s); "
+                      "chmod o-r it (0640 or 0600; supervisord reads it as root)"
+                      % (host, first.key, root.describe(st)), False, at=first,
+                      section=first.section.name, key=first.key)
+
+
+def _credential(entry):
+    """A value that holds a credential itself, not a %(ENV_X)s reference to one."""
+    import re
+    from .. import environment as envgrammar
+    from ..loader import holds_secret
+    from ..redact import secret_name, text_spans
+
+    def own(value):
+        return re.sub(r"%\(ENV_\w+\)s", "", value).strip()
+    if entry.key == "environment":
+        env, error = envgrammar.parse(entry.value)
+        return bool(env) and any((secret_name(k) and own(v)) or text_spans(own(v))
+                                 for k, v in env.items())
+    value = own(entry.value)
+    return bool(value) and holds_secret(entry.key, value)
+
+
+# -- SV516 ---------------------------------------------------------------------------------
+@rule("SV516", "file-not-included", "warning", category="host", scope="tree")
+def file_not_included(ctx):
+    from ..tree import looks_like_supervisor
+    root = ctx.host.root
+    patterns = ctx.tree.host_patterns
+    setting = ctx.tree.get("include", "files")
+    if not patterns or setting is None:
+        return
+    matched = set()
+    for pattern in patterns:
+        matched.update(root.glob(pattern))
+    directories = []
+    for pattern in patterns:
+        directory = posixpath.dirname(pattern)
+        if directory not in directories and not _has_magic(directory) and \
+                root.is_dir(directory):
+            directories.append(directory)
+    for directory in directories:
+        for candidate in root.glob(directory + "/*"):
+            if candidate in matched or not candidate.endswith((".conf", ".ini")):
+                continue
+            data = root.read(candidate, limit=1 << 16)
+            if data is None or not looks_like_supervisor(data):
+                continue
+            yield Finding("%s holds supervisor sections but is never loaded: no [include] "
+                          "pattern matches it (files = %s), and supervisord says nothing about "
+                          "it; rename it to match, or add a pattern"
+                          % (candidate, setting.value.strip()), False, at=setting.entry,
+                          section="include", key="files")
+
+
+def _has_magic(text):
+    return any(c in text for c in "*?[")
+
+
+# -- SV514 ---------------------------------------------------------------------------------
+UNITS = ("supervisor.service", "supervisord.service")
+
+
+def _service_unit(ctx):
+    """(host path, settings) of the systemd unit that starts this config, or None."""
+    found = ctx.host.root.unit(UNITS)
+    if found is None:
+        return None
+    path, settings = found
+    argv = settings.get("Service.ExecStart", "").lstrip("@-:+!").split()
+    config = None
+    for i, token in enumerate(argv):
+        if token in ("-c", "--configuration") and i + 1 < len(argv):
+            config = argv[i + 1]
+        elif token.startswith("--configuration="):
+            config = token.split("=", 1)[1]
+    main = ctx.tree.docs[0].path if ctx.tree.docs else None
+    host_main = ctx.host.root.host_of(main) if main and os.path.isabs(main) else None
+    if config is not None and host_main is not None and \
+            ctx.host.root.resolve(config) != ctx.host.root.resolve(host_main):
+        return None               # the unit runs another config
+    return path, settings
+
+
+@rule("SV514", "service-stop-timeout", "warning", category="host", scope="tree")
+def service_stop_timeout(ctx):
+    from ..host import seconds
+    unit = _service_unit(ctx)
+    if unit is None:
+        return
+    path, settings = unit
+    timeout, source = None, None
+    for key in ("Service.TimeoutStopSec", "Service.TimeoutSec"):
+        if key in settings:
+            timeout, source = seconds(settings[key]), key.split(".")[1]
+            break
+    if timeout is None:
+        manager = ctx.host.root.system_conf().get("Manager.DefaultTimeoutStopSec")
+        timeout = seconds(manager) if manager else None
+        source = "DefaultTimeoutStopSec in /etc/systemd/system.conf" if manager else \
+            "systemd's default"
+        if timeout is None:
+            timeout = 90.0
+    groups = {}
+    for prog in programs(ctx):
+        wait = prog.values.get("stopwaitsecs")
+        wait = 10 if wait is None else wait
+        if prog.group not in groups or wait > groups[prog.group][0]:
+            groups[prog.group] = (wait, prog)
+    if not groups:
+        return
+    total = sum(w for w, _ in groups.values())
+    if total <= timeout:
+        return
+    wait, worst = max(groups.values(), key=lambda item: item[0])
+    kill_mode = settings.get("Service.KillMode", "control-group")
+    shown = "%g s" % timeout
+    if kill_mode == "process":
+        what = ("with KillMode=process systemd then kills supervisord alone: the programs it "
+                "has not stopped yet keep running unsupervised, and a restart starts second "
+                "copies (two beats send every periodic task twice)")
+        severity = "error"
+    else:
+        what = ("systemd then kills every process of the service (KillMode=%s): workers still "
+                "in a warm shutdown lose their running tasks" % kill_mode)
+        severity = "warning"
+    if len(groups) == 1:
+        takes = "its shutdown may take up to %g s (stopwaitsecs of [%s])" % (total, worst.section)
+    else:
+        takes = ("supervisord stops its %d groups one after another and may take up to %g s "
+                 "(the largest stopwaitsecs of each; [%s] alone %d s)"
+                 % (len(groups), total, worst.section, wait))
+    yield finding("%s gives supervisord %s to stop (%s), but %s; %s; set TimeoutStopSec=%d in "
+                  "a drop-in (systemctl edit %s)" % (
+                      path, shown, source, takes, what, int(total) + 30,
+                      posixpath.basename(path)),
+                  ctx, worst, "stopwaitsecs", severity=severity)
+
+
+# -- SV504 ---------------------------------------------------------------------------------
+@rule("SV504", "lost-at-reboot", "warning", category="host", scope="tree")
+def lost_at_reboot(ctx):
+    root = ctx.host.root
+    kept = None
+    for directory, where in _runtime_directories(ctx):
+        resolved = root.resolve(directory)
+        if resolved is None or not root.is_dir(resolved):
+            continue
+        mount = root.mount_of(resolved)
+        point = None
+        if mount is not None and mount.volatile:
+            point = mount.point.rstrip("/") or "/"
+        elif resolved == "/run" or resolved.startswith("/run/"):
+            point = "/run"                # a tmpfs on every systemd host
+        if point is None or resolved == point:
+            continue
+        if kept is None:
+            kept = _recreated(ctx)
+        if any(resolved == k or resolved.startswith(k + "/") for k in kept):
+            continue
+        message, at = where
+        yield Finding("%s: %s is on a tmpfs (%s), so it is gone after a reboot, and no "
+                      "tmpfiles.d entry or RuntimeDirectory= recreates it; %s. Add "
+                      "\"d %s 0755 root root -\" to /etc/tmpfiles.d/supervisor.conf"
+                      % (message[0], directory, point, message[1], resolved), False,
+                      at=at.entry if hasattr(at, "entry") else at, section=message[2],
+                      key=message[3])
+
+
+def _recreated(ctx):
+    kept = set(ctx.host.root.tmpfiles_directories())
+    unit = _service_unit(ctx)
+    if unit is not None:
+        for key, base in (("Service.RuntimeDirectory", "/run"),
+                          ("Service.LogsDirectory", "/var/log"),
+                          ("Service.StateDirectory", "/var/lib")):
+            for name in unit[1].get(key, "").split():
+                kept.add(posixpath.normpath(base + "/" + name.split(":")[0]))
+    return kept
+
+
+def _runtime_directories(ctx):
+    """(directory, ((key=value, consequence, section, key), setting)) of the
+    paths supervisord or a program needs at start."""
+    host = ctx.host
+    setting = ctx.tree.get("unix_http_server", "file")
+    if setting is not None and "%" not in setting.value:
+        path = host.host_path(setting.value.strip())
+        if path:
+            yield posixpath.dirname(path), (
+                ("file=%s" % setting.value.strip(), "supervisord will then stop at start "
+                 "(\"Cannot open an HTTP server: socket.error reported errno.ENOENT (2)\")",
+                 "unix_http_server", "file"), setting)
+    for key, whole in (("logfile", False), ("pidfile", False), ("childlogdir", True)):
+        value, path = _sd_path(ctx, key)
+        if path is None:
+            continue
+        setting = ctx.tree.get("supervisord", key)
+        yield (path if whole else posixpath.dirname(path)), (
+            ("%s=%s" % (key, value), "supervisord will then refuse to load the config "
+             "(SV501)", "supervisord", key), setting)
+    for prog in programs(ctx):
+        for key, value, path in _log_paths(ctx, prog):
+            if path is not None:
+                yield posixpath.dirname(path), (
+                    ("%s=%s" % (key, value), "supervisord will then refuse to load the config "
+                     "(SV501)", prog.section, key), prog.settings.get(key))
+
+
+# -- SV513 ---------------------------------------------------------------------------------
+# what systemd puts in a system service's environment without User= (systemd.exec(5))
+SERVICE_ENVIRONMENT = {"PATH", "LANG", "INVOCATION_ID", "JOURNAL_STREAM", "SYSTEMD_EXEC_PID",
+                       "NOTIFY_SOCKET", "MAINPID", "RUNTIME_DIRECTORY", "LOGS_DIRECTORY",
+                       "STATE_DIRECTORY", "CACHE_DIRECTORY", "CONFIGURATION_DIRECTORY",
+                       "CREDENTIALS_DIRECTORY", "MANAGERPID"}
+
+
+@rule("SV513", "service-environment", "info", category="host", scope="program")
+def service_environment(ctx, prog):
+    s = ctx.host.identity
+    p = _identity(ctx, prog)
+    if s is None or p is None or p.uid == s.uid:
+        return
+    env = prog.values.get("environment") or {}
+    if "HOME" in env or "HOME" in ctx.host.env:
+        return
+    account = ctx.host.root.account(str(p.uid))
+    home = account.home if account is not None else "its home"
+    yield finding("user=%s: supervisord switches the uid but not HOME, USER or LOGNAME: the "
+                  "program gets supervisord's (none under systemd without User=, /root when "
+                  "started from a root shell), so whatever it writes under ~ goes to the wrong "
+                  "place or fails; add environment=HOME=\"%s\",USER=\"%s\""
+                  % (prog.values.get("user"), home, p.name), ctx, prog, "user")
+
+
+@also("SV513", scope="tree")
+def service_environment_names(ctx):
+    """%(ENV_X)s names that the service's environment does not hold."""
+    import re
+    unit = _service_unit(ctx)
+    if unit is None:
+        return
+    path, settings = unit
+    if "Service.EnvironmentFile" in settings or "Service.PassEnvironment" in settings:
+        return                    # names from a file or the manager: not known here
+    given = set(SERVICE_ENVIRONMENT)
+    given.update(_environment_names(settings.get("Service.Environment", "")))
+    given.update(k[4:] for k in ctx.loaded.env)
+    seen = set()
+    for doc in ctx.tree.docs:
+        for entry in doc.entries:
+            for name in re.findall(r"%\(ENV_(\w+)\)", entry.value):
+                if name in given or name in seen:
+                    continue
+                if entry.key != "environment" and entry.section.name.startswith(
+                        ("program:", "eventlistener:", "fcgi-program:")):
+                    # (4.2.2 and later: a program's environment= defines it for its
+                    # other keys)
+                    own = ctx.tree.get(entry.section.name, "environment")
+                    if own is not None and re.search(r"(^|,)\s*%s\s*=" % re.escape(name),
+                                                     own.value):
+                        continue
+                seen.add(name)
+                yield Finding("%%(ENV_%s)s comes from supervisord's own environment, and "
+                              "started by %s it has no %s (a service gets PATH, LANG and what "
+                              "Environment= sets, not your shell's variables): supervisord "
+                              "refuses the config (\"Format string ... contains names "
+                              "('ENV_%s') which cannot be expanded\"); set it with "
+                              "Environment=%s=... in a drop-in, or in [supervisord] "
+                              "environment=" % (name, path, name, name, name),
+                              False, at=entry, section=entry.section.name, key=entry.key,
+                              severity="warning")
+
+
+def _environment_names(text):
+    import shlex
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        words = text.split()
+    return {w.split("=", 1)[0] for w in words if "=" in w}

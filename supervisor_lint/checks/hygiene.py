@@ -64,11 +64,71 @@ def _wrapper(prog):
     return None, None
 
 
+_SHELLS = ("sh", "bash", "dash", "ash", "ksh", "zsh")
+
+
+def _read_wrapper(ctx, prog, kind, severity):
+    """Under audit, the wrapper script's own text decides: (kind, severity)
+    from its last command, which passes a stop on only when it is exec'ed
+    (or the script traps TERM itself); the static reading when the script
+    cannot be read or parsed.  An extensionless executable with a shell's
+    #! line is a wrapper too."""
+    from ..command import _simple_commands
+    cmd = prog.command
+    host = ctx.host
+    script = None
+    argv = cmd.argv
+    if kind is not None and kind.startswith("the shell script"):
+        script = argv[0] if argv[0].endswith(".sh") else cmd.inner[0]
+    elif kind is None and cmd.shell is None:
+        if argv[0].rpartition("/")[2] in _SHELLS and len(argv) > 1 and \
+                not argv[1].startswith("-"):
+            script = argv[1]              # bash start.sh
+        elif "/" in argv[0]:
+            script = argv[0]
+    if script is None:
+        return kind, severity
+    if not script.startswith(("/", "~")):
+        directory = prog.values.get("directory")
+        if not isinstance(directory, str) or "directory" not in prog.settings:
+            return kind, severity
+        script = directory.rstrip("/") + "/" + script
+    path = host.host_path(script)
+    data = host.root.read(path, limit=1 << 16) if path else None
+    if data is None:
+        return kind, severity
+    text = data.decode("utf-8", "replace")
+    first = text.split("\n", 1)[0]
+    if kind is None and script is argv[0]:
+        words = first[2:].split() if first.startswith("#!") else []
+        shell = words[0].rpartition("/")[2] if words else ""
+        if shell == "env" and len(words) > 1:
+            shell = words[1]
+        if shell not in _SHELLS:
+            return kind, severity
+    if re.search(r"\btrap\b[^\n]*\b(TERM|SIGTERM|15)\b", text):
+        return None, None             # it handles the stop itself
+    code = "\n".join(line for line in text.splitlines()
+                     if not line.lstrip().startswith("#"))
+    commands = _simple_commands(code)
+    if not commands:
+        return kind, severity
+    last = commands[-1][0]
+    if last[0] == "exec":
+        return None, None
+    lines = [i for i, line in enumerate(text.splitlines(), 1)
+             if line.strip() and not line.lstrip().startswith("#")]
+    return ("the shell script %s (its last command, on line %d, has no exec)"
+            % (path, lines[-1] if lines else 1), "error")
+
+
 @rule("SV202", "missing-stopasgroup", "error", category="hygiene", scope="program")
 def missing_stopasgroup(ctx, prog):
     if prog.values.get("stopasgroup") is not False:
         return
     kind, severity = _wrapper(prog)
+    if ctx.host is not None and prog.command is not None and prog.command.argv:
+        kind, severity = _read_wrapper(ctx, prog, kind, severity)
     if kind is None:
         return
     cmd = prog.command
