@@ -550,11 +550,56 @@ def test_wrapper_scripts_are_read(tmp_path):
     root = hosts.build(tmp_path / "a", dict(HOST, **{CONF: conf}, **host))
     status, diags, err = lint_json(["--root", root, "--isolated", "--select", "SV202"],
                                    command="audit")
-    assert [(d["code"], d["severity"], d["line"]) for d in diags] == [("SV202", "error", 1)]
-    assert "the shell script /srv/app/run.sh (its last command, on line 5, has no exec)" in \
-        diags[0]["message"]
+    assert [(d["code"], d["severity"], d["line"]) for d in diags] == [("SV202", "error", 2)]
+    assert diags[0]["message"] == (
+        "the command runs Celery through the shell script /srv/app/run.sh (its last command, "
+        "on line 5, has no exec): the shell gets the stop signal and the worker never hears it "
+        "(it is orphaned and keeps consuming); write exec before the celery command in the "
+        "script rather than adding stopasgroup, which would kill the pool's running tasks")
+    assert diags[0]["fix"] is None
+    # another program behind the same script: stopasgroup, offered as a fix
+    host["/srv/app/run.sh"]["text"] = run_sh.replace("celery -A proj worker", "gunicorn app")
+    root = hosts.build(tmp_path / "g", dict(HOST, **{CONF: conf}, **host))
+    status, diags, err = lint_json(["--root", root, "--isolated", "--select", "SV202"],
+                                   command="audit")
+    assert [(d["line"], d["fix"]["applicability"]) for d in diags] == [(1, "safe")]
     host["/srv/app/run.sh"]["text"] = run_sh.replace("\ncelery", "\nexec celery")
     root = hosts.build(tmp_path / "b", dict(HOST, **{CONF: conf}, **host))
     status, diags, err = lint_json(["--root", root, "--isolated", "--select", "SV202"],
                                    command="audit")
     assert diags == []
+
+
+def test_the_readme_audit_of_a_debian_image(tmp_path):
+    """scripts/audit-demo's image (Debian's supervisor package and a Celery
+    deployment written as the recipes write it), with the package's
+    supervisord.conf and unit kept in tests/debian: the README's findings."""
+    import importlib.machinery
+    import importlib.util
+    import shutil
+    if os.getuid() != 0:
+        import pytest
+        pytest.skip("the image gives files to other owners: needs root")
+    here = os.path.dirname(os.path.abspath(__file__))
+    loader = importlib.machinery.SourceFileLoader(
+        "audit_demo", os.path.join(os.path.dirname(here), "scripts", "audit-demo"))
+    demo = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+    loader.exec_module(demo)
+    package = tmp_path / "package"
+    for name, target in (("supervisord.conf", "etc/supervisor/supervisord.conf"),
+                         ("supervisor.service", "lib/systemd/system/supervisor.service")):
+        os.makedirs(os.path.dirname(str(package / target)), exist_ok=True)
+        shutil.copy(os.path.join(here, "debian", name), str(package / target))
+    os.makedirs(str(package / "etc/supervisor/conf.d"))
+    os.makedirs(str(package / "var/log/supervisor"))
+    root = tmp_path / "root"
+    root.mkdir()
+    demo.build(str(root), str(package))
+    status, diags, err = lint_json(["--root", str(root), "--isolated"], command="audit")
+    assert err == "" and status == 1
+    conf = str(root / "etc/supervisor/conf.d/celery.conf")
+    assert [(d["code"], d["line"], d["fatal"]) for d in diags if d["path"] == conf] == [
+        ("SV502", 5, True), ("SV501", 7, True), ("SV514", 12, False), ("SV512", 17, False),
+        ("SV512", 17, False), ("SV513", 19, False), ("SV506", 26, False), ("SV406", 27, False),
+        ("SV513", 28, False), ("SV202", 34, False), ("SV513", 36, False)]
+    assert [d for d in diags if d["path"] != conf] == []

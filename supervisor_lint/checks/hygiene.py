@@ -68,8 +68,8 @@ _SHELLS = ("sh", "bash", "dash", "ash", "ksh", "zsh")
 
 
 def _read_wrapper(ctx, prog, kind, severity):
-    """Under audit, the wrapper script's own text decides: (kind, severity)
-    from its last command, which passes a stop on only when it is exec'ed
+    """Under audit, the wrapper script's own text decides: (kind, severity,
+    whether it runs a Celery prefork worker) from its last command, which passes a stop on only when it is exec'ed
     (or the script traps TERM itself); the static reading when the script
     cannot be read or parsed.  An extensionless executable with a shell's
     #! line is a wrapper too."""
@@ -87,16 +87,16 @@ def _read_wrapper(ctx, prog, kind, severity):
         elif "/" in argv[0]:
             script = argv[0]
     if script is None:
-        return kind, severity
+        return kind, severity, False
     if not script.startswith(("/", "~")):
         directory = prog.values.get("directory")
         if not isinstance(directory, str) or "directory" not in prog.settings:
-            return kind, severity
+            return kind, severity, False
         script = directory.rstrip("/") + "/" + script
     path = host.host_path(script)
     data = host.root.read(path, limit=1 << 16) if path else None
     if data is None:
-        return kind, severity
+        return kind, severity, False
     text = data.decode("utf-8", "replace")
     first = text.split("\n", 1)[0]
     if kind is None and script is argv[0]:
@@ -105,21 +105,24 @@ def _read_wrapper(ctx, prog, kind, severity):
         if shell == "env" and len(words) > 1:
             shell = words[1]
         if shell not in _SHELLS:
-            return kind, severity
+            return kind, severity, False
     if re.search(r"\btrap\b[^\n]*\b(TERM|SIGTERM|15)\b", text):
-        return None, None             # it handles the stop itself
+        return None, None, False      # it handles the stop itself
     code = "\n".join(line for line in text.splitlines()
                      if not line.lstrip().startswith("#"))
     commands = _simple_commands(code)
     if not commands:
-        return kind, severity
+        return kind, severity, False
     last = commands[-1][0]
     if last[0] == "exec":
-        return None, None
+        return None, None, False
+    import shlex
+    from ..command import parse
+    inner = parse(" ".join(shlex.quote(t) for t in last)).celery
     lines = [i for i, line in enumerate(text.splitlines(), 1)
              if line.strip() and not line.lstrip().startswith("#")]
     return ("the shell script %s (its last command, on line %d, has no exec)"
-            % (path, lines[-1] if lines else 1), "error")
+            % (path, lines[-1] if lines else 1), "error", inner is not None and inner.forks)
 
 
 @rule("SV202", "missing-stopasgroup", "error", category="hygiene", scope="program")
@@ -127,11 +130,19 @@ def missing_stopasgroup(ctx, prog):
     if prog.values.get("stopasgroup") is not False:
         return
     kind, severity = _wrapper(prog)
+    script_celery = False
     if ctx.host is not None and prog.command is not None and prog.command.argv:
-        kind, severity = _read_wrapper(ctx, prog, kind, severity)
+        kind, severity, script_celery = _read_wrapper(ctx, prog, kind, severity)
     if kind is None:
         return
     cmd = prog.command
+    if script_celery:
+        yield finding("the command runs Celery through %s: the shell gets the stop signal and "
+                      "the worker never hears it (it is orphaned and keeps consuming); write "
+                      "exec before the celery command in the script rather than adding "
+                      "stopasgroup, which would kill the pool's running tasks" % kind,
+                      ctx, prog, "command", severity=severity)
+        return
     if cmd.celery is not None and cmd.celery.forks and cmd.shell is not None:
         # stopasgroup would also TERM the pool children: exec is the cure
         yield finding("the command runs Celery through %s: the shell gets the stop "
