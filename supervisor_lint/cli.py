@@ -33,7 +33,12 @@ class _UsageError(Exception):
     pass
 
 
-def _build_parser():
+def _build_parser(argv=None):
+    """The parser; for a run of ``check`` or ``audit`` (the first word of
+    ``argv``) the other one gets no options of its own: argparse's
+    add_argument is the bulk of a one-file run's start-up."""
+    words = [a for a in (argv or []) if not a.startswith("-")]
+    command = words[0] if words else None
     parser = _Parser(prog="supervisor-lint",
                      description="Lint, validate and explain Supervisor (supervisord) "
                                  "configuration files.")
@@ -50,8 +55,9 @@ def _build_parser():
                        help="the main config as the host sees it (default: where supervisord "
                             "looks: /etc/supervisord.conf, then "
                             "/etc/supervisor/supervisord.conf)")
-    for p in (check, audit):
-        _lint_options(p, audit=p is audit)
+    for p, name in ((check, "check"), (audit, "audit")):
+        if command in (name, None) or command not in ("check", "audit"):
+            _lint_options(p, audit=p is audit)
     rule_p = sub.add_parser("rule", help="print a rule's documentation")
     rule_p.add_argument("code", metavar="CODE")
     sub.add_parser("rules", help="list every rule")
@@ -142,7 +148,7 @@ def main(argv=None, stdout=None, stderr=None, stdin=None):
     out = _Stream(stdout if stdout is not None else sys.stdout, "standard output")
     err = _Stream(stderr if stderr is not None else sys.stderr, "standard error")
     try:
-        args = _build_parser().parse_args(argv)
+        args = _build_parser(sys.argv[1:] if argv is None else argv).parse_args(argv)
         if args.command == "check":
             return _check(args, out, stdin, err)
         if args.command == "audit":

@@ -603,3 +603,44 @@ def test_the_readme_audit_of_a_debian_image(tmp_path):
         ("SV512", 17, False), ("SV513", 19, False), ("SV506", 26, False), ("SV406", 27, False),
         ("SV513", 28, False), ("SV202", 34, False), ("SV513", 36, False)]
     assert [d for d in diags if d["path"] != conf] == []
+
+
+def test_a_posix_acl_is_not_decided_by_the_mode_bits(tmp_path):
+    """/srv/app root:root 0750 says no for celery; with an ACL granting it
+    r-x, the audit says it cannot decide (info) instead."""
+    import json
+    import struct
+    entries = ((0x01, 7, 0xFFFFFFFF), (0x02, 5, 1001), (0x04, 5, 0xFFFFFFFF),
+               (0x10, 5, 0xFFFFFFFF), (0x20, 0, 0xFFFFFFFF))   # user::rwx user:1001:r-x ...
+    acl = struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *e) for e in entries)
+    conf = (WORKER % {"extra": ""}).split("[program:beat]")[0]
+    status, diags = _audit(tmp_path / "bits", host={"/srv/app": "dir root:root 0750"},
+                           conf=conf)
+    assert [d["code"] for d in diags] == ["SV509", "SV510", "SV508"]
+    root = hosts.build(tmp_path / "acl", dict(HOST, **{CONF: conf,
+                                                       "/srv/app": "dir root:root 0750"}))
+    try:
+        os.setxattr(os.path.join(root, "srv", "app"), "system.posix_acl_access", acl)
+    except OSError as exc:
+        import pytest
+        pytest.skip("no POSIX ACLs here: %s" % exc)
+    status, out, err = run(["audit", "--isolated", "--extend-ignore", "SV513", "--format",
+                            "json", "--root", root])
+    diags = [d for d in json.loads(out) if d["code"].startswith("SV5")]
+    assert [(d["code"], d["severity"]) for d in diags] == [
+        ("SV509", "info"), ("SV510", "info"), ("SV508", "info")]
+    assert "/srv/app has a POSIX ACL, which the audit does not evaluate" in diags[2]["message"]
+
+
+def test_fix_applies_the_static_fixes_inside_the_root(tmp_path):
+    conf = ("[program:web]\ncommand=/srv/app/run.sh\ndirectory=/srv/app\nuser=celery\n"
+            "autorestart=true\nredirect_stderr=true\nstdout_logfile=/var/log/supervisor/w.log\n"
+            "environment=HOME=\"/home/celery\"\n")
+    script = "#!/bin/sh\ncd /srv/app\ngunicorn app\n"
+    root = hosts.build(tmp_path, dict(HOST, **{CONF: conf, "/srv/app/run.sh": {
+        "text": script, "mode": "root:root 0755"}}))
+    status, out, err = run(["audit", "--isolated", "--root", root, "--fix"])
+    with open(os.path.join(root, CONF.lstrip("/"))) as fh:
+        assert fh.read() == conf + "stopasgroup=true\n"
+    assert "Fixed 1 problem in %s" % os.path.join(root, CONF.lstrip("/")) in out
+    assert err == ""

@@ -459,7 +459,10 @@ def broken_interpreter(ctx, prog):
                       "fails (%s)" % (path, interpreter, said % "EACCES"), ctx, prog, "command")
         return
     ok, why = root.access(p, interpreter, EXECUTE)
-    if ok is False:
+    if ok is None:
+        yield finding("command: whether %s can run the interpreter %s of %s is not decided: %s"
+                      % (p, interpreter, path, why), ctx, prog, "command", severity="info")
+    elif ok is False:
         yield finding("command: %s runs the interpreter %s, which %s cannot run: %s; the child "
                       "fails (%s)" % (path, interpreter, p, why, said % "EACCES"),
                       ctx, prog, "command")
@@ -534,7 +537,10 @@ def directory_not_enterable(ctx, prog):
                       % (value, what, value, errno), ctx, prog, "directory")
         return
     ok, why = root.access(p, path, EXECUTE)
-    if ok is False:
+    if ok is None:
+        yield finding("directory=%s: whether %s can enter it is not decided: %s"
+                      % (value, p, why), ctx, prog, "directory", severity="info")
+    elif ok is False:
         yield finding("directory=%s: %s cannot enter it (supervisord switches user before it "
                       "changes directory): %s; every start fails (\"supervisor: couldn't chdir "
                       "to %s: EACCES\", exit status 127)" % (value, p, why, value),
@@ -591,12 +597,18 @@ def celery_path_not_writable(ctx, prog):
                           % (option, value, directory), ctx, prog, "command")
             continue
         suffixes = _DBM_SUFFIXES if dbm else ("",)
-        problems = []
+        problems, undecided = [], None
         for suffix in suffixes:
             ok, why = root.access(p, path + suffix, WRITE, create=True)
             if ok is False:
                 problems.append((path + suffix, why))
+            elif ok is None:
+                undecided = why
         if not problems:
+            if undecided:
+                yield finding("command: %s %s: whether %s can write it is not decided: %s"
+                              % (option, value, p, undecided), ctx, prog, "command",
+                              severity="info")
             continue
         target, why = problems[0]
         dir_ok = root.access(p, directory, WRITE | EXECUTE)[0]
