@@ -554,6 +554,10 @@ def _report(args, diags, registry, stdout, summary=True):
     try:
         if args.statistics:
             target.write(report.statistics(diags))
+        elif fmt == "text" and args.command == "audit" and args.format is None:
+            # audit's own default: the findings grouped by program
+            target.write(report.grouped(diags, registry, report.use_color(args.color, target),
+                                        summary=summary and not args.quiet))
         elif fmt in ("text", "full"):
             target.write(report.text(diags, registry, color=report.use_color(args.color, target),
                                      full=fmt == "full", summary=summary and not args.quiet))

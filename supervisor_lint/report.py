@@ -69,16 +69,43 @@ def text(diags, registry, color=False, full=False, summary=True):
                 out.append("       | %s%s%s%s" % (" " * len(prefix), c[d.severity],
                                                   "^" * width, c["reset"]))
     if summary and diags:
-        fatal = sum(1 for d in diags if d.fatal)
-        fixable = sum(1 for d in diags if d.fix is not None)
-        line = "Found %d problem%s (%d that supervisord refuses to load)." % (
-            len(diags), "" if len(diags) == 1 else "s", fatal)
-        if fixable:
-            line += " %d fixable with --fix%s." % (
-                fixable, "" if all(d.fix.applicability == "safe" for d in diags if d.fix)
-                else " (some with --unsafe-fixes)")
-        out.append(line)
+        out.append(_summary(diags))
     return "".join(l + "\n" for l in out)
+
+
+def grouped(diags, registry, color=False, summary=True):
+    """``audit``'s text report: the findings under the section they concern
+    (a program, [supervisord], ...), sections in the order their first
+    finding comes; each line as ``text`` writes it, indented."""
+    c = _COLORS if color else dict.fromkeys(_COLORS, "")
+    groups = {}
+    for d in diags:
+        groups.setdefault(d.section, []).append(d)
+    out = []
+    for section, found in groups.items():
+        fatal = sum(1 for d in found if d.fatal)
+        head = "[%s]" % registry.text(section) if section is not None else "(the file)"
+        count = "%d problem%s" % (len(found), "" if len(found) == 1 else "s")
+        if fatal:
+            count += ", %d that supervisord refuses to load" % fatal
+        out.append("%s%s%s  %s\n" % (c["code"], head, c["reset"], count))
+        out.extend("  " + line for line in text(found, registry, color, summary=False)
+                   .splitlines(True))
+    if summary and diags:
+        out.append(_summary(diags) + "\n")
+    return "".join(out)
+
+
+def _summary(diags):
+    fatal = sum(1 for d in diags if d.fatal)
+    fixable = sum(1 for d in diags if d.fix is not None)
+    line = "Found %d problem%s (%d that supervisord refuses to load)." % (
+        len(diags), "" if len(diags) == 1 else "s", fatal)
+    if fixable:
+        line += " %d fixable with --fix%s." % (
+            fixable, "" if all(d.fix.applicability == "safe" for d in diags if d.fix)
+            else " (some with --unsafe-fixes)")
+    return line
 
 
 def statistics(diags):

@@ -644,3 +644,25 @@ def test_fix_applies_the_static_fixes_inside_the_root(tmp_path):
         assert fh.read() == conf + "stopasgroup=true\n"
     assert "Fixed 1 problem in %s" % os.path.join(root, CONF.lstrip("/")) in out
     assert err == ""
+
+
+def test_the_text_report_groups_findings_by_program(tmp_path):
+    worker, beat = (WORKER % {"extra": ""}).split("[program:beat]")
+    conf = worker.replace("user=celery", "user=celeryd") + "[program:beat]" + beat.replace(
+        "directory=/srv/app", "directory=/srv/gone")
+    root = hosts.build(tmp_path, dict(HOST, **{CONF: conf}))
+    status, out, err = run(["audit", "--isolated", "--root", root, "--select", "SV5",
+                            "--ignore", "SV513"])
+    path = os.path.join(root, CONF.lstrip("/"))
+    lines = out.splitlines()
+    assert [l.split(": ", 1)[0] if l.startswith("  ") else l for l in lines] == [
+        "[program:worker]  1 problem, 1 that supervisord refuses to load",
+        "  %s:4:6" % path,
+        "[program:beat]  1 problem",
+        "  %s:13:11" % path,
+        "Found 2 problems (1 that supervisord refuses to load)."]
+    assert lines[1].startswith("  %s:4:6: SV502 [error] user=celeryd:" % path)
+    # --format text: check's lines, one per finding
+    status, flat, err = run(["audit", "--isolated", "--root", root, "--select", "SV5",
+                             "--ignore", "SV513", "--format", "text"])
+    assert flat.splitlines() == [lines[1][2:], lines[3][2:], lines[4]]
