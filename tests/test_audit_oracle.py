@@ -137,6 +137,30 @@ def test_the_audit_refuses_exactly_when_supervisord_on_that_root_does(tmp_path, 
         assert any(said in d["message"] for d in fatal), (said, [d["message"] for d in fatal])
 
 
+def _documented():
+    from supervisor_lint import catalog
+    for code, doc in sorted(catalog.load_all().items()):
+        for i, ex in enumerate(doc.get("examples", [])):
+            if ex.get("host"):
+                for which in ("bad", "good"):
+                    host = dict(ex["host"])
+                    if which == "good":
+                        host.update(ex.get("good_host") or {})
+                    yield "%s-%d-%s" % (code, i, which), host, ex[which]
+
+
+DOCUMENTED = list(_documented())
+
+
+@pytest.mark.parametrize("name,host,config", DOCUMENTED, ids=[d[0] for d in DOCUMENTED])
+def test_the_rule_documents_hosts_agree_too(tmp_path, name, host, config):
+    root = hosts.build(tmp_path, host, config)
+    ok, message = _oracle(root)
+    status, diags, err = lint_json(["--root", root, "--isolated"], command="audit")
+    fatal = [d for d in diags if d["fatal"]]
+    assert (not fatal) == ok, (name, message, [d["message"] for d in fatal])
+
+
 def test_the_cases_cover_both_verdicts(tmp_path):
     verdicts = set()
     for name in ("clean", "user-missing"):
