@@ -619,18 +619,19 @@ class Service:
         """supervisord's PATH: its environment= PATH, else the service's."""
         return self.env.get("PATH", SERVICE_PATH)
 
-    def host_path(self, text, home_of=None):
+    def host_path(self, text):
         """The host path a value names, or None where supervisord's working
         directory would decide (a relative path).  ``%(here)s`` expanded to
         this machine's path under the root becomes the host's again; ``~`` is
-        the home of ``home_of`` (an Account) or of S, as ``expanduser`` reads it
-        with HOME unset (systemd sets none without ``User=``)."""
+        the home of the user who starts supervisord, root (it expands paths
+        while it reads the config, before it drops to ``[supervisord] user=``),
+        as ``expanduser`` reads it with HOME unset (systemd sets none without
+        ``User=``)."""
         if text is None:
             return None
         if text.startswith("~"):
             name, _, rest = text[1:].partition("/")
-            account = self.root.account(name) if name else (
-                home_of or self.root.account(str(self.identity.uid)))
+            account = self.root.account(name) if name else self.root.account("0")
             if account is None or not account.home.startswith("/"):
                 return None
             text = account.home.rstrip("/") + "/" + rest

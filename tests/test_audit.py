@@ -666,3 +666,42 @@ def test_the_text_report_groups_findings_by_program(tmp_path):
     status, flat, err = run(["audit", "--isolated", "--root", root, "--select", "SV5",
                              "--ignore", "SV513", "--format", "text"])
     assert flat.splitlines() == [lines[1][2:], lines[3][2:], lines[4]]
+
+
+def test_an_immutable_log_file(tmp_path):
+    """chattr +i, set through the same ioctl: supervisord (root) gets EPERM."""
+    import fcntl
+    import struct
+    root = hosts.build(tmp_path, dict(HOST, **{CONF: WORKER % {"extra": ""},
+                                              "/var/log/supervisor/worker.log":
+                                                  "file root:root 0644"}))
+    log = os.path.join(root, "var/log/supervisor/worker.log")
+    fd = os.open(log, os.O_RDONLY)
+    try:
+        flags = struct.unpack("l", fcntl.ioctl(fd, 0x80086601, struct.pack("l", 0)))[0]
+        fcntl.ioctl(fd, 0x40086602, struct.pack("l", flags | 0x10))
+    except OSError as exc:
+        os.close(fd)
+        import pytest
+        pytest.skip("cannot set the immutable flag here: %s" % exc)
+    try:
+        status, diags, err = lint_json(["--root", root, "--isolated", "--select", "SV505"],
+                                       command="audit")
+    finally:
+        fcntl.ioctl(fd, 0x40086602, struct.pack("l", flags))
+        os.close(fd)
+    assert [(d["code"], d["line"]) for d in diags] == [("SV505", 9)]
+    assert "/var/log/supervisor/worker.log is immutable (chattr +i, EPERM)" in \
+        diags[0]["message"]
+
+
+def test_tilde_is_the_home_of_the_user_who_starts_supervisord(tmp_path):
+    main = MAIN.replace("childlogdir=/var/log/supervisor\n",
+                        "childlogdir=/var/log/supervisor\nuser=celery\n")
+    conf = (WORKER % {"extra": ""}).replace("/var/log/supervisor/worker.log", "~/logs/w.log")
+    status, diags = _audit(tmp_path, conf=conf, host={hosts.CONFIG: main, "/root/logs": None,
+                                                      "/home/celery/logs": "dir celery:celery 0755"},
+                           args=("--select", "SV501"))
+    # supervisord expands ~ while it reads the config, as root: /root/logs, not celery's
+    assert _found(diags) == [("SV501", CONF, 9, 16)]
+    assert "/root/logs does not exist on this host" in diags[0]["message"]

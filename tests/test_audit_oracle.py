@@ -84,6 +84,12 @@ CASES = {
                                              "stdout_logfile=/var/log/crash/x.log\n"),
     "no-passwd-at-all": _case(host={"/etc/passwd": "", "/var/log/celery": "dir 1001:1002 0755"}),
     "two-missing-at-once": _case(user="celeryd", log="/var/log/celeryd/worker.log"),
+    "log-under-tilde-missing": _case(log="~/logs/worker.log"),
+    "log-under-tilde-present": _case(log="~/logs/worker.log",
+                                     host={"/root/logs": "dir root:root 0700"}),
+    "log-under-tilde-of-supervisords-user": _case(
+        log="~/logs/worker.log", sd="user=celery\n",
+        host={"/home/celery/logs": "dir celery:celery 0755"}),
 }
 
 
@@ -118,7 +124,7 @@ def _oracle(root):
     import subprocess
     import sys
     proc = subprocess.run([sys.executable, "-c", ORACLE, root, hosts.CONFIG],
-                          capture_output=True, env={"PATH": "/usr/bin:/bin", "HOME": "/"},
+                          capture_output=True, env={"PATH": "/usr/bin:/bin"},   # no HOME, as systemd
                           timeout=60)
     assert proc.returncode == 0, proc.stderr
     return pickle.loads(proc.stdout)
