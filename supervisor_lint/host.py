@@ -14,7 +14,7 @@ anything from the tree it reads.
 Resolving and opening are two steps: a tree changed in between (a directory
 swapped for a link) is not guarded against, and a trailing slash does not
 make ``follow=False`` follow a link as the kernel would.  The audit reads a
-copy or a quiet host.
+copy or a quiet host: a Root keeps the ``lstat`` results it has seen.
 """
 
 import os
@@ -86,6 +86,9 @@ class Root:
         self._groups = None
         self.incomplete = False       # etc/passwd or etc/group names an NSS escape (+, -)
         self._mounts = None
+        self._stats = {}              # real path -> lstat result or None: a quiet tree
+        self._resolved = {}           # (path, follow) -> (resolved, directories walked)
+        self._identities = {}
 
     # -- paths ---------------------------------------------------------------------
     def resolve(self, path, follow=True, walked=None):
@@ -96,6 +99,18 @@ class Root:
         does not exist are kept as written, so a missing file still has its
         place.  ``walked`` (a list) receives every directory searched on the
         way, links' targets included."""
+        key = (path, follow)
+        found = self._resolved.get(key)
+        if found is None:
+            trail = []
+            if len(self._resolved) > 65536:
+                self._resolved.clear()
+            found = self._resolved[key] = (self._resolve(path, follow, trail), trail)
+        if walked is not None:
+            walked.extend(found[1])
+        return found[0]
+
+    def _resolve(self, path, follow, walked):
         if "\0" in path:
             return None
         done = []
@@ -111,12 +126,10 @@ class Root:
             if not todo and not follow:
                 done.append(name)
                 break
-            if walked is not None:
-                walked.append("/" + "/".join(done))
+            walked.append("/" + "/".join(done))
             real = os.path.join(self.directory, *done, name)
-            try:
-                st = os.lstat(real)
-            except OSError:
+            st = self._lstat(real)
+            if st is None:
                 # missing (or below a file): nothing further can be followed;
                 # a '..' further on fails in the kernel too
                 if ".." in todo:
@@ -148,6 +161,21 @@ class Root:
             done.append(name)
         return "/" + "/".join(done)
 
+    def _lstat(self, real):
+        try:
+            return self._stats[real]
+        except KeyError:
+            pass
+        try:
+            st = os.lstat(real)
+        except OSError:
+            st = None
+        if len(self._stats) > 65536:
+            self._stats.clear()
+            self._resolved.clear()
+        self._stats[real] = st
+        return st
+
     def real(self, path, follow=True):
         """Where the host path ``path`` is on this machine, resolved; None for a loop."""
         resolved = self.resolve(path, follow)
@@ -162,10 +190,7 @@ class Root:
         real = self.real(path)
         if real is None:
             return None
-        try:
-            return os.lstat(real)      # resolved: the last component is no symlink
-        except OSError:
-            return None
+        return self._lstat(real)       # resolved: the last component is no symlink
 
     def read(self, path, limit=1 << 20):
         """Up to ``limit`` bytes of a regular file, or None.  Opened without
@@ -394,6 +419,11 @@ class Root:
     def identity(self, user):
         """The Identity of ``account(user)``: its primary gid, then every
         group line whose member list names it (supervisord's setgroups)."""
+        if user not in self._identities:
+            self._identities[user] = self._identity(user)
+        return self._identities[user]
+
+    def _identity(self, user):
         account = self.account(user)
         if account is None:
             return None

@@ -682,11 +682,11 @@ def readable_secrets(ctx):
         host = root.host_of(doc.path) if os.path.isabs(doc.path) else None
         if host is None:
             continue
-        first = next((e for e in doc.entries if _credential(e)), None)
-        if first is None:
-            continue
         st = root.stat(host)
         if st is None or not st.st_mode & 0o004:
+            continue
+        first = next((e for e in doc.entries if _credential(e)), None)
+        if first is None:
             continue
         yield Finding("%s holds a credential (%s=) and is readable by every local user (%s); "
                       "chmod o-r it (0640 or 0600; supervisord reads it as root)"
