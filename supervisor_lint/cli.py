@@ -293,7 +293,11 @@ def _audit_config(root, config, given_root):
         raise _ToolError("no supervisord config found: neither %s exists%s; name it: "
                          "supervisor-lint audit CONFIG" % (" nor ".join(AUDITED), under))
     if root.directory != "/":
-        host = root.host_of(os.path.abspath(config))
+        given = os.path.abspath(given_root).rstrip("/")
+        absolute = os.path.abspath(config)
+        host = root.host_of(absolute)
+        if host is None and absolute.startswith(given + "/"):
+            host = absolute[len(given):]          # under --root as given (a link to it)
         if host is None and os.path.isabs(config):
             host = config
         if host is None:
@@ -302,7 +306,10 @@ def _audit_config(root, config, given_root):
         real = root.real(host)
         if real is None or not os.path.exists(real):
             raise _ToolError("%s: no such file%s" % (host, under))
-        return real
+        config = real
+    if os.path.isdir(config):
+        raise _ToolError("%s: is a directory; name the main config file (supervisord reads "
+                         "one file and what its [include] names)" % config)
     return config
 
 

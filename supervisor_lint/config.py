@@ -6,6 +6,7 @@ file.  A bad key or value is a ConfigError naming the file and line."""
 
 import fnmatch
 import os
+import re
 
 KEYS = ("select", "ignore", "extend-select", "extend-ignore", "severity", "per-file-ignores",
         "exclude", "extend-exclude", "force-exclude", "fail-level", "main-config",
@@ -39,24 +40,34 @@ def _did_you_mean(word, candidates):
     return "; did you mean %r?" % found[0] if found else ""
 
 
+_WORD = re.compile(r"[A-Za-z0-9_.-]{1,40}\Z")
+
+
 def _validate(path, values, line_of):
     from . import selector
 
     def fail(key, message):
         raise ConfigError("%s:%d: %s" % (path, line_of(key), message))
 
+    def shown(word):
+        # a word of the file, quoted only when it can be one: a file that is
+        # no configuration (a link to a secret) is never echoed
+        return repr(word) if _WORD.match(str(word)) else "(a word that is none, not shown)"
+
     def check_tokens(key, items):
         for item in items:
             if not isinstance(item, str):
-                fail(key, "%s: %r is not a rule code, name, prefix or category" % (key, item))
+                fail(key, "%s: %s is not a rule code, name, prefix or category"
+                     % (key, shown(item)))
         items[:] = [selector.normalize(item) for item in items]
         for item in items:
             if not selector.known(item):
-                fail(key, "%s: unknown rule %r%s" % (key, item, selector.suggestion(item)))
+                fail(key, "%s: unknown rule %s%s" % (key, shown(item),
+                                                     selector.suggestion(item)))
 
     for key, value in values.items():
         if key not in KEYS:
-            fail(key, "unknown key %r%s" % (key, _did_you_mean(key, KEYS)))
+            fail(key, "unknown key %s%s" % (shown(key), _did_you_mean(key, KEYS)))
         if key in LIST_KEYS:
             if isinstance(value, str):
                 value = [v.strip() for v in value.split(",") if v.strip()]

@@ -33,7 +33,9 @@ def run(tree, selection=None, suppressions=True, registry=None, root=None):
         from .host import Service
         user = loaded.supervisord.get("user")
         env = {k[4:]: v for k, v in loaded.env.items()}
-        host = Service(root, user if isinstance(user, str) else None, env)
+        main = tree.docs[0].path if tree.docs else None
+        main = root.host_of(main) if main and main.startswith("/") else None
+        host = Service(root, user if isinstance(user, str) else None, env, main)
     ctx = Context(tree, loaded, host)
     rules = all_rules()
     found = []

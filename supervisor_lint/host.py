@@ -200,6 +200,8 @@ class Root:
         if real is None:
             return None
         try:
+            if not stat.S_ISREG(os.lstat(real).st_mode):
+                return None           # a device is never opened: opening one can act
             fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY)
         except OSError:
             return None
@@ -310,6 +312,9 @@ class Root:
         try:
             import fcntl
             import struct
+            mode = os.lstat(real).st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                return False, False   # a device is never opened
             fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY)
         except (OSError, ImportError):
             return False, False
@@ -344,6 +349,9 @@ class Root:
         for name in names:
             for directory in self.UNIT_DIRS:
                 path = directory + "/" + name
+                resolved = self.resolve(path)
+                if resolved == "/dev/null":
+                    return None       # masked: systemd will not start it
                 data = self.read(path, limit=1 << 20)
                 if data is None:
                     continue
@@ -382,13 +390,14 @@ class Root:
     # -- accounts --------------------------------------------------------------------
     def accounts(self):
         """Every Account of the root's etc/passwd, in file order (as glibc's
-        files source reads them: leading blanks skipped, ids in ASCII digits)."""
+        files source reads them: leading blanks skipped, ids as strtoul reads
+        them; a line it cannot read is skipped)."""
         if self._accounts is None:
             self._accounts = []
             for fields in self._table("/etc/passwd", 7):
-                if _number(fields[2]) and _number(fields[3]):
-                    self._accounts.append(Account(fields[0], int(fields[2]), int(fields[3]),
-                                                  fields[5], fields[6]))
+                uid, gid = _id(fields[2]), _id(fields[3])
+                if uid is not None and gid is not None:
+                    self._accounts.append(Account(fields[0], uid, gid, fields[5], fields[6]))
         return self._accounts
 
     def groups(self):
@@ -396,9 +405,10 @@ class Root:
         if self._groups is None:
             self._groups = []
             for fields in self._table("/etc/group", 4):
-                if _number(fields[2]):
+                gid = _id(fields[2])
+                if gid is not None:
                     members = [m.strip() for m in fields[3].split(",") if m.strip()]
-                    self._groups.append((fields[0], int(fields[2]), members))
+                    self._groups.append((fields[0], gid, members))
         return self._groups
 
     def account(self, user):
@@ -551,12 +561,16 @@ def _unit_settings(data, settings):
             continue
         key, sep, value = line.partition("=")
         if sep and section is not None:
-            key = "%s.%s" % (section, key.strip())
-            value = value.strip()
-            if value:
-                settings[key] = value
-            else:
-                settings.pop(key, None)
+            keys = [key.strip()]
+            if keys[0] == "TimeoutSec":       # sets both, in the order written
+                keys += ["TimeoutStopSec", "TimeoutStartSec"]
+            for key in keys:
+                key = "%s.%s" % (section, key)
+                value = value.strip()
+                if value:
+                    settings[key] = value
+                else:
+                    settings.pop(key, None)
 
 
 def seconds(span):
@@ -596,8 +610,17 @@ def _unescape(field):
     return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
 
 
-def _number(text):
-    return text.isascii() and text.isdigit()
+def _id(text):
+    """A uid or gid field as glibc's files source reads it (strtoul: leading
+    blanks and a '+' allowed, the whole field a number, at most 2**32 - 1),
+    or None: glibc skips that line."""
+    text = text.lstrip(" \t\n\v\f\r")
+    if text.startswith("+"):
+        text = text[1:]
+    if not text or len(text) > 10 or not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= 0xFFFFFFFF else None
 
 
 def _lexists(real):
@@ -632,43 +655,91 @@ SERVICE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 class Service:
-    """supervisord as a config runs on a root: its identity S (``[supervisord]
-    user=``, else root), its home (``~`` in its paths), its PATH and working
-    directory, which are systemd's for a service (``/``, ``SERVICE_PATH``):
-    the audit does not know another start, so it judges that one."""
+    """supervisord as a config runs on a root, started by its systemd unit
+    (``supervisor.service``, when the root has one that runs this config):
+    the user who starts it (the unit's ``User=``, else root), its identity S
+    (``[supervisord] user=``, else that user), its working directory (the
+    unit's ``WorkingDirectory=``, else ``/``) and PATH (``[supervisord]
+    environment=``, else the unit's ``Environment=``, else systemd's).  The
+    audit does not know another start, so it judges that one."""
 
-    def __init__(self, root, user=None, env=None):
+    UNITS = ("supervisor.service", "supervisord.service")
+
+    def __init__(self, root, user=None, env=None, main=None):
         self.root = root
         self.user = user
         self.env = env or {}              # [supervisord] environment=
-        self.identity = root.identity(user) if user is not None else \
-            (root.identity("0") or Identity("root", 0, (0,)))
+        self.main = main                  # the main config's host path
+        self._unit = False
+        starter = self.unit_setting("User")
+        self.starter = (root.identity(starter) if starter else None) or \
+            root.identity("0") or Identity("root", 0, (0,))
+        self.identity = root.identity(user) if user is not None else self.starter
+        self.cwd = self.unit_setting("WorkingDirectory") or "/"
+        if not self.cwd.startswith("/"):
+            self.cwd = "/"                # ~ and -/path forms: not judged
+
+    @property
+    def unit(self):
+        """(host path, settings) of the systemd unit that starts this config,
+        or None (no unit, a masked one, or one that runs another config)."""
+        if self._unit is False:
+            self._unit = self._find_unit()
+        return self._unit
+
+    def unit_setting(self, key):
+        unit = self.unit
+        return unit[1].get("Service." + key) if unit is not None else None
+
+    def _find_unit(self):
+        found = self.root.unit(self.UNITS)
+        if found is None:
+            return None
+        path, settings = found
+        argv = settings.get("Service.ExecStart", "").lstrip("@-:+!").split()
+        config = None
+        for i, token in enumerate(argv):
+            if token in ("-c", "--configuration") and i + 1 < len(argv):
+                config = argv[i + 1]
+            elif token.startswith("--configuration="):
+                config = token.split("=", 1)[1]
+        if config is not None and self.main is not None and \
+                self.root.resolve(config) != self.root.resolve(self.main):
+            return None               # the unit runs another config
+        return path, settings
 
     @property
     def path(self):
-        """supervisord's PATH: its environment= PATH, else the service's."""
-        return self.env.get("PATH", SERVICE_PATH)
+        """supervisord's PATH: its environment= PATH, else the unit's, else
+        the one systemd gives a service."""
+        if "PATH" in self.env:
+            return self.env["PATH"]
+        for word in _words(self.unit_setting("Environment") or ""):
+            if word.startswith("PATH="):
+                return word[5:]
+        return SERVICE_PATH
 
-    def host_path(self, text):
-        """The host path a value names, or None where supervisord's working
-        directory would decide (a relative path).  ``%(here)s`` expanded to
-        this machine's path under the root becomes the host's again; ``~`` is
-        the home of the user who starts supervisord, root (it expands paths
-        while it reads the config, before it drops to ``[supervisord] user=``),
-        as ``expanduser`` reads it with HOME unset (systemd sets none without
-        ``User=``)."""
+    def host_path(self, text, tilde=True):
+        """The host path a value names as supervisord uses it: ``%(here)s``
+        expanded to this machine's path under the root becomes the host's
+        again; with ``tilde`` (the paths supervisord passes through
+        ``expanduser``), ``~`` is the home of the user who starts supervisord,
+        as ``expanduser`` reads it with HOME unset; a relative path is taken
+        from supervisord's working directory.  Kept as written otherwise
+        ('..' included: the kernel walks it, and so does ``Root.resolve``)."""
         if text is None:
             return None
-        if text.startswith("~"):
+        if tilde and text.startswith("~"):
             name, _, rest = text[1:].partition("/")
-            account = self.root.account(name) if name else self.root.account("0")
+            account = self.root.account(name) if name else \
+                self.root.account(str(self.starter.uid))
             if account is None or not account.home.startswith("/"):
                 return None
             text = account.home.rstrip("/") + "/" + rest
         if not text.startswith("/"):
-            return None
+            return self.cwd.rstrip("/") + "/" + text
         here = self.root.host_of(text)
-        return posixpath.normpath(here if here is not None else text)
+        return here if here is not None else text
 
     def which(self, name, path):
         """(host path, stat) of the first PATH entry holding ``name`` as
@@ -677,8 +748,16 @@ class Service:
         for directory in path.split(":"):
             candidate = posixpath.join(directory or ".", name)
             if not candidate.startswith("/"):
-                continue           # relative to supervisord's working directory
+                candidate = self.cwd.rstrip("/") + "/" + candidate
             st = self.root.stat(candidate)
             if st is not None:
                 return posixpath.normpath(candidate), st
         return None, None
+
+
+def _words(text):
+    import shlex
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()

@@ -53,6 +53,10 @@ class Options:
             self._explicit = config.load(self.config)
         if self._explicit is not None:
             return self._explicit
+        if self.audit and not self.isolated:
+            # the audited tree is someone else's: its settings (or its
+            # parents') must not silence the audit; the auditor's own apply
+            return config.nearest(os.getcwd())
         if self.isolated or path in ("-", None):
             start = os.getcwd() if path in ("-", None) and not self.isolated else None
             return config.nearest(start) if start else config.Settings()

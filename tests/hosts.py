@@ -65,7 +65,7 @@ def _table(text):
     out = {}
     for line in text.splitlines():
         fields = line.split(":")
-        if len(fields) >= 3 and fields[2].isdigit():
+        if len(fields) >= 3 and fields[2].isdigit() and len(fields[2]) < 10:
             out[fields[0]] = int(fields[2])
     return out
 

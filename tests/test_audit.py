@@ -705,3 +705,133 @@ def test_tilde_is_the_home_of_the_user_who_starts_supervisord(tmp_path):
     # supervisord expands ~ while it reads the config, as root: /root/logs, not celery's
     assert _found(diags) == [("SV501", CONF, 9, 16)]
     assert "/root/logs does not exist on this host" in diags[0]["message"]
+
+
+# -- an adversarial review's cases ---------------------------------------------------------
+def test_the_audited_tree_cannot_configure_the_audit(tmp_path):
+    """Settings are the auditor's (found from the working directory), never
+    the tree's or its parents': they could silence it, or name a secret."""
+    (tmp_path / "pyproject.toml").write_text('[tool.supervisor-lint]\nignore = ["SV5"]\n')
+    conf = (WORKER % {"extra": ""}).replace("user=celery", "user=celeryd", 1)
+    root = hosts.build(tmp_path, dict(HOST, **{
+        CONF: conf, "/etc/supervisor/.supervisor-lint.yaml": "ignore: [SV5]\n",
+        "/etc/supervisor/conf.d/.supervisor-lint.yaml": "link /etc/shadow",
+        "/etc/shadow": "root:$y$j9T$SECRETHASH:20228:0:99999:7:::\n"}))
+    status, out, err = run(["audit", "--root", root, "--format", "text"], cwd="/")
+    assert "SV502" in out and err == ""
+    # a configuration named with --config that is no configuration: never echoed
+    status, out, err = run(["audit", "--root", root, "--config",
+                            os.path.join(root, "etc/shadow")], cwd="/")
+    assert status == 2 and "SECRETHASH" not in err and "root:" not in err
+    assert "unknown key (a word that is none, not shown)" in err
+
+
+def test_a_directory_as_config_is_refused(tmp_path):
+    root = hosts.build(tmp_path, {hosts.CONFIG: "[supervisord]\n"})
+    status, out, err = run(["audit", "--root", root, "/etc/supervisor"])
+    assert (status, out) == (2, "")
+    assert err == ("supervisor-lint: error: %s/etc/supervisor: is a directory; name the main "
+                   "config file (supervisord reads one file and what its [include] names)\n"
+                   % root)
+
+
+def test_a_root_named_through_a_link(tmp_path):
+    root = hosts.build(tmp_path, {hosts.CONFIG: "[supervisord]\nuser=nobody\n"})
+    os.symlink(root, str(tmp_path / "link"))
+    given = str(tmp_path / "link")
+    status, diags, err = lint_json(["--root", given, "--isolated",
+                                    given + hosts.CONFIG], command="audit")
+    assert [d["code"] for d in diags] == ["SV502"] and err == ""
+
+
+def test_a_device_is_never_opened(tmp_path):
+    """A log file, a script and an executable that are character devices
+    (the /dev/watchdog kind, which opening arms): stat'ed, not opened."""
+    import subprocess
+    import textwrap
+    conf = ("[program:a]\ncommand=/srv/dev/char\nstdout_logfile=/srv/dev/char\n"
+            "[program:b]\ncommand=/bin/sh /srv/dev/char\n")
+    root = hosts.build(tmp_path, dict(HOST, **{CONF: conf, "/srv/dev": "dir root:root 0755",
+                                              "/bin/sh": {"text": ELF_TEXT,
+                                                          "mode": "root:root 0755"}}))
+    try:
+        os.mknod(os.path.join(root, "srv/dev/char"), 0o600 | 0o020000, os.makedev(1, 3))
+    except (OSError, AttributeError) as exc:
+        import pytest
+        pytest.skip("cannot make a device node: %s" % exc)
+    code = textwrap.dedent("""
+        import sys
+        opened = []
+        sys.addaudithook(lambda event, args: opened.append(str(args[0]))
+                         if event == "open" else None)
+        from supervisor_lint import cli
+        status = cli.main(["audit", "--isolated", "--root", sys.argv[1], "--format", "json"])
+        print("\\n".join(opened), file=sys.stderr)
+    """)
+    proc = subprocess.run([sys.executable, "-c", code, root], capture_output=True, text=True,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert os.path.join(root, "srv/dev/char") not in proc.stderr.splitlines()
+    assert os.path.join(root, "etc/passwd") in proc.stderr.splitlines()
+
+
+ELF_TEXT = "\x7fELF\x02\x01"
+
+
+def test_runtime_paths_of_a_copy_are_not_judged(tmp_path):
+    conf = (WORKER % {"extra": ""}).replace("stdout_logfile=/var/log/supervisor/worker.log",
+                                            "stdout_logfile=/dev/fd/1\nstdout_logfile_maxbytes=0")
+    status, diags = _audit(tmp_path, conf=conf)
+    assert diags == []
+
+
+def test_tilde_is_not_expanded_in_command_or_directory(tmp_path):
+    conf = (WORKER % {"extra": ""}).replace("command=/srv/app/venv/bin/celery",
+                                            "command=~/venv/bin/celery", 1).replace(
+        "directory=/srv/app\nuser=celery\nautorestart=true\nstopwaitsecs",
+        "directory=~/app\nuser=celery\nautorestart=true\nstopwaitsecs")
+    status, diags = _audit(tmp_path, conf=conf, host={"/root/venv/bin/celery": {
+        "text": "#!/srv/app/venv/bin/python3\n", "mode": "root:root 0755"},
+        "/root/app": "dir root:root 0755"})
+    assert _found(diags) == [("SV506", CONF, 2, 9), ("SV508", CONF, 3, 11)]
+    assert "spawnerr: can't find command '~/venv/bin/celery'" in diags[0]["message"]
+
+
+def test_shebang_lines_as_the_kernel_splits_them(tmp_path):
+    def audit(name, first_line):
+        return _audit(tmp_path / name, host={"/srv/app/venv/bin/celery": {
+            "text": first_line + "\nimport celery\n", "mode": "root:root 0755"},
+            "/usr/bin/env": {"text": ELF_TEXT, "mode": "root:root 0755"},
+            "/srv/app/venv/bin/python3.11": {"text": ELF_TEXT, "mode": "root:root 0755"}},
+            args=("--select", "SV510"))[1]
+    assert audit("tab", "#!/srv/app/venv/bin/python3\t-u") == []
+    crlf = audit("crlf-argument", "#!/usr/bin/env python3\r")
+    assert [d["code"] for d in crlf] == ["SV510", "SV510"]
+    assert "so /usr/bin/env gets the argument 'python3\\r' and fails at start" in \
+        crlf[0]["message"]
+    empty = audit("empty", "#!")
+    assert "its #! line names no interpreter; the child fails (\"supervisor: couldn't exec " \
+           "/srv/app/venv/bin/celery: ENOEXEC\"" in empty[0]["message"]
+
+
+def test_the_units_user_starts_supervisord(tmp_path):
+    unit = UNIT.replace("KillMode=process", "KillMode=process\nUser=www-data\n"
+                        "TimeoutStopSec=1h")
+    status, diags = _audit(tmp_path, host={"/lib/systemd/system/supervisor.service": unit})
+    codes = [(d["code"], d["line"]) for d in diags]
+    # www-data cannot switch to celery, nor write root's log directory
+    assert ("SV507", 4) in codes and ("SV503", 6) in codes and ("SV505", 9) in codes
+    assert "supervisord (www-data, uid 33, groups 33)" in \
+        [d for d in diags if d["code"] == "SV503"][0]["message"]
+
+
+def test_stop_timeouts_as_systemd_reads_them(tmp_path):
+    unit = {"/lib/systemd/system/supervisor.service": UNIT + "TimeoutStopSec=30\n"}
+    status, diags = _audit(tmp_path / "later", host=dict(unit, **{
+        DROPIN: "[Service]\nTimeoutSec=15min\n"}))
+    assert diags == []                     # the later TimeoutSec= sets the stop timeout
+    status, diags = _audit(tmp_path / "zero", host={
+        "/lib/systemd/system/supervisor.service": UNIT + "TimeoutStopSec=0\n"})
+    assert diags == []                     # 0: no timeout
+    status, diags = _audit(tmp_path / "masked", host=dict(unit, **{
+        "/etc/systemd/system/supervisor.service": "link /dev/null"}))
+    assert diags == []                     # masked: systemd does not start it

@@ -84,6 +84,22 @@ CASES = {
                                              "stdout_logfile=/var/log/crash/x.log\n"),
     "no-passwd-at-all": _case(host={"/etc/passwd": "", "/var/log/celery": "dir 1001:1002 0755"}),
     "two-missing-at-once": _case(user="celeryd", log="/var/log/celeryd/worker.log"),
+    "log-dot-dot-after-a-missing-directory": _case(log="/var/log/missing/../worker.log"),
+    "log-dot-dot-after-a-file": _case(log="/etc/passwd/../worker.log"),
+    "log-dot-dot-after-a-directory": _case(log="/var/log/celery/../worker.log"),
+    "childlogdir-dot-dot-after-a-missing-directory": _case(
+        sd="childlogdir=/var/log/nosuch/..\n"),
+    "stderr-log-beside-redirect-stderr": _case(extra="stderr_logfile=/var/log/nosuch/e.log\n"),
+    "relative-log-from-the-root-directory": _case(log="nosuchdir/worker.log"),
+    "relative-log-present": _case(log="var/log/celery/worker.log"),
+    "relative-log-bare-name": _case(log="worker.log"),
+    "uid-with-a-plus-and-blanks": _case(host={"/etc/passwd": PASSWD.replace(
+        "celery:x:1001:", "celery:x: +1001:"), "/var/log/celery": "dir 1001:1002 0755"}),
+    "uid-too-large-for-glibc": _case(host={"/etc/passwd": PASSWD.replace(
+        "celery:x:1001:", "celery:x:4294967296:"), "/var/log/celery": "dir 1001:1002 0755"}),
+    "uid-with-thousands-of-digits": _case(host={"/etc/passwd": PASSWD.replace(
+        "celery:x:1001:", "celery:x:%s:" % ("9" * 5000)),
+        "/var/log/celery": "dir 1001:1002 0755"}),
     "log-under-tilde-missing": _case(log="~/logs/worker.log"),
     "log-under-tilde-present": _case(log="~/logs/worker.log",
                                      host={"/root/logs": "dir root:root 0700"}),

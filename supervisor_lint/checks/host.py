@@ -53,10 +53,12 @@ def _identity(ctx, prog):
     return ctx.host.root.identity(str(user)) if user is not None else None
 
 
-def _log_paths(ctx, prog):
-    """(key, written, host path) of the program's log files."""
+def _log_paths(ctx, prog, opened=True):
+    """(key, written, host path) of the program's log files: those
+    supervisord opens, or with ``opened`` false every one it checks at load
+    (a stderr_logfile beside redirect_stderr=true too)."""
     for key in _LOGS:
-        if key == "stderr_logfile" and prog.values.get("redirect_stderr"):
+        if opened and key == "stderr_logfile" and prog.values.get("redirect_stderr"):
             continue
         value = prog.values.get(key)
         if value in _NOT_FILES or not isinstance(value, str):
@@ -71,28 +73,41 @@ def missing_directory(ctx):
     for key, whole in (("logfile", False), ("pidfile", False), ("childlogdir", True),
                        ("directory", True)):
         value, path = _sd_path(ctx, key)
-        if path is None:
+        if path is None or _made_at_run_time(host, path):
             continue
         directory = path if whole else posixpath.dirname(path)
-        if host.root.is_dir(directory):
+        if (not whole and not posixpath.dirname(value)) or host.root.is_dir(directory):
             continue
         said = ("%s is not an existing directory" % value) if whole else (
             "The directory named as part of the path %s does not exist" % value)
-        yield _sd_finding(ctx, "%s=%s: %s does not exist on this host: supervisord refuses to "
-                          "load (\"Error: %s\"); create it, owned by the user supervisord runs as"
-                          % (key, value, directory, said), key, fatal=True)
+        yield _sd_finding(ctx, "%s=%s: %s does not exist on this host%s: supervisord refuses "
+                          "to load (\"Error: %s\"); create it, owned by the user supervisord "
+                          "runs as" % (key, value, directory, _relative(ctx, value), said),
+                          key, fatal=True)
     for prog in programs(ctx):
-        for key, value, path in _log_paths(ctx, prog):
-            if path is None:
+        for key, value, path in _log_paths(ctx, prog, opened=False):
+            if path is None or _made_at_run_time(host, path):
                 continue
             directory = posixpath.dirname(path)
-            if host.root.is_dir(directory):
+            if not posixpath.dirname(value) or host.root.is_dir(directory):
                 continue
-            yield finding("%s=%s: %s does not exist on this host: supervisord refuses to load "
-                          "every program (\"Error: The directory named as part of the path %s "
-                          "does not exist in section '%s'\"); create it" % (
-                              key, value, directory, value, prog.section),
-                          ctx, prog, key, fatal=True)
+            yield finding("%s=%s: %s does not exist on this host%s: supervisord refuses to "
+                          "load every program (\"Error: The directory named as part of the path "
+                          "%s does not exist in section '%s'\"); create it" % (
+                              key, value, directory, _relative(ctx, value), value,
+                              prog.section), ctx, prog, key, fatal=True)
+
+
+def _relative(ctx, value):
+    if value.startswith(("/", "~")):
+        return ""
+    return " (a relative path, from supervisord's working directory %s)" % ctx.host.cwd
+
+
+def _made_at_run_time(host, path):
+    """Paths of a copy's /dev, /proc and /sys: the kernel fills them when the
+    image runs (/dev/stdout for a container's logs), so a copy cannot tell."""
+    return host.root.directory != "/" and path.startswith(("/dev/", "/proc/", "/sys/"))
 
 
 # -- SV502 ---------------------------------------------------------------------------------
@@ -329,9 +344,9 @@ def _resolved(ctx, prog):
         return None
     argv0 = cmd.argv[0]
     if "/" in argv0:
-        path = ctx.host.host_path(argv0)
+        path = ctx.host.host_path(argv0, tilde=False)     # no ~ expansion for commands
         if path is None:
-            return None           # relative to supervisord's working directory
+            return None
         return argv0, path, ctx.host.root.stat(path), "as written"
     found, st = ctx.host.which(argv0, _program_path(ctx, prog))
     return argv0, found, st, "on %s (%s)" % (_path_source(ctx, prog), _program_path(ctx, prog))
@@ -385,22 +400,30 @@ def command_not_executable_by_user(ctx, prog):
 
 
 def _shebang(root, path):
-    """(interpreter, argument, problem) of an executable's first line, or
-    None for a binary."""
+    """(interpreter, argument, problem) of an executable's first line as the
+    kernel reads it (split at the first blank or tab), or None for a binary."""
+    import re
     head = root.head(path)
     if head is None:
         return None
     if head.startswith(b"\x7fELF"):
         return None
     if not head.startswith(b"#!"):
-        return None, None, "it has no #! line and is no binary (ENOEXEC)"
+        return None, None, ("it has no #! line and is no binary", "ENOEXEC")
     line = head[2:].split(b"\n", 1)[0]
-    text = line.decode("utf-8", "surrogateescape").strip(" \t")
-    interpreter, _, argument = text.partition(" ")
-    if "\r" in interpreter or (not argument and interpreter.endswith("\r")):
-        return interpreter, None, "its #! line ends in a carriage return (CRLF line ends), so " \
-            "the kernel looks for %r" % interpreter
-    return interpreter, argument.strip(" \t\r"), None
+    text = line.decode("utf-8", "surrogateescape").lstrip(" \t")
+    parts = re.split(r"[ \t]+", text, maxsplit=1)
+    interpreter, argument = parts[0], (parts[1] if len(parts) > 1 else "")
+    if not interpreter.strip("\r"):
+        return None, None, ("its #! line names no interpreter", "ENOEXEC")
+    if text.endswith("\r"):
+        crlf = "its #! line ends in a carriage return (CRLF line ends), so"
+        if argument.rstrip(" \t\r"):
+            return interpreter, None, ("%s %s gets the argument %r and fails at start"
+                                       % (crlf, interpreter, argument.rstrip(" \t")), None)
+        return interpreter, None, ("%s the kernel looks for the interpreter %r"
+                                   % (crlf, interpreter), "ENOENT")
+    return interpreter, argument.strip(" \t"), None
 
 
 @rule("SV510", "broken-interpreter", "error", category="host", scope="program")
@@ -427,8 +450,12 @@ def broken_interpreter(ctx, prog):
     interpreter, argument, problem = shebang
     said = "\"supervisor: couldn't exec %s: %%s\", exit status 127" % argv0
     if problem:
-        errno = "ENOEXEC" if interpreter is None else "ENOENT"
-        yield finding("command: %s: %s; the child fails (%s)" % (path, problem, said % errno),
+        problem, errno = problem
+        if errno is None:
+            outcome = "exit status 127 from env, 2 from sh, and supervisord restarts it"
+        else:
+            outcome = said % errno
+        yield finding("command: %s: %s; the child fails (%s)" % (path, problem, outcome),
                       ctx, prog, "command")
         return
     if posixpath.basename(interpreter) == "env" and argument:
@@ -524,7 +551,7 @@ def directory_not_enterable(ctx, prog):
     p = _identity(ctx, prog)
     if not isinstance(value, str) or p is None or "directory" not in prog.settings:
         return
-    path = ctx.host.host_path(value)
+    path = ctx.host.host_path(value, tilde=False)       # chdir() expands nothing
     if path is None:
         return
     root = ctx.host.root
@@ -581,7 +608,7 @@ def celery_path_not_writable(ctx, prog):
             continue
         path = value if value.startswith("/") else (
             posixpath.join(cwd, value) if cwd is not None else None)
-        path = ctx.host.host_path(path) if path is not None else None
+        path = ctx.host.host_path(path, tilde=False) if path is not None else None
         if path is None:
             continue
         directory = posixpath.dirname(path)
@@ -748,42 +775,16 @@ def _has_magic(text):
 
 
 # -- SV514 ---------------------------------------------------------------------------------
-UNITS = ("supervisor.service", "supervisord.service")
-
-
-def _service_unit(ctx):
-    """(host path, settings) of the systemd unit that starts this config, or None."""
-    found = ctx.host.root.unit(UNITS)
-    if found is None:
-        return None
-    path, settings = found
-    argv = settings.get("Service.ExecStart", "").lstrip("@-:+!").split()
-    config = None
-    for i, token in enumerate(argv):
-        if token in ("-c", "--configuration") and i + 1 < len(argv):
-            config = argv[i + 1]
-        elif token.startswith("--configuration="):
-            config = token.split("=", 1)[1]
-    main = ctx.tree.docs[0].path if ctx.tree.docs else None
-    host_main = ctx.host.root.host_of(main) if main and os.path.isabs(main) else None
-    if config is not None and host_main is not None and \
-            ctx.host.root.resolve(config) != ctx.host.root.resolve(host_main):
-        return None               # the unit runs another config
-    return path, settings
-
-
 @rule("SV514", "service-stop-timeout", "warning", category="host", scope="tree")
 def service_stop_timeout(ctx):
     from ..host import seconds
-    unit = _service_unit(ctx)
+    unit = ctx.host.unit
     if unit is None:
         return
     path, settings = unit
     timeout, source = None, None
-    for key in ("Service.TimeoutStopSec", "Service.TimeoutSec"):
-        if key in settings:
-            timeout, source = seconds(settings[key]), key.split(".")[1]
-            break
+    if "Service.TimeoutStopSec" in settings:      # (TimeoutSec= sets it too, when later)
+        timeout, source = seconds(settings["Service.TimeoutStopSec"]), "TimeoutStopSec"
     if timeout is None:
         manager = ctx.host.root.system_conf().get("Manager.DefaultTimeoutStopSec")
         timeout = seconds(manager) if manager else None
@@ -791,6 +792,8 @@ def service_stop_timeout(ctx):
             "systemd's default"
         if timeout is None:
             timeout = 90.0
+    if timeout == 0:
+        return                    # 0 turns the timeout off (systemd.service(5))
     groups = {}
     for prog in programs(ctx):
         wait = prog.values.get("stopwaitsecs")
@@ -859,7 +862,7 @@ def lost_at_reboot(ctx):
 
 def _recreated(ctx):
     kept = set(ctx.host.root.tmpfiles_directories())
-    unit = _service_unit(ctx)
+    unit = ctx.host.unit
     if unit is not None:
         for key, base in (("Service.RuntimeDirectory", "/run"),
                           ("Service.LogsDirectory", "/var/log"),
@@ -927,7 +930,7 @@ def service_environment(ctx, prog):
 def service_environment_names(ctx):
     """%(ENV_X)s names that the service's environment does not hold."""
     import re
-    unit = _service_unit(ctx)
+    unit = ctx.host.unit
     if unit is None:
         return
     path, settings = unit
