@@ -21,6 +21,25 @@ import pytest
 PASSWD = "root:x:0:0:root:/root:/bin/bash\n"
 GROUP = "root:x:0:\n"
 CONFIG = "/etc/supervisor/supervisord.conf"
+# Debian's layout: the socket in /run, logs in /var/log/supervisor, the absolute include
+MAIN = """[unix_http_server]
+file=/run/supervisor.sock
+chmod=0700
+
+[supervisord]
+logfile=/var/log/supervisor/supervisord.log
+pidfile=/run/supervisord.pid
+childlogdir=/var/log/supervisor
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix:///run/supervisor.sock
+
+[include]
+files = /etc/supervisor/conf.d/*.conf
+"""
 
 
 def build(base, spec, config=None):

@@ -13,24 +13,7 @@ PASSWD = ("root:x:0:0:root:/root:/bin/bash\n"
           "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n")
 GROUP = "root:x:0:\nhalog:x:1001:celery\ncelery:x:1002:\nwww-data:x:33:\n"
 CELERY = "celery (uid 1001, groups 1002,1001)"
-MAIN = """[unix_http_server]
-file=/run/supervisor.sock
-chmod=0700
-
-[supervisord]
-logfile=/var/log/supervisor/supervisord.log
-pidfile=/run/supervisord.pid
-childlogdir=/var/log/supervisor
-
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-
-[supervisorctl]
-serverurl=unix:///run/supervisor.sock
-
-[include]
-files = /etc/supervisor/conf.d/*.conf
-"""
+MAIN = hosts.MAIN
 WORKER = """[program:worker]
 command=/srv/app/venv/bin/celery -A proj worker --loglevel=INFO --logfile=/var/log/celery/worker-%%%%n.log
 directory=/srv/app

@@ -21,24 +21,8 @@ pytestmark = pytest.mark.skipif(os.getuid() != 0 or not hasattr(os, "chroot"),
 
 PASSWD = "root:x:0:0:root:/root:/bin/bash\ncelery:x:1001:1002::/home/celery:/bin/sh\n"
 GROUP = "root:x:0:\nhalog:x:1001:celery\ncelery:x:1002:\n"
-MAIN = """[unix_http_server]
-file=/run/supervisor.sock
-chmod=0700
-%(chown)s
-[supervisord]
-logfile=/var/log/supervisor/supervisord.log
-pidfile=/run/supervisord.pid
-childlogdir=/var/log/supervisor
-%(sd)s
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-
-[supervisorctl]
-serverurl=unix:///run/supervisor.sock
-
-[include]
-files = /etc/supervisor/conf.d/*.conf
-"""
+MAIN = hosts.MAIN.replace("chmod=0700\n", "chmod=0700\n%(chown)s").replace(
+    "childlogdir=/var/log/supervisor\n", "childlogdir=/var/log/supervisor\n%(sd)s")
 WORKER = """[program:worker]
 command=/bin/true
 directory=/srv/app
