@@ -114,6 +114,8 @@ def render(doc):
     for ex in doc.get("examples", []):
         out.append("")
         out.append("## Example%s" % (": " + ex["title"] if ex.get("title") else ""))
+        if ex.get("live"):
+            out.append("While (audit --live): %s" % str(ex["live"]).strip())
         if ex.get("host"):
             out.append("On a host (audit --root) that holds:")
             out.append("```text")
@@ -187,6 +189,8 @@ def markdown(doc):
         out += ["## Applies to", "", str(doc["applies_to"]).strip(), ""]
     for ex in doc.get("examples", []):
         out += ["## Example" + (": " + ex["title"] if ex.get("title") else ""), ""]
+        if ex.get("live"):
+            out += ["While (`audit --live`): %s" % str(ex["live"]).strip(), ""]
         if ex.get("host"):
             out += ["On a host (`audit --root`) that holds:", "", "```text"] + \
                 host_lines(ex["host"]) + ["```", "", "`/etc/supervisor/supervisord.conf`:", ""]

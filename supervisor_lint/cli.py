@@ -55,6 +55,14 @@ def _build_parser(argv=None):
                        help="the main config as the host sees it (default: where supervisord "
                             "looks: /etc/supervisord.conf, then "
                             "/etc/supervisor/supervisord.conf)")
+    audit.add_argument("--live", action="store_true",
+                       help="also ask the running supervisord (read-only) what it runs: "
+                            "pending changes, a reread that would fail, unhealthy programs, "
+                            "orphaned processes")
+    audit.add_argument("--serverurl", metavar="URL",
+                       help="with --live: the supervisord to ask (unix:///path or http://host:"
+                            "port; credentials from SUPERVISOR_USERNAME and "
+                            "SUPERVISOR_PASSWORD), instead of the one the config names")
     for p, name in ((check, "check"), (audit, "audit")):
         if command in (name, None) or command not in ("check", "audit"):
             _lint_options(p, audit=p is audit)
@@ -273,6 +281,11 @@ from .sources import Interrupted as _Interrupted, ToolError as _ToolError  # noq
 def _audit(args, stdout, stdin, stderr):
     from .host import Root
     root = _root(args.root) or Root("/")
+    if args.live and root.directory != "/":
+        raise _UsageError("--live asks the supervisord running on this machine; it does not "
+                          "go with --root")
+    if args.serverurl and not args.live:
+        raise _UsageError("--serverurl goes with --live")
     args.paths = [_audit_config(root, args.audit_config, args.root)]
     return _check(args, stdout, stdin, stderr, root)
 
@@ -327,6 +340,8 @@ def _check(args, stdout, stdin, stderr, audit=None):
     options = _options(args, stderr)
     if audit is not None:
         options.root, options.audit = audit, True
+        if args.live:
+            options.live = args.serverurl or True
     sources, registry = Sources(), Registry()
 
     def run_lint():

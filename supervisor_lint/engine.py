@@ -18,11 +18,14 @@ def _locate(finding, default_path):
     return span.document.path, start.line, start.column, end.line, end.column
 
 
-def run(tree, selection=None, suppressions=True, registry=None, root=None):
+def run(tree, selection=None, suppressions=True, registry=None, root=None, live=None):
     """Lint ``tree``.  Inline suppressions apply unless ``suppressions`` is
     false; ``registry`` (a ``redact.Registry``) learns the tree's documents,
     so that output can mask their secrets.  With ``root`` (a ``host.Root``:
-    the audit) the host rules judge the tree on that host."""
+    the audit) the host rules judge the tree on that host; with ``live`` (a
+    ``live.Live``, the running supervisord) the live rules run last, after
+    every other finding is known, and supervisord's own identity, working
+    directory and PATH are the running process's."""
     selection = selection or Selection()
     if registry is not None:
         for doc in tree.docs:
@@ -36,7 +39,9 @@ def run(tree, selection=None, suppressions=True, registry=None, root=None):
         main = tree.docs[0].path if tree.docs else None
         main = root.host_of(main) if main and main.startswith("/") else None
         host = Service(root, user if isinstance(user, str) else None, env, main)
-    ctx = Context(tree, loaded, host)
+        if live is not None and live.supervisord is not None:
+            host.adopt(live.supervisord)
+    ctx = Context(tree, loaded, host, live)
     rules = all_rules()
     found = []
     seen = set()
@@ -49,9 +54,23 @@ def run(tree, selection=None, suppressions=True, registry=None, root=None):
             seen.add(ident)
             found.append(diag)
 
-    per_program = []
+    per_program, last = [], []
+    # SV602 (the files would be refused) needs every fatal finding, selected or not
+    unselected_fatal = []
+    whole = live is not None and "SV602" in rules and selection.enabled(rules["SV602"])
     for rule in rules.values():
-        if not selection.enabled(rule) or (host is None and rule.category == "host"):
+        if (host is None and rule.category == "host") or \
+                (live is None and rule.category == "live"):
+            continue
+        if not selection.enabled(rule):
+            if whole and rule.fatal != "never":
+                for scope, check in rule.checks:
+                    if scope in ("tree", "file"):      # (every fatal rule's scope)
+                        unselected_fatal.extend(_diagnostic(rule, f, default_path)
+                                                for f in check(ctx) if f.fatal)
+            continue
+        if rule.category == "live":
+            last.append(rule)
             continue
         for scope, check in rule.checks:
             if scope == "program":
@@ -63,6 +82,12 @@ def run(tree, selection=None, suppressions=True, registry=None, root=None):
         for prog in loaded.programs.values():
             for rule, check in per_program:
                 for finding in check(ctx, prog):
+                    add(rule, finding)
+    if last:
+        ctx.found = sorted(found + unselected_fatal, key=Diagnostic.sort_key)
+        for rule in last:
+            for scope, check in rule.checks:
+                for finding in check(ctx):
                     add(rule, finding)
     if suppressions:
         from . import suppress

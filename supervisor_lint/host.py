@@ -679,6 +679,22 @@ class Service:
         if not self.cwd.startswith("/"):
             self.cwd = "/"                # ~ and -/path forms: not judged
 
+    def adopt(self, process):
+        """What the running supervisord is (a ``live.Process``): its uid and
+        groups, working directory and PATH replace what the config and the
+        unit imply."""
+        if process.uid is not None:
+            account = next((a for a in self.root.accounts() if a.uid == process.uid), None)
+            name = account.name if account is not None else str(process.uid)
+            gids = process.gids or ()
+            self.identity = Identity(name, process.uid, gids)
+        if process.cwd:
+            self.cwd = process.cwd
+        if process.environ is not None and "PATH" not in self.env:
+            # options.get_path: an unset or empty PATH is this default
+            path = process.environ.get("PATH") or "/bin:/usr/bin:/usr/local/bin"
+            self.env = dict(self.env, PATH=path)
+
     @property
     def unit(self):
         """(host path, settings) of the systemd unit that starts this config,

@@ -29,6 +29,7 @@ class Options:
         self.warn = warn or (lambda line: None)
         self.root = root              # a host.Root: include patterns are that host's
         self.audit = audit            # judge each tree on that host (the host rules)
+        self.live = None              # True, or a server URL: ask the running supervisord
         self.select = select
         self.ignore = ignore
         self.extend_select = extend_select
@@ -195,12 +196,31 @@ def _run_tree(tree, root_path, options, registry, wanted=None):
     if unknown:
         raise ToolError("unknown rule code or name: %s" % ", ".join(unknown))
     disable = options.value(settings, "disable-suppressions", False)
+    live = _live(tree, options.live) if options.live else None
     diags = engine.run(tree, selection, suppressions=not disable, registry=registry,
-                       root=options.root if options.audit else None)
+                       root=options.root if options.audit else None, live=live)
     if wanted is not None:
         # the files asked for, and anything that makes supervisord refuse the tree
         diags = [d for d in diags if d.path in wanted or d.fatal]
     return options.policy(settings).apply(diags)
+
+
+def _live(tree, serverurl):
+    """The running supervisord of ``tree`` (or at ``serverurl``), asked now."""
+    from . import live
+    if serverurl is True:
+        url, username, password = live.server_url(tree)
+        if url is None:
+            raise ToolError("--live: the config names no server ([supervisorctl] serverurl, "
+                            "[unix_http_server] or [inet_http_server]); give --serverurl")
+    else:
+        url = serverurl
+        username = os.environ.get("SUPERVISOR_USERNAME")
+        password = os.environ.get("SUPERVISOR_PASSWORD")
+    try:
+        return live.connect(url, username, password)
+    except live.LiveError as exc:
+        raise ToolError(str(exc))
 
 
 def _lint(paths, options, sources, registry, stdin, stdin_filename):

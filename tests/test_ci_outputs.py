@@ -38,8 +38,8 @@ def test_sarif_for_every_example_is_valid(tmp_path):
     (tmp_path / "deploy").mkdir()
     for code, i, ex in _examples():
         for which in ("bad", "good"):
-            if not ex.get(which):
-                continue
+            if not ex.get(which) or ex.get("live"):
+                continue                    # (a live example needs a running supervisord)
             path = tmp_path / "deploy" / ("%s-%d-%s.conf" % (code, i, which))
             if ex.get("host"):
                 # a host rule's example: audit a root built from it, under the repository

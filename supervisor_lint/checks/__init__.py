@@ -86,19 +86,21 @@ class Context:
     """What rules look at: the tree and its load, and under ``audit`` the
     host (host rules run only then)."""
 
-    __slots__ = ("tree", "loaded", "host")
+    __slots__ = ("tree", "loaded", "host", "live", "found")
 
-    def __init__(self, tree, loaded, host=None):
+    def __init__(self, tree, loaded, host=None, live=None):
         self.tree = tree
         self.loaded = loaded
         self.host = host          # a host.Service under audit, else None
+        self.live = live          # a live.Live under audit --live, else None
+        self.found = ()           # for the live rules: every other rule's Diagnostics
 
     @property
     def docs(self):
         return self.tree.docs
 
 
-FAMILIES = ("syntax", "schema", "hygiene", "security", "celery", "host")
+FAMILIES = ("syntax", "schema", "hygiene", "security", "celery", "host", "live")
 
 
 def all_rules():
