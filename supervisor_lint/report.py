@@ -77,6 +77,7 @@ def grouped(diags, registry, color=False, summary=True):
     """``audit``'s text report: the findings under the section they concern
     (a program, [supervisord], ...), sections in the order their first
     finding comes; each line as ``text`` writes it, indented."""
+    from .redact import printable
     c = _COLORS if color else dict.fromkeys(_COLORS, "")
     groups = {}
     for d in diags:
@@ -84,7 +85,8 @@ def grouped(diags, registry, color=False, summary=True):
     out = []
     for section, found in groups.items():
         fatal = sum(1 for d in found if d.fatal)
-        head = "[%s]" % registry.text(section) if section is not None else "(the file)"
+        head = "[%s]" % registry.text(section) if section is not None else \
+            printable(found[0].path)
         count = "%d problem%s" % (len(found), "" if len(found) == 1 else "s")
         if fatal:
             count += ", %d that supervisord refuses to load" % fatal

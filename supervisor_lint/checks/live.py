@@ -134,11 +134,12 @@ def reread_would_fail(ctx):
     if not fatal:
         return
     first = fatal[0]
+    more = " and %d more" % (len(fatal) - 1) if len(fatal) > 1 else ""
     yield Finding("supervisord (pid %s) runs, but the files as they are now would be refused "
-                  "(%s at %s:%d, and %d more): the next supervisorctl reread, update or "
-                  "restart of supervisord fails for every program, and a reboot leaves them "
-                  "all down" % (ctx.live.snapshot.pid, first.code, first.path, first.line,
-                                len(fatal) - 1), False, at=_main_at(ctx))
+                  "(%s at %s:%d%s): the next supervisorctl reread, update or restart of "
+                  "supervisord fails for every program, and a reboot leaves them all down"
+                  % (ctx.live.snapshot.pid, first.code, first.path, first.line, more), False,
+                  at=_main_at(ctx))
 
 
 # -- SV603 ---------------------------------------------------------------------------------
