@@ -92,7 +92,7 @@ def _changed(ctx, prog, info):
     """The keys whose value in the files differs from supervisord's config info."""
     keys = []
     for key, field in _COMPARED:
-        mine = prog.command_text if key == "command" else prog.values.get(key)
+        mine = prog.values.get(key)        # None where an %(ENV_X)s is not known
         if mine is None or field not in info:
             continue
         theirs = info[field]
@@ -114,9 +114,9 @@ def _changed(ctx, prog, info):
 def _stale(ctx, prog, process):
     """What a running process shows that the files no longer say: its
     command line or environment, or None."""
-    if process is None or process.cmdline is None or prog.command is None or \
-            not prog.command.argv:
-        return None
+    if process is None or process.cmdline is None or prog.values.get("command") is None or \
+            prog.command is None or not prog.command.argv:
+        return None               # (an %(ENV_X)s the linter does not know: not compared)
     argv = prog.command.argv
     if process.cmdline[1:] != argv[1:] or \
             posixpath.basename(process.cmdline[0]) != posixpath.basename(argv[0]):
