@@ -110,7 +110,7 @@ class Supervisor:
         method = "supervisor.tailProcessStderrLog" if which == "stderr" else \
             "supervisor.tailProcessStdoutLog"
         try:
-            text, offset, overflow = self.call(method, name, 0, 4096)
+            text, offset, overflow = self.call(method, name, 0, 16384)
         except LiveError:
             return ""
         return text

@@ -52,9 +52,12 @@ def pending_changes(ctx):
     running = {}
     for info in snap.configs:
         running.setdefault(info["group"], []).append(info)
+    for proc in snap.processes:
+        # reread but not updated: gone from the config info, still running
+        running.setdefault(proc["group"], [])
     for group, prog in files.items():
         infos = running.get(group)
-        if infos is None:
+        if not infos:
             yield finding("[%s] is in the files but supervisord does not know it: the files "
                           "were changed after its last reread; supervisorctl reread, then "
                           "update, starts it" % prog.section, ctx, prog)
@@ -75,17 +78,19 @@ def pending_changes(ctx):
                 stale = _stale(ctx, prog, ctx.live.processes.get(proc["pid"]))
                 if stale:
                     yield finding("[%s] process %s (pid %d) still runs with an older %s: it "
-                                  "was started before the files changed; supervisorctl "
-                                  "restart %s:%s runs it as the files say"
-                                  % (prog.section, proc["name"], proc["pid"], stale, group,
-                                     proc["name"]), ctx, prog)
+                                  "was started before the files changed and supervisord "
+                                  "has reread them since; supervisorctl update runs it as "
+                                  "the files say (a restart alone keeps the settings it was "
+                                  "started with)"
+                                  % (prog.section, proc["name"], proc["pid"], stale), ctx, prog)
                     break
     for group, infos in running.items():
         if group not in files:
+            names = sorted({i["name"] for i in infos} |
+                           {p["name"] for p in snap.processes if p["group"] == group})
             yield Finding("[%s] runs in supervisord (%s) but is no longer in the files: "
                           "supervisorctl reread and update stop and remove it"
-                          % (group, ", ".join(sorted(i["name"] for i in infos))), False,
-                          at=_main_at(ctx))
+                          % (group, ", ".join(names)), False, at=_main_at(ctx))
 
 
 def _changed(ctx, prog, info):
@@ -117,12 +122,17 @@ def _stale(ctx, prog, process):
     if process is None or process.cmdline is None or prog.values.get("command") is None or \
             prog.command is None or not prog.command.argv:
         return None               # (an %(ENV_X)s the linter does not know: not compared)
-    argv = prog.command.argv
-    if process.cmdline[1:] != argv[1:] or \
-            posixpath.basename(process.cmdline[0]) != posixpath.basename(argv[0]):
+    cmd = prog.command
+    argv = cmd.argv
+    comparable = cmd.shell is None and process.cmdline and \
+        posixpath.basename(process.cmdline[0]) == posixpath.basename(argv[0])
+    # (behind sh -c ... exec, a #! line or a retitled process the command line
+    # says nothing about the config: not compared)
+    if comparable and process.cmdline[1:] != argv[1:]:
         return "command"
     env = prog.values.get("environment") or {}
-    if process.environ is not None and any(process.environ.get(k) != v for k, v in env.items()):
+    if process.environ is not None and "SUPERVISOR_ENABLED" in process.environ and \
+            any(process.environ.get(k) != v for k, v in env.items()):
         return "environment"
     return None
 
@@ -169,9 +179,10 @@ def unhealthy_program(ctx):
                               "loop: it runs past startsecs, so supervisord never gives up)"
                               % (loops, LOOP_WINDOW // 60), "warning")
         why = proc.get("spawnerr") or ""
-        if not why:
-            line = _first_cause(snap.tail(spec, "stderr") or snap.tail(spec, "stdout"))
-            why = line or proc.get("description") or ""
+        if not why or "process log may have details" in why:
+            # the child failed: its own log says why
+            line = _cause(snap.tail(spec, "stderr")) or _cause(snap.tail(spec, "stdout"))
+            why = line or why or proc.get("description") or ""
         explained = _explained(ctx, prog)
         message = "%s %s" % (spec, what)
         if why:
@@ -192,12 +203,24 @@ def _recent(stamp, now):
     return not now or now - when <= LOOP_WINDOW
 
 
-def _first_cause(text):
-    """The first line of a program's log that says why it fails, shortened."""
-    found = _CAUSE.search(text or "")
-    if found is None:
+_EXCEPTION = re.compile(r"^(?:[\w.]+\.)?\w*(?:[Ee]rror|Exception|Failed)\b.*$|"
+                        r"^.*\bsupervisor: couldn't .*$", re.M)
+
+
+def _cause(text):
+    """The line of a program's log that says why it fails: the last
+    exception line (after a traceback's frames) or supervisor's own
+    "couldn't ..." line, else the first line that looks like an error;
+    shortened."""
+    found = _EXCEPTION.findall(text or "")
+    line = found[-1] if found else None
+    if line is None:
+        match = _CAUSE.search(text or "")
+        line = match.group(0) if match and "Traceback (most recent" not in match.group(0) \
+            else None
+    if line is None:
         return None
-    line = found.group(0).strip()
+    line = line.strip()
     return line if len(line) <= 200 else line[:197] + "..."
 
 
@@ -233,7 +256,7 @@ def orphaned_process(ctx):
             if p.pid in descendants[pid]:
                 continue
         prog = groups.get(group)
-        cause = _cause(ctx, prog)
+        cause = _orphan_cause(ctx, prog)
         what = posixpath.basename(p.cmdline[0]) if p.cmdline else "?"
         yield Finding("pid %d (%s, uid %s) carries [%s]'s supervisor environment but is not "
                       "its current process (%s) nor one of its children: an orphan that "
@@ -251,7 +274,7 @@ def _server_url(ctx):
     return children_url(ctx.tree)
 
 
-def _cause(ctx, prog):
+def _orphan_cause(ctx, prog):
     if prog is None:
         return None
     codes = sorted({d.code for d in ctx.found if d.section == prog.section and
