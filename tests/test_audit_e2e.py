@@ -35,7 +35,6 @@ import pwd
 import re
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -44,6 +43,8 @@ import time
 import xmlrpc.client
 
 import pytest
+
+import processes
 
 pytest.importorskip("supervisor")
 from supervisor.xmlrpc import SupervisorTransport  # noqa: E402
@@ -264,36 +265,11 @@ def _quoted(message, pattern):
 
 # -- processes -------------------------------------------------------------------------------
 def _marked(prefix=MARK):
-    """Live processes (not zombies) carrying ``SVL_E2E=<prefix...>``."""
-    key = ("%s=%s" % (ENV_KEY, prefix)).encode()
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        try:
-            with open("/proc/%s/environ" % entry, "rb") as fh:
-                environ = fh.read()
-            with open("/proc/%s/stat" % entry, "rb") as fh:
-                state = fh.read().rsplit(b")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if state != b"Z" and any(item.startswith(key) for item in environ.split(b"\0")):
-            found.append(int(entry))
-    return found
+    return processes.marked(ENV_KEY, prefix)
 
 
 def _kill_marked(prefix):
-    deadline = time.time() + 5
-    while True:
-        left = _marked(prefix)
-        if not left or time.time() > deadline:
-            return left
-        for pid in left:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        time.sleep(0.05)
+    return processes.kill_marked(ENV_KEY, prefix)
 
 
 def _uid_of(pid):
@@ -307,14 +283,7 @@ def _uid_of(pid):
     return None
 
 
-@contextlib.contextmanager
-def _rpc_timeout(seconds):
-    old = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(seconds)
-    try:
-        yield
-    finally:
-        socket.setdefaulttimeout(old)
+_rpc_timeout = processes.rpc_timeout
 
 
 class Supervisord:

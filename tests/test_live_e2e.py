@@ -58,6 +58,8 @@ import xmlrpc.client
 
 import pytest
 
+import processes
+
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux") or
                                 not os.path.isdir("/proc/self") or
                                 not os.path.exists("/bin/sh"),
@@ -285,43 +287,14 @@ def _uid(pid):
 
 
 def _marked(prefix=MARK):
-    """Live processes (not zombies) whose environment carries the marker of
-    a work dir starting with ``prefix``, or whose command line names it."""
-    key = ("%s=%s" % (ENV_KEY, prefix)).encode()
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        pid = int(entry)
-        try:
-            environ = _proc(pid, "environ")
-            cmdline = _proc(pid, "cmdline")
-        except OSError:
-            continue
-        if not _alive(pid):
-            continue
-        if any(item.startswith(key) for item in environ.split(b"\0")) or \
-                prefix.encode() in cmdline:
-            found.append(pid)
-    return sorted(found)
+    return processes.marked(ENV_KEY, prefix, in_cmdline=True)
 
 
-def _kill(pids):
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
+_kill = processes.kill
 
 
 def _kill_marked(prefix):
-    deadline = time.time() + 10
-    while True:
-        left = _marked(prefix)
-        if not left or time.time() > deadline:
-            return left
-        _kill(left)
-        time.sleep(0.05)
+    return processes.kill_marked(ENV_KEY, prefix, seconds=10, in_cmdline=True)
 
 
 def _wait(predicate, timeout, what):
@@ -335,14 +308,7 @@ def _wait(predicate, timeout, what):
         time.sleep(0.05)
 
 
-@contextlib.contextmanager
-def _rpc_timeout(seconds):
-    old = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(seconds)
-    try:
-        yield
-    finally:
-        socket.setdefaulttimeout(old)
+_rpc_timeout = processes.rpc_timeout
 
 
 class Supervisord:
