@@ -199,6 +199,11 @@ def _run_tree(tree, root_path, options, registry, wanted=None):
     live = _live(tree, options.live) if options.live else None
     diags = engine.run(tree, selection, suppressions=not disable, registry=registry,
                        root=options.root if options.audit else None, live=live)
+    if live is not None and live.processes.unreadable and os.geteuid() != 0:
+        # (as root, what stays unreadable is what the kernel hides from everyone)
+        options.warn("supervisor-lint: warning: the environment of %d processes could not be "
+                     "read (other users' processes need root): orphans among them are not "
+                     "found" % live.processes.unreadable)
     if wanted is not None:
         # the files asked for, and anything that makes supervisord refuse the tree
         diags = [d for d in diags if d.path in wanted or d.fatal]

@@ -216,3 +216,20 @@ def test_unreachable_is_one_line(tmp_path):
                    "such file or directory\n" % tmp_path)
     status, out, err = run(["audit", "--live", "--root", str(tmp_path), "/x.conf"])
     assert status == 2 and "does not go with --root" in err
+
+
+def test_what_proc_does_not_show_is_said(tmp_path, fake, monkeypatch):
+    server = fake([_info("worker", stopwaitsecs=600), _info("new", command="/bin/sleep 2000")],
+                  [])
+    proc = tmp_path / "proc"
+    (proc / "77").mkdir(parents=True)
+    (proc / "77" / "stat").write_text("77 (x) S 1 0 0 0 0 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0\n")
+    real_connect = live.connect
+    monkeypatch.setattr(live, "connect", lambda *a: live.Live(
+        real_connect(*a).snapshot, live.Processes(str(proc))))
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    conf = tmp_path / "supervisord.conf"
+    conf.write_text(MAIN % {"port": server.port, "here": str(tmp_path)})
+    status, out, err = run(["audit", "--isolated", "--live", "--select", "SV604", str(conf)])
+    assert err == ("supervisor-lint: warning: the environment of 1 processes could not be read "
+                   "(other users' processes need root): orphans among them are not found\n")
