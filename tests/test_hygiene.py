@@ -143,3 +143,14 @@ def test_opt_in_rule_runs_only_when_selected(tmp_path):
         == ["SV205"]
     assert [d["code"] for d in lint_text(text, tmp_path, args=["--select", "missing-umask"])] \
         == ["SV205"]
+
+
+def test_a_path_that_starts_with_an_unknown_expansion_is_not_relative(tmp_path):
+    """%(ENV_HOME)s/.virtualenvs/x/bin/python: the variable is supervisord's to
+    set (SV105 says so); the path it starts is not judged as relative."""
+    text = W.replace("/srv/app/venv/bin/celery", "%(ENV_HOME)s/.virtualenvs/x/bin/celery")
+    diags = lint_text(text, tmp_path)
+    assert [(d["code"], d["line"], d["column"]) for d in diags] == [("SV105", 2, 9)]
+    # a relative path after the expansion's place is still one
+    text = W.replace("/srv/app/venv/bin/celery", "venv/bin/celery --x=%(ENV_HOME)s")
+    assert "SV213" in [d["code"] for d in lint_text(text, tmp_path)]

@@ -523,6 +523,8 @@ def relative_executable(ctx, prog):
     cmd = prog.command
     if cmd is None or cmd.executable_kind != "relative":
         return
+    if prog.values.get("command") is None and cmd.executable.startswith("ENV_"):
+        return        # %(ENV_X)s/...: an expansion the linter does not know, not a relative path
     yield finding("%s is relative: supervisord resolves it against its own working "
                   "directory, not directory=, so it is not found (or another one is); write "
                   "the absolute path" % cmd.executable, ctx, prog, "command")
