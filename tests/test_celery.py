@@ -32,6 +32,8 @@ CASES = [
      (2, 9), 'error', 'celeryd is gone since Celery 4.0 (only the celery program remains): th'),
     ('SV407', W.replace("worker\n", "worker --maxtasksperchild=10\n", 1),
      (2, 9), 'error', "--maxtasksperchild is no longer a Celery option: Celery 5 exits with '"),
+    ('SV408', W.replace("directory=/srv/app\n", "directory=.\n"),
+     (3, 11), 'warning', "celery -A proj imports proj from the working directory (unless it is an"),
     ('SV408', W.replace("directory=/srv/app\n", ""),
      (1, 1), 'warning', 'celery -A proj imports proj from the working directory (unless it is a'),
     ('SV409', "[program:beat]\ncommand=/srv/app/venv/bin/celery -A proj beat\nuser=celery\nautorestart=true\numask=022\n",

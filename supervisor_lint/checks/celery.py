@@ -334,17 +334,22 @@ def celery_without_directory(ctx, prog):
         return
     environ = env(prog)
     app = cel.app or environ.get("CELERY_APP") or environ.get("APP")
-    if not app or prog.written("directory") is not None:
-        return
+    directory = prog.values.get("directory")
+    relative = isinstance(directory, str) and not directory.startswith(("/", "~")) and \
+        not any(mark in directory for mark in ("<", "{{", "${"))    # a template's placeholder
+    if not app or (prog.written("directory") is not None and not relative):
+        return            # (a relative directory= is supervisord's own working directory)
     if cel.options.get("--workdir") or "PYTHONPATH" in environ:
         return
     cmd = prog.command
     if cmd.shell is not None and ("cd " in (cmd.script or "")):
         return
+    unset = "directory=%s is relative, so it is taken from supervisord's own working " \
+        "directory (often /)" % directory if relative else "directory= is not set: the " \
+        "working directory is supervisord's own (often /)"
     yield finding("celery -A %s imports %s from the working directory (unless it is "
-                  "an installed package), but directory= is not set: the working directory is "
-                  "supervisord's own (often /) and the import fails; add "
-                  "directory=/path/to/project" % (app, app.split(":")[0].split(".")[0]),
+                  "an installed package), but %s and the import fails; add "
+                  "directory=/path/to/project" % (app, app.split(":")[0].split(".")[0], unset),
                   ctx, prog, "directory")
 
 
