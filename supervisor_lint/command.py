@@ -83,7 +83,7 @@ class Command:
         self.inner = None             # argv of the program that really runs
         self.python = None            # the interpreter, when one runs a module or a script
         self.module = None            # `python -m MODULE`
-        self.manage = None            # `manage.py SUBCOMMAND`
+        self.manage = None            # `manage.py SUBCOMMAND` (or django-admin's)
         self.celery = None
         self.program = None           # basename of the program that really runs (after wrappers)
 
@@ -223,7 +223,7 @@ def parse(text):
     name = _base(inner[0]) if inner else ""
     if inner:
         cmd.program = name
-    if name == "manage.py" and len(inner) > 1:
+    if name in ("manage.py", "django-admin", "django-admin.py") and len(inner) > 1:
         cmd.manage = inner[1]
     _read_celery(cmd, inner)
     return cmd

@@ -48,6 +48,15 @@ CASES = [
      (2, 9), 'error', '--detach makes Celery fork into the background: its first process exit'),
     ('SV211', "[program:nginx]\ncommand=/usr/sbin/nginx\n",
      (2, 9), 'error', "nginx daemonizes unless started with -g 'daemon off;': its first proce"),
+    ('SV202', "[program:app]\ncommand=bash start.sh\ndirectory=/srv/app\nuser=app\n",
+     (1, 1), 'warning', 'the command runs through the shell script start.sh, which does not pa'),
+    ('SV202', "[program:app]\ncommand=/bin/bash ./x.sh\ndirectory=/srv/app\nuser=app\n",
+     (1, 1), 'warning', 'the command runs through the shell script x.sh, which does not pass t'),
+    ('SV202', "[program:worker]\ncommand=sh /srv/app/run_celery.sh\nuser=app\n",
+     (2, 9), 'warning', 'the command runs Celery through the shell script run_celery.sh: the sh'),
+    ('SV202', "[program:web]\ncommand=/srv/venv/bin/django-admin.py runserver 0:8000\n"
+              "user=app\n",
+     (1, 1), 'error', "the command runs through django-admin.py runserver's autoreloader, whi"),
     ('SV212', W.replace("/srv/app/venv/bin/celery", "celery"),
      (2, 9), 'warning', 'celery is a bare name: supervisord looks it up on its own PATH (or PAT'),
     ('SV213', W.replace("/srv/app/venv/bin/celery", "venv/bin/celery"),
@@ -88,6 +97,11 @@ TWINS = [
     W + BEAT,
     W + "redirect_stderr=true\nstdout_logfile=/dev/stdout\nstdout_logfile_maxbytes=0\n",
     W + "environment=CELERY_BROKER_URL=\"redis://redis:6379/0\",SECRET_KEY_FILE=\"/run/secrets/k\"\n",
+    # the common listener that stops supervisord is itself the script
+    "[eventlistener:stop-supervisor]\ncommand=bash /srv/stop-supervisor.sh\n"
+    "events=PROCESS_STATE_FATAL\nuser=app\n",
+    "[program:web]\ncommand=/srv/venv/bin/django-admin.py runserver --noreload 0:8000\n"
+    "user=app\nautorestart=true\n",
 ]
 
 

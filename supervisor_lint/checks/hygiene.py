@@ -48,6 +48,8 @@ def _wrapper(prog):
     name = cmd.argv[0].rpartition("/")[2]
     if name.endswith(".sh") or (cmd.inner and cmd.inner[0].endswith(".sh")):
         return "the shell script %s" % name, "warning"
+    if name in _SHELLS and len(cmd.argv) > 1 and not cmd.argv[1].startswith("-"):
+        return "the shell script %s" % cmd.argv[1].rpartition("/")[2], "warning"   # bash x.sh
     if "conda run" in cmd.wrappers:
         return "conda run (it does not forward SIGTERM)", "error"
     program = cmd.program
@@ -55,7 +57,7 @@ def _wrapper(prog):
             cmd.inner[1] in ("start", "run", "run-script", "dev", "serve", "exec"):
         return "%s %s" % (program, cmd.inner[1]), "error"
     if cmd.manage == "runserver" and "--noreload" not in cmd.inner:
-        return "manage.py runserver's autoreloader", "error"
+        return "%s runserver's autoreloader" % cmd.program, "error"
     if program == "flask" and "run" in cmd.inner and ("--reload" in cmd.inner or "--debug" in cmd.inner
                                                       or env(prog).get("FLASK_DEBUG") == "1"):
         return "the flask run reloader", "error"
@@ -133,10 +135,12 @@ def missing_stopasgroup(ctx, prog):
     script_celery = False
     if ctx.host is not None and prog.command is not None and prog.command.argv:
         kind, severity, script_celery = _read_wrapper(ctx, prog, kind, severity)
-    if kind is None:
-        return
+    if kind is None or (prog.kind == "eventlistener" and kind.startswith("the shell script")):
+        return            # a listener that is itself the script reads the events itself
     cmd = prog.command
-    if script_celery:
+    if script_celery or (ctx.host is None and kind.startswith("the shell script") and
+                         "celery" in kind.lower()):
+        # (a script named for Celery: stopasgroup would TERM its pool too)
         yield finding("the command runs Celery through %s: the shell gets the stop signal and "
                       "the worker never hears it (it is orphaned and keeps consuming); write "
                       "exec before the celery command in the script rather than adding "
