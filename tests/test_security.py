@@ -66,3 +66,28 @@ def test_supervisord_messages_quoting_values_are_redacted(tmp_path):
     assert d["message"].startswith("environment: supervisord refuses to load: Unexpected end "
                                    "of key/value pairs (the value holds a secret; not shown).")
     assert "Sup3rS3cret" not in repr(diags) and "pa55word" not in repr(diags)
+
+
+@pytest.mark.parametrize("command", [
+    "/usr/sbin/gosu app /srv/app/bin/server", "su-exec app:app /srv/app/bin/server",
+    "chpst -u app /srv/app/bin/server", "runuser -u app -- /srv/app/bin/server",
+    "setpriv --reuid=1000 --regid=1000 --init-groups /srv/app/bin/server",
+    "s6-setuidgid app /srv/app/bin/server",
+    "/usr/bin/uwsgi --uid www-data --gid www-data --ini /etc/uwsgi/app.ini",
+    "/srv/app/venv/bin/gunicorn --user app --group app app.wsgi",
+    "/usr/sbin/pure-ftpd -l puredb:/etc/pure-ftpd/pureftpd.pdb", "/usr/bin/dockerd",
+])
+def test_a_command_that_drops_privileges_itself_is_not_running_as_root(tmp_path, command):
+    """issue 12, item 4: no runs-as-root advice for what switches user itself
+    or must start as root; the same command without the switch still gets it."""
+    text = "[program:svc]\ncommand=%s\nautorestart=true\n" % command
+    assert "SV305" not in [d["code"] for d in lint_text(text, tmp_path, args=["--select",
+                                                                               "SV305"])]
+
+
+def test_the_same_commands_without_the_switch_still_run_as_root(tmp_path):
+    for command in ("/usr/bin/uwsgi --ini /etc/uwsgi/app.ini", "/srv/app/venv/bin/gunicorn app",
+                    "setpriv --init-groups /srv/app/bin/server"):
+        text = "[program:svc]\ncommand=%s\nautorestart=true\n" % command
+        diags = lint_text(text, tmp_path, args=["--select", "SV305"])
+        assert [(d["code"], d["line"]) for d in diags] == [("SV305", 1)], command

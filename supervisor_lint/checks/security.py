@@ -117,9 +117,9 @@ def runs_as_root(ctx, prog):
     cel = prog.celery
     if cel is not None and (cel.options.get("--uid") or "--uid" in (cmd.inner or [])):
         return
-    if cmd is not None and cmd.program in ("nginx", "php-fpm", "apache2", "httpd", "sshd") or \
-            (cmd is not None and cmd.program and cmd.program.startswith("php-fpm")):
-        return        # these drop privileges themselves
+    if cmd is not None and (_drops_privileges(cmd) or cmd.program in _ROOT_DAEMONS or
+                            (cmd.program and cmd.program.startswith("php-fpm"))):
+        return        # these drop privileges themselves, or must start as root
     worker = cel is not None and cel.subcommand in ("worker", None)
     how = "user=root" if written is not None else "no user="
     forced = str((prog.values.get("environment") or {}).get("C_FORCE_ROOT", "")).lower() \
@@ -138,6 +138,36 @@ def runs_as_root(ctx, prog):
                    "an unprivileged account" % how)
     yield finding(message, ctx, prog, "user",
                   severity="error" if worker else None)
+
+
+# daemons that start as root and drop privileges for their workers themselves,
+# or that must run as root (no advice that would break them)
+_ROOT_DAEMONS = {"nginx", "php-fpm", "apache2", "httpd", "sshd", "pure-ftpd", "dockerd",
+                 "containerd"}
+# wrappers that switch user before they exec the program
+_DROPPERS = {"gosu", "su-exec", "s6-setuidgid", "setuidgid", "runuser"}
+
+
+def _drops_privileges(cmd):
+    """True when the command switches to another user itself: gosu, su-exec,
+    runuser, s6-setuidgid, setpriv --reuid, chpst -u, uwsgi --uid, gunicorn
+    --user."""
+    argv = cmd.argv or []
+    if not argv:
+        return False
+    first = argv[0].rpartition("/")[2]
+    if first in _DROPPERS:
+        return True
+    if first == "setpriv" and any(a.startswith("--reuid") for a in argv[1:]):
+        return True
+    if first == "chpst" and any(a.startswith("-u") for a in argv[1:3]):
+        return True
+    inner = cmd.inner or []
+    if cmd.program == "uwsgi":
+        return any(a == "--uid" or a.startswith("--uid=") for a in inner)
+    if cmd.program == "gunicorn":
+        return any(a in ("-u", "--user") or a.startswith("--user=") for a in inner)
+    return False
 
 
 def _secret_env(values):
