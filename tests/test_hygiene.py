@@ -12,8 +12,10 @@ CASES = [
     # code, config, (line, column), severity, start of the message
     ('SV201', W.replace("killasgroup=true\n", ""),
      (1, 1), 'warning', 'a Celery prefork worker forks child processes, but neither killasgroup'),
-    ('SV201', "[program:web]\ncommand=/srv/app/venv/bin/gunicorn -w 4 app:app\nuser=www-data\nautorestart=true\n",
-     (1, 1), 'warning', 'gunicorn forks child processes, but neither killasgroup nor stopasgrou'),
+    ('SV201', "[program:web]\ncommand=/srv/app/venv/bin/uwsgi --ini /srv/app/uwsgi.ini\nuser=www-data\nautorestart=true\n",
+     (1, 1), 'warning', 'uwsgi forks child processes, but neither killasgroup nor stopasgroup '),
+    ('SV201', "[program:api]\ncommand=/srv/app/venv/bin/uvicorn app:app --workers=4\nuser=www-data\nautorestart=true\n",
+     (1, 1), 'warning', 'uvicorn --workers forks child processes, but neither killasgroup nor s'),
     ('SV202', "[program:app]\ncommand=/bin/sh -c \"cd /srv/app && ./run-server\"\nuser=app\n",
      (1, 1), 'error', 'the command runs through sh -c without exec, which does not pass the s'),
     ('SV202', W.replace("/srv/app/venv/bin/celery -A proj worker", "/bin/sh -c \"cd /srv/app && /srv/app/venv/bin/celery -A proj worker\""),
@@ -97,6 +99,11 @@ TWINS = [
     W + BEAT,
     W + "redirect_stderr=true\nstdout_logfile=/dev/stdout\nstdout_logfile_maxbytes=0\n",
     W + "environment=CELERY_BROKER_URL=\"redis://redis:6379/0\",SECRET_KEY_FILE=\"/run/secrets/k\"\n",
+    # gunicorn's workers exit when their master dies; one uvicorn worker does not fork
+    "[program:web]\ncommand=/srv/app/venv/bin/gunicorn -w 4 app:app\nuser=www-data\n"
+    "autorestart=true\n",
+    "[program:api]\ncommand=/srv/app/venv/bin/uvicorn app:app --workers 1\nuser=www-data\n"
+    "autorestart=true\n",
     # the common listener that stops supervisord is itself the script
     "[eventlistener:stop-supervisor]\ncommand=bash /srv/stop-supervisor.sh\n"
     "events=PROCESS_STATE_FATAL\nuser=app\n",

@@ -57,12 +57,27 @@ def forks(prog):
             return True, "a Celery prefork worker"
         return False, None
     name = cmd.program
+    if name == "gunicorn":
+        # its workers watch their master's pid and exit when it is gone: a
+        # SIGKILL to the master leaves no orphan behind
+        return False, None
     if name in FORKING:
         return True, name
-    if name == "uvicorn" and ("--workers" in cmd.inner or any(
-            t.startswith("--workers=") for t in cmd.inner)):
-        return True, "uvicorn --workers"
+    if name == "uvicorn":
+        workers = _option(cmd.inner, "--workers")
+        if workers is not None and workers != "1":
+            return True, "uvicorn --workers"
     return False, None
+
+
+def _option(argv, name):
+    """The value of ``--name VALUE`` or ``--name=VALUE`` in argv, or None."""
+    for i, token in enumerate(argv):
+        if token == name and i + 1 < len(argv):
+            return argv[i + 1]
+        if token.startswith(name + "="):
+            return token.split("=", 1)[1]
+    return None
 
 
 def add(ctx, prog, key, value, safety="safe", why=None):
