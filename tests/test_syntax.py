@@ -21,6 +21,13 @@ CASES = [
     ("SV004", P + "  [program:b]\n", (3, 3), "this indented line looks like the section header [program:b]"),
     ("SV005", P + "autostart=true;comment\n", (3, 15), "';' has no whitespace before it"),
     ("SV005", P + "directory=/srv/app# the app\n", (3, 19), "'#' has no whitespace before it"),
+    # issue 12, item 7: a ';' that ends a string value, or inside a word of a command
+    ("SV005", P + "directory=/srv/app;\n", (3, 19), "';' has no whitespace before it, so it "
+                                                     "does not start a comment: supervisord "
+                                                     "keeps ';' in directory"),
+    ("SV005", "[program:w]\ncommand=/bin/cat /etc/motd;/bin/true\n", (2, 27),
+     "';' inside a word of the command does not start a comment, and supervisord runs no "
+     "shell: the program gets ';/bin/true' as text"),
     ("SV006", "[program:web]\ncommand=/bin/sh -c \"cd /srv ; exec ./run\"\n", (2, 28),
      "' ;' starts a comment even inside quotes"),
     ("SV006", P + "environment=GREETING=\"hello #world\"\n", (3, 28), "' #' starts a comment even inside quotes"),
@@ -50,6 +57,8 @@ TWINS = [
     P + "stopasgroup=true\nstopsignal=INT\n",
     P + "directory=/srv/app\n",
     "[program:sh]\ncommand=/bin/sh -c \"cd /srv; exec ./run\"\n",
+    "[program:sh]\ncommand=/bin/sh -c \"cd /srv;exec ./run\"\n",         # ';' in quotes
+    "[program:curl]\ncommand=/usr/bin/curl http://h/p#top\n",           # '#' in a word
     "[eventlistener:l]\ncommand=/bin/cat\nevents=PROCESS_STATE,TICK_60\n",
     "[fcgi-program:php]\ncommand=/usr/sbin/php-cgi\nsocket=unix:///run/php.sock\n",
     "[inet_http_server]\nport=127.0.0.1:9001\nusername=admin\npassword={SHA}0123\n",

@@ -128,24 +128,31 @@ def comment_char_in_value(ctx):
                 continue
             typed = spec.type in _TYPED
             for line in entry.lines:
-                found = _glued_comment(line, typed)
+                found = _glued_comment(line, typed, entry.key == "command")
                 if found is None:
                     continue
                 i, stop = found
                 kept = "%r" % _short(line.text[i:stop].strip())
                 if holds_secret(entry.key, entry.value):
                     kept = "it and the rest of the line (not shown here)"
-                yield Finding("%r has no whitespace before it, so it does not start a "
-                              "comment: supervisord keeps %s in %s; put a space before it"
-                              % (line.text[i], kept, entry.key),
-                              False, section=entry.section.name, key=entry.key,
+                if entry.key == "command" and line.text[i + 1:i + 2].strip():
+                    message = ("%r inside a word of the command does not start a comment, and "
+                               "supervisord runs no shell: the program gets %s as text; for two "
+                               "commands use sh -c \"...\", for a comment put a space before it"
+                               % (line.text[i], kept))
+                else:
+                    message = ("%r has no whitespace before it, so it does not start a "
+                               "comment: supervisord keeps %s in %s; put a space before it"
+                               % (line.text[i], kept, entry.key))
+                yield Finding(message, False, section=entry.section.name, key=entry.key,
                               at=doc.span(line, i, stop))
                 break
 
 
-def _glued_comment(line, typed):
+def _glued_comment(line, typed, command=False):
     """The first ';' or '#' glued to the text before it that reads as a comment:
-    in a typed value any, in a string one followed by a space and more text,
+    in a typed value any, in a string one followed by a space and more text
+    or a ';' that ends the value, in a command a ';' inside a word too;
     outside quotes.  One pass over the line."""
     text = line.text
     if ";" not in text and "#" not in text:
@@ -168,6 +175,8 @@ def _glued_comment(line, typed):
             continue
         if typed or (text[i + 1:i + 2].isspace() and text[i + 1:stop].strip()):
             return i, stop
+        if ch == ";" and (not text[i + 1:stop].strip() or command):
+            return i, stop        # directory=/srv/app;   /bin/cat;next
     return None
 
 
