@@ -59,6 +59,9 @@ CASES = [
     ('SV202', "[program:web]\ncommand=/srv/venv/bin/django-admin.py runserver 0:8000\n"
               "user=app\n",
      (1, 1), 'error', "the command runs through django-admin.py runserver's autoreloader, whi"),
+    ('SV215', "[program:web]\ncommand=/srv/app/venv/bin/uwsgi --ini /srv/app/uwsgi.ini\n"
+              "user=www-data\nautorestart=true\nkillasgroup=true\n",
+     (2, 9), 'info', 'uWSGI answers the stop signal TERM with a brutal reload of all its work'),
     ('SV212', W.replace("/srv/app/venv/bin/celery", "celery"),
      (2, 9), 'warning', 'celery is a bare name: supervisord looks it up on its own PATH (or PAT'),
     ('SV213', W.replace("/srv/app/venv/bin/celery", "venv/bin/celery"),
@@ -99,6 +102,11 @@ TWINS = [
     W + BEAT,
     W + "redirect_stderr=true\nstdout_logfile=/dev/stdout\nstdout_logfile_maxbytes=0\n",
     W + "environment=CELERY_BROKER_URL=\"redis://redis:6379/0\",SECRET_KEY_FILE=\"/run/secrets/k\"\n",
+    # uWSGI told to die on TERM, or stopped with another signal
+    "[program:web]\ncommand=/srv/app/venv/bin/uwsgi --http :8000 --master --die-on-term\n"
+    "user=www-data\nautorestart=true\nkillasgroup=true\n",
+    "[program:web]\ncommand=/srv/app/venv/bin/uwsgi --http :8000 --master\nstopsignal=INT\n"
+    "user=www-data\nautorestart=true\nkillasgroup=true\n",
     # gunicorn's workers exit when their master dies; one uvicorn worker does not fork
     "[program:web]\ncommand=/srv/app/venv/bin/gunicorn -w 4 app:app\nuser=www-data\n"
     "autorestart=true\n",

@@ -543,3 +543,37 @@ def kill_stopsignal(ctx, prog):
     yield finding("stopsignal=%s kills the program without any chance to shut down "
                   "cleanly; use TERM (the default) or the program's graceful-stop signal"
                   % prog.written("stopsignal").value, ctx, prog, "stopsignal")
+
+
+_UWSGI_CONFIGS = ("--ini", "--xml", "--yaml", "--yml", "--json", "--config", "-x", "--emperor")
+
+
+@rule("SV215", "uwsgi-term-reloads", "warning", category="hygiene", scope="program")
+def uwsgi_term_reloads(ctx, prog):
+    """uWSGI 2.0 answers SIGTERM with a brutal reload, not a shutdown,
+    unless --die-on-term: supervisord's stop then waits stopwaitsecs and
+    SIGKILLs it."""
+    cmd = prog.command
+    if cmd is None or cmd.program != "uwsgi" or effective_signal(prog) != TERM:
+        return
+    inner = cmd.inner or []
+    if any(t.lstrip("-").startswith("die-on-term") for t in inner):
+        return
+    config = None
+    for i, token in enumerate(inner[1:], 1):
+        option, _, value = token.partition("=")
+        if option in _UWSGI_CONFIGS:
+            config = value or (inner[i + 1] if i + 1 < len(inner) else option)
+            break
+        if token.endswith((".ini", ".xml", ".yaml", ".yml", ".json")):
+            config = token
+            break
+    message = ("uWSGI answers the stop signal TERM with a brutal reload of all its workers, "
+               "not a shutdown (unless die-on-term is set): supervisord waits stopwaitsecs, "
+               "then SIGKILLs it; add --die-on-term to the command (or die-on-term = true in "
+               "its config)")
+    if config is not None:
+        yield finding(message + "; the config it reads (%s) may set it already" % config,
+                      ctx, prog, "command", severity="info")
+        return
+    yield finding(message, ctx, prog, "command")
