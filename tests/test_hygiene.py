@@ -62,6 +62,9 @@ CASES = [
     ('SV215', "[program:web]\ncommand=/srv/app/venv/bin/uwsgi --ini /srv/app/uwsgi.ini\n"
               "user=www-data\nautorestart=true\nkillasgroup=true\n",
      (2, 9), 'info', 'uWSGI answers the stop signal TERM with a brutal reload of all its work'),
+    ('SV216', "[unix_http_server]\nfile=run/supervisor.sock\n\n[supervisord]\n"
+              "logfile=/var/log/supervisor/supervisord.log\n",
+     (2, 6), 'warning', 'file=run/supervisor.sock is relative: supervisord creates the socket i'),
     ('SV212', W.replace("/srv/app/venv/bin/celery", "celery"),
      (2, 9), 'warning', 'celery is a bare name: supervisord looks it up on its own PATH (or PAT'),
     ('SV213', W.replace("/srv/app/venv/bin/celery", "venv/bin/celery"),
@@ -102,6 +105,12 @@ TWINS = [
     W + BEAT,
     W + "redirect_stderr=true\nstdout_logfile=/dev/stdout\nstdout_logfile_maxbytes=0\n",
     W + "environment=CELERY_BROKER_URL=\"redis://redis:6379/0\",SECRET_KEY_FILE=\"/run/secrets/k\"\n",
+    # the client and the server agree, through %(here)s too
+    "[unix_http_server]\nfile=%(here)s/supervisor.sock\nchmod=0700\n\n[supervisord]\n"
+    "logfile=/var/log/supervisor/supervisord.log\n\n[supervisorctl]\n"
+    "serverurl=unix://%(here)s/supervisor.sock\n\n"
+    "[rpcinterface:supervisor]\n"
+    "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n",
     # uWSGI told to die on TERM, or stopped with another signal
     "[program:web]\ncommand=/srv/app/venv/bin/uwsgi --http :8000 --master --die-on-term\n"
     "user=www-data\nautorestart=true\nkillasgroup=true\n",

@@ -577,3 +577,34 @@ def uwsgi_term_reloads(ctx, prog):
                       ctx, prog, "command", severity="info")
         return
     yield finding(message, ctx, prog, "command")
+
+
+@rule("SV216", "control-socket-mismatch", "warning", category="hygiene", scope="tree")
+def control_socket_mismatch(ctx):
+    """supervisorctl's serverurl against the server supervisord opens: a
+    relative socket path, or a serverurl that names another socket or port."""
+    tree = ctx.tree
+    here = tree.here or ""
+    sock = tree.get("unix_http_server", "file") if "unix_http_server" in tree.sections \
+        else None
+    url = tree.get("supervisorctl", "serverurl") if "supervisorctl" in tree.sections else None
+    path = None
+    if sock is not None and "%" not in sock.value.replace("%(here)s", ""):
+        path = sock.value.strip().replace("%(here)s", here)
+        if path and not path.startswith(("/", "~")):
+            yield Finding("file=%s is relative: supervisord creates the socket in the directory "
+                          "it was started from, and supervisorctl (or anything else) started "
+                          "elsewhere cannot find it; write an absolute path (%%(here)s is the "
+                          "config file's directory)" % path, False, at=sock.entry,
+                          section="unix_http_server", key="file")
+            return
+    if url is None or "%" in url.value.replace("%(here)s", ""):
+        return
+    target = url.value.strip().replace("%(here)s", here)
+    if target.startswith("unix://") and path:
+        wanted = os.path.normpath(os.path.expanduser(target[len("unix://"):]))
+        if wanted != os.path.normpath(os.path.expanduser(path)):
+            yield Finding("serverurl=%s, but [unix_http_server] opens the socket %s: "
+                          "supervisorctl talks to another supervisord, or to none; write "
+                          "serverurl=unix://%s" % (target, path, path), False, at=url.entry,
+                          section="supervisorctl", key="serverurl")
