@@ -79,3 +79,17 @@ def test_pool_index_does_not_make_node_names_unique(tmp_path):
         "numprocs=2\nprocess_name=%(program_name)s_%(process_num)02d\n"
     (d,) = [d for d in lint_text(text, tmp_path) if d["code"] == "SV405"]
     assert d["message"].startswith("numprocs=2 workers share the node name w%i@%h")
+
+
+def test_an_unknown_subcommand_gets_sv410_and_no_reordering_fix(tmp_path):
+    """issue 12, item 6: `celery -A x wsgi` fails with "No such command";
+    SV401 must not offer a reordering that would still fail."""
+    text = W.replace("celery -A proj worker", "celery -l INFO -A proj wsgi")
+    diags = lint_text(text, tmp_path)
+    found = {d["code"]: d for d in diags}
+    assert found["SV410"]["line"] == 2 and found["SV410"]["message"].startswith(
+        "celery -A proj wsgi: Celery 5 has no subcommand 'wsgi'")
+    assert all(d["fix"] is None for d in diags if d["code"] == "SV401")
+    for sub in ("flower --port=5555", "events", "beat -s /var/lib/celery/beat"):
+        text = W.replace("celery -A proj worker", "celery -A proj " + sub)
+        assert "SV410" not in [d["code"] for d in lint_text(text, tmp_path)], sub

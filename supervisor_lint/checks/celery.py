@@ -45,6 +45,8 @@ def _reorder_fix(prog, cel):
             return None     # an option without its value
     if has_secret(text):
         return None     # the replacement would carry the secret into the report
+    if cel.subcommand not in CELERY_SUBCOMMANDS:
+        return None     # reordered, it would still fail (SV410)
     argv = list(cmd.argv)
     moving = _moved(argv, cel)
     skip = set()
@@ -375,3 +377,24 @@ def beat_files_in_cwd(ctx, prog):
                       "directory, and directory= is not set: that is supervisord's own (/ "
                       "under systemd), usually not writable; set -s /var/lib/celery/"
                       "celerybeat-schedule", ctx, prog, "command")
+
+
+# Celery 5's own subcommands (celery/bin/celery.py) and flower's, which its
+# package registers as a celery.commands entry point
+CELERY_SUBCOMMANDS = {"worker", "beat", "events", "multi", "inspect", "control", "status",
+                      "call", "result", "purge", "migrate", "list", "shell", "graph",
+                      "upgrade", "logtool", "amqp", "report", "flower"}
+
+
+@rule("SV410", "unknown-celery-subcommand", "error", category="celery", scope="program")
+def unknown_celery_subcommand(ctx, prog):
+    cel = prog.celery
+    if cel is None or cel.removed or cel.subcommand is None or \
+            cel.subcommand in CELERY_SUBCOMMANDS or "ENV_" in cel.subcommand:
+        return
+    app = " -A %s" % cel.app if cel.app else ""
+    yield finding("celery%s %s: Celery 5 has no subcommand %r (its own are worker, beat, "
+                  "events, multi, inspect, control, ... and flower comes with its package): it "
+                  "exits at start with \"Error: No such command '%s'.\" and supervisord "
+                  "restarts it until FATAL" % (app, cel.subcommand, cel.subcommand,
+                                               cel.subcommand), ctx, prog, "command")
