@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""How --fix scales with the number of fixes: N gunicorn programs in one
+"""How --fix scales with the number of fixes: N uWSGI programs in one
 file, each missing killasgroup and autorestart (two safe fixes each), fixed
 with ``python -m supervisor_lint check --isolated --fix -q`` in a fresh
 process; ``check`` alone on the same file for comparison.  Each size runs R
@@ -22,7 +22,10 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def program(i):
-    return "[program:p%d]\ncommand=/srv/venv/bin/gunicorn app:app\nuser=a\ndirectory=/srv\n" % i
+    # (uWSGI: its workers outlive a killed master, so SV201 asks for killasgroup;
+    # gunicorn's do not)
+    return ("[program:p%d]\ncommand=/srv/venv/bin/uwsgi --http :80 --die-on-term\nuser=a\n"
+            "directory=/srv\n" % i)
 
 
 def timed(args, cwd):

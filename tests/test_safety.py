@@ -370,8 +370,18 @@ def test_d4_symlink_twins_are_fixed_once(tmp_path):
     assert os.path.islink(tmp_path / "conf.d" / "z.conf")
 
 
+def _forking_server(path):
+    """The repros fork with gunicorn, whose workers SV201 no longer reports
+    (they exit when their master dies): uWSGI's stay."""
+    path.write_text(path.read_text().replace("/srv/venv/bin/gunicorn app:app", UWSGI))
+
+
+UWSGI = "/srv/venv/bin/uwsgi --http :80 --die-on-term"
+
+
 def test_d5_a_split_section_gets_its_fix_in_the_file_that_takes_it(tmp_path):
     top = copy_repro("fix-split-section", tmp_path)
+    _forking_server(top / "conf.d" / "a.conf")
     status, out, err = run(["check", "--isolated", "--format", "json", "supervisord.conf"],
                            cwd=str(top))
     (d,) = [d for d in json.loads(out) if d["code"] == "SV201"]
@@ -422,8 +432,8 @@ def test_d7_an_include_outside_the_named_paths_is_never_written(tmp_path):
     repo, outside = tmp_path / "repo", tmp_path / "outside"
     repo.mkdir()
     outside.mkdir()
-    (outside / "system.conf").write_text("[program:web]\ncommand=/srv/venv/bin/gunicorn a:a\n"
-                                         "user=app\n")
+    (outside / "system.conf").write_text("[program:web]\ncommand=%s\n"
+                                         "user=app\n" % UWSGI)
     (repo / "supervisord.conf").write_text(
         "[supervisord]\nlogfile=/tmp/x.log\n[include]\nfiles=%s/*.conf\n" % outside)
     before = (outside / "system.conf").read_bytes()
@@ -980,6 +990,7 @@ def test_d10_the_generated_tree_is_fixed_whole_and_once(tmp_path):
     script = repro("gen-fix-quadratic.py")
     with open(tmp_path / "big.conf", "w") as fh:
         subprocess.run([sys.executable, script, "1500"], stdout=fh, check=True, timeout=60)
+    _forking_server(tmp_path / "big.conf")
     status, out, err = run(["check", "--isolated", "--fix", "-q", str(tmp_path / "big.conf")])
     text = (tmp_path / "big.conf").read_text()
     assert err == "" and text.count("killasgroup=true\n") == 1500 and \

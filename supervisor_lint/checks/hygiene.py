@@ -80,14 +80,13 @@ def _read_wrapper(ctx, prog, kind, severity):
     host = ctx.host
     script = None
     argv = cmd.argv
-    if kind is not None and kind.startswith("the shell script"):
+    if cmd.shell is None and argv[0].rpartition("/")[2] in _SHELLS and len(argv) > 1 and \
+            not argv[1].startswith("-"):
+        script = argv[1]                  # bash start.sh
+    elif kind is not None and kind.startswith("the shell script"):
         script = argv[0] if argv[0].endswith(".sh") else cmd.inner[0]
-    elif kind is None and cmd.shell is None:
-        if argv[0].rpartition("/")[2] in _SHELLS and len(argv) > 1 and \
-                not argv[1].startswith("-"):
-            script = argv[1]              # bash start.sh
-        elif "/" in argv[0]:
-            script = argv[0]
+    elif kind is None and cmd.shell is None and "/" in argv[0]:
+        script = argv[0]
     if script is None:
         return kind, severity, False
     if not script.startswith(("/", "~")):
