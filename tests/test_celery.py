@@ -93,3 +93,18 @@ def test_an_unknown_subcommand_gets_sv410_and_no_reordering_fix(tmp_path):
     for sub in ("flower --port=5555", "events", "beat -s /var/lib/celery/beat"):
         text = W.replace("celery -A proj worker", "celery -A proj " + sub)
         assert "SV410" not in [d["code"] for d in lint_text(text, tmp_path)], sub
+
+
+def test_laravel_queue_work_needs_stopwaitsecs_above_its_timeout(tmp_path):
+    """issue 12, item 7: SV403 beyond Celery, for the job worker Laravel's
+    guide itself tells to give stopwaitsecs above its longest job."""
+    base = "[program:queue]\ncommand=php /var/www/app/artisan queue:work%s\nuser=www-data\n" \
+           "autorestart=true\n"
+    diags = lint_text(base % "", tmp_path, args=["--select", "SV403"])
+    assert [(d["line"], d["column"]) for d in diags] == [(1, 1)]
+    assert diags[0]["message"].startswith("stopwaitsecs is not set (10 seconds), but queue:work "
+                                          "finishes the running job on TERM and may take its "
+                                          "--timeout (60 s)")
+    for twin in (base % " --timeout=90" + "stopwaitsecs=3600\n", base % "" + "stopwaitsecs=90\n",
+                 base.replace("queue:work%s", "queue:listen%s") % ""):
+        assert lint_text(twin, tmp_path, args=["--select", "SV403"]) == [], twin

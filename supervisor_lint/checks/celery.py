@@ -155,7 +155,10 @@ def _seconds(text):
 @rule("SV403", "short-stopwaitsecs", "warning", category="celery", scope="program")
 def short_stopwaitsecs(ctx, prog):
     cel = prog.celery
-    if cel is None or not cel.is_worker:
+    if cel is None:
+        yield from _short_stopwait_laravel(ctx, prog)
+        return
+    if not cel.is_worker:
         return
     wait = _stopwait(prog)
     if wait is None:
@@ -179,6 +182,40 @@ def short_stopwaitsecs(ctx, prog):
     yield finding("%s, but %s: supervisord SIGKILLs the worker when it runs out and "
                   "the tasks still running are lost; set stopwaitsecs=%d" % (what, why, target),
                   ctx, prog, "stopwaitsecs", fix=fix)
+
+
+def _short_stopwait_laravel(ctx, prog):
+    """Laravel's queue:work finishes the running job on TERM,
+    for up to its --timeout (60 s by default): stopwaitsecs must be longer."""
+    cmd = prog.command
+    argv = cmd.inner if cmd is not None and cmd.inner else []
+    names = [a.rpartition("/")[2] for a in argv]
+    if "artisan" not in names:
+        return
+    at = names.index("artisan")
+    if at + 1 >= len(argv) or argv[at + 1] != "queue:work":
+        return
+    wait = _stopwait(prog)
+    if wait is None:
+        return
+    timeout = 60.0
+    for i, token in enumerate(argv[at + 2:], at + 2):
+        if token.startswith("--timeout="):
+            timeout = _seconds(token.split("=", 1)[1])
+        elif token == "--timeout" and i + 1 < len(argv):
+            timeout = _seconds(argv[i + 1])
+    if timeout is None or timeout == 0 or wait > timeout:
+        return
+    target = int(timeout) + 30
+    written = at_key(prog, "stopwaitsecs")
+    what = "stopwaitsecs=%d" % wait if written is not None else \
+        "stopwaitsecs is not set (10 seconds)"
+    fix = replace_value(written.entry, str(target), "unsafe") if written is not None else \
+        add(ctx, prog, "stopwaitsecs", str(target), "unsafe")
+    yield finding("%s, but %s finishes the running job on TERM and may take its --timeout "
+                  "(%g s): supervisord SIGKILLs it first and the job is cut off; set "
+                  "stopwaitsecs=%d" % (what, argv[at + 1], timeout, target), ctx, prog,
+                  "stopwaitsecs", fix=fix)
 
 
 @rule("SV404", "cold-shutdown-signal", "warning", category="celery", scope="program")
