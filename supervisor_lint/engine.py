@@ -34,11 +34,7 @@ def run(tree, selection=None, suppressions=True, registry=None, root=None, live=
     host = None
     if root is not None:
         from .host import Service
-        user = loaded.supervisord.get("user")
-        env = {k[4:]: v for k, v in loaded.env.items()}
-        main = tree.docs[0].path if tree.docs else None
-        main = root.host_of(main) if main and main.startswith("/") else None
-        host = Service(root, user if isinstance(user, str) else None, env, main)
+        host = Service.of(root, tree, loaded)
         if live is not None and live.supervisord is not None:
             host.adopt(live.supervisord)
     ctx = Context(tree, loaded, host, live)

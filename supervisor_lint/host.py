@@ -459,25 +459,6 @@ class Root:
                 yield fields + [""] * (width - len(fields))
 
     # -- access ------------------------------------------------------------------------
-    def may(self, who, path, want):
-        """Whether Identity ``who`` can reach ``path`` (search permission on
-        every directory the walk goes through, links' targets included) and
-        then has ``want`` (READ|WRITE|EXECUTE bits) on it: True or False, by
-        owner, group and mode alone.  None when ``path`` does not exist."""
-        walked = []
-        resolved = self.resolve(path, walked=walked)
-        if resolved is None:
-            return False                      # the walk itself fails, for everyone
-        st = self.stat(resolved)
-        if st is None:
-            return None
-        for directory in dict.fromkeys(walked):
-            dst = self.stat(directory)
-            if dst is None or not _allowed(who, dst, EXECUTE):
-                return False
-        return _allowed(who, st, want)
-
-
     def access(self, who, path, want, create=False):
         """(verdict, why): whether Identity ``who`` can open the host path
         ``path`` for ``want`` (READ|WRITE|EXECUTE bits), searching every
@@ -694,6 +675,15 @@ class Service:
             # options.get_path: an unset or empty PATH is this default
             path = process.environ.get("PATH") or "/bin:/usr/bin:/usr/local/bin"
             self.env = dict(self.env, PATH=path)
+
+    @classmethod
+    def of(cls, root, tree, loaded):
+        """supervisord as the tree (a model.Tree, its load) runs it on ``root``."""
+        user = loaded.supervisord.get("user")
+        env = {k[4:]: v for k, v in loaded.env.items()}        # ENV_X -> X
+        main = tree.docs[0].path if tree.docs else None
+        main = root.host_of(main) if main and main.startswith("/") else None
+        return cls(root, user if isinstance(user, str) else None, env, main)
 
     @property
     def unit(self):

@@ -164,6 +164,10 @@ def test_nss_escapes_and_a_missing_passwd_are_noticed(root):
     assert Root(os.path.join(root, "etc")).accounts() == []
 
 
+def ok(host, who, path, want):
+    return host.access(who, path, want)[0]
+
+
 def test_access_is_computed_from_owner_group_and_mode(root):
     me, my_group = os.getuid(), os.getgid()
     owner = Identity("owner", me, [my_group])
@@ -174,27 +178,29 @@ def test_access_is_computed_from_owner_group_and_mode(root):
     os.chmod(os.path.join(root, "var/log/app"), 0o750)
     host = Root(root)
     log = "/var/log/app/worker.log"
-    assert host.may(owner, log, READ | WRITE) is True
-    assert host.may(member, log, READ) is True and host.may(member, log, WRITE) is False
-    assert host.may(other, log, READ) is False          # no search bit on /var/log/app
+    assert ok(host, owner, log, READ | WRITE) is True
+    assert ok(host, member, log, READ) is True and ok(host, member, log, WRITE) is False
+    assert ok(host, other, log, READ) is False          # no search bit on /var/log/app
     os.chmod(os.path.join(root, "var/log/app"), 0o755)
     host = Root(root)             # a Root reads a quiet tree: its stat results are kept
-    assert host.may(other, log, READ) is False          # the file itself: 0640
+    assert ok(host, other, log, READ) is False          # the file itself: 0640
     os.chmod(os.path.join(root, log.lstrip("/")), 0o644)
     host = Root(root)
-    assert host.may(other, log, READ) is True and host.may(other, log, WRITE) is False
-    assert host.may(superuser, log, READ | WRITE) is True
-    assert host.may(superuser, log, EXECUTE) is False   # root needs some x bit to execute
-    assert host.may(owner, "/var/log/app/missing.log", WRITE) is None
-    assert host.may(owner, "/var/log/app", WRITE | EXECUTE) is True
+    assert ok(host, other, log, READ) is True and ok(host, other, log, WRITE) is False
+    assert ok(host, superuser, log, READ | WRITE) is True
+    assert ok(host, superuser, log, EXECUTE) is False   # root needs some x bit to execute
+    assert host.access(owner, "/var/log/app/missing.log", WRITE) == (
+        False, "/var/log/app/missing.log does not exist")
+    assert host.access(owner, "/var/log/app/missing.log", WRITE, create=True) == (True, None)
+    assert ok(host, owner, "/var/log/app", WRITE | EXECUTE) is True
     # every directory the walk goes through counts, the link's own directory too
     os.makedirs(os.path.join(root, "e"))
     os.symlink("/var/log/app/worker.log", os.path.join(root, "e/lnk"))
     os.chmod(os.path.join(root, "e"), 0o700)
     host = Root(root)
-    assert host.may(owner, "/e/lnk", READ) is True
-    assert host.may(other, "/var/log/app/worker.log", READ) is True
-    assert host.may(other, "/e/lnk", READ) is False
+    assert ok(host, owner, "/e/lnk", READ) is True
+    assert ok(host, other, "/var/log/app/worker.log", READ) is True
+    assert ok(host, other, "/e/lnk", READ) is False
 
 
 MAIN = """[supervisord]

@@ -66,16 +66,27 @@ def _log_paths(ctx, prog, opened=True):
         yield key, value, ctx.host.host_path(value)
 
 
+# [supervisord] paths checked while the config is read: the directory of a
+# file (existing_dirpath), or the directory itself (existing_directory)
+_SD_PATHS = (("logfile", False), ("pidfile", False), ("childlogdir", True), ("directory", True))
+
+
+def _sd_directories(ctx, keys=_SD_PATHS):
+    """(key, written, host path, whole, directory) of the [supervisord] paths
+    written."""
+    for key, whole in keys:
+        value, path = _sd_path(ctx, key)
+        if path is not None:
+            yield key, value, path, whole, path if whole else posixpath.dirname(path)
+
+
 # -- SV501 ---------------------------------------------------------------------------------
 @rule("SV501", "missing-directory", "error", category="host", fatal="always", scope="tree")
 def missing_directory(ctx):
     host = ctx.host
-    for key, whole in (("logfile", False), ("pidfile", False), ("childlogdir", True),
-                       ("directory", True)):
-        value, path = _sd_path(ctx, key)
-        if path is None or _made_at_run_time(host, path):
+    for key, value, path, whole, directory in _sd_directories(ctx):
+        if _made_at_run_time(host, path):
             continue
-        directory = path if whole else posixpath.dirname(path)
         if (not whole and not posixpath.dirname(value)) or host.root.is_dir(directory):
             continue
         said = ("%s is not an existing directory" % value) if whole else (
@@ -119,29 +130,27 @@ _SYNTHESIZED_GROUPS = {"root": 0, "nobody": 65534, "nogroup": 65534}
 
 def _user_problem(root, text, synthesized=False):
     """supervisord's name_to_uid on the root: its error, or None."""
-    names = _SYNTHESIZED_USERS if synthesized else {}
-    try:
-        uid = int(text)
-    except ValueError:
-        if root.account(text) is None and text not in names:
-            return "Invalid user name %s" % text
-        return None
-    if not any(a.uid == uid for a in root.accounts()) and uid not in names.values():
-        return "Invalid user id %s" % text
-    return None
+    return _lookup_problem("user", ((a.name, a.uid) for a in root.accounts()), text,
+                           _SYNTHESIZED_USERS if synthesized else {})
 
 
 def _group_problem(root, text, synthesized=False):
-    names = _SYNTHESIZED_GROUPS if synthesized else {}
+    """supervisord's name_to_gid on the root: its error, or None."""
+    return _lookup_problem("group", ((g[0], g[1]) for g in root.groups()), text,
+                           _SYNTHESIZED_GROUPS if synthesized else {})
+
+
+def _lookup_problem(kind, table, text, extra):
+    """A number must be the id of an entry of ``table`` (name, id) or of
+    ``extra`` (name -> id), a name the name of one."""
+    pairs = list(table) + list(extra.items())
     try:
-        gid = int(text)
+        number = int(text)
     except ValueError:
-        if not any(g[0] == text for g in root.groups()) and text not in names:
-            return "Invalid group name %s" % text
-        return None
-    if not any(g[1] == gid for g in root.groups()) and gid not in names.values():
-        return "Invalid group id %s" % text
-    return None
+        found = any(name == text for name, _ in pairs)
+        return None if found else "Invalid %s name %s" % (kind, text)
+    found = any(ident == number for _, ident in pairs)
+    return None if found else "Invalid %s id %s" % (kind, text)
 
 
 def _nss_sources(root):
@@ -835,7 +844,7 @@ def service_stop_timeout(ctx):
 def lost_at_reboot(ctx):
     root = ctx.host.root
     kept = None
-    for directory, where in _runtime_directories(ctx):
+    for directory, shown, consequence, section, key, setting in _runtime_directories(ctx):
         resolved = root.resolve(directory)
         if resolved is None or not root.is_dir(resolved):
             continue
@@ -851,13 +860,12 @@ def lost_at_reboot(ctx):
             kept = _recreated(ctx)
         if any(resolved == k or resolved.startswith(k + "/") for k in kept):
             continue
-        message, at = where
         yield Finding("%s: %s is on a tmpfs (%s), so it is gone after a reboot, and no "
                       "tmpfiles.d entry or RuntimeDirectory= recreates it; %s. Add "
                       "\"d %s 0755 root root -\" to /etc/tmpfiles.d/supervisor.conf"
-                      % (message[0], directory, point, message[1], resolved), False,
-                      at=at.entry if hasattr(at, "entry") else at, section=message[2],
-                      key=message[3])
+                      % (shown, directory, point, consequence, resolved), False,
+                      at=setting.entry if setting is not None else None, section=section,
+                      key=key)
 
 
 def _recreated(ctx):
@@ -873,31 +881,26 @@ def _recreated(ctx):
 
 
 def _runtime_directories(ctx):
-    """(directory, ((key=value, consequence, section, key), setting)) of the
-    paths supervisord or a program needs at start."""
+    """(directory, key=value, consequence, section, key, setting) of the
+    directories supervisord or a program needs at start."""
     host = ctx.host
+    refused = "supervisord will then refuse to load the config (SV501)"
     setting = ctx.tree.get("unix_http_server", "file")
     if setting is not None and "%" not in setting.value:
         path = host.host_path(setting.value.strip())
         if path:
-            yield posixpath.dirname(path), (
-                ("file=%s" % setting.value.strip(), "supervisord will then stop at start "
-                 "(\"Cannot open an HTTP server: socket.error reported errno.ENOENT (2)\")",
-                 "unix_http_server", "file"), setting)
-    for key, whole in (("logfile", False), ("pidfile", False), ("childlogdir", True)):
-        value, path = _sd_path(ctx, key)
-        if path is None:
-            continue
-        setting = ctx.tree.get("supervisord", key)
-        yield (path if whole else posixpath.dirname(path)), (
-            ("%s=%s" % (key, value), "supervisord will then refuse to load the config "
-             "(SV501)", "supervisord", key), setting)
+            yield (posixpath.dirname(path), "file=%s" % setting.value.strip(),
+                   "supervisord will then stop at start (\"Cannot open an HTTP server: "
+                   "socket.error reported errno.ENOENT (2)\")", "unix_http_server", "file",
+                   setting)
+    for key, value, path, whole, directory in _sd_directories(ctx, _SD_PATHS[:3]):
+        yield (directory, "%s=%s" % (key, value), refused, "supervisord", key,
+               ctx.tree.get("supervisord", key))
     for prog in programs(ctx):
         for key, value, path in _log_paths(ctx, prog):
             if path is not None:
-                yield posixpath.dirname(path), (
-                    ("%s=%s" % (key, value), "supervisord will then refuse to load the config "
-                     "(SV501)", prog.section, key), prog.settings.get(key))
+                yield (posixpath.dirname(path), "%s=%s" % (key, value), refused,
+                       prog.section, key, prog.settings.get(key))
 
 
 # -- SV513 ---------------------------------------------------------------------------------
