@@ -34,16 +34,11 @@ def server_url(tree):
     url = value("supervisorctl", "serverurl")
     if url:
         return url.replace("%(here)s", tree.here or ""), user, password
-    if "unix_http_server" in tree.sections:
-        path = (value("unix_http_server", "file") or "").replace("%(here)s", tree.here or "")
-        return "unix://" + path, user or value("unix_http_server", "username"), \
-            password or value("unix_http_server", "password")
-    if "inet_http_server" in tree.sections:
-        port = value("inet_http_server", "port") or ""
-        host, _, number = port.rpartition(":")
-        return "http://%s:%s" % (host if host not in ("", "*") else "127.0.0.1", number), \
-            user or value("inet_http_server", "username"), \
-            password or value("inet_http_server", "password")
+    for section in ("unix_http_server", "inet_http_server"):
+        if section in tree.sections:
+            # the URL supervisord gives its children is the one it serves
+            return children_url(tree), user or value(section, "username"), \
+                password or value(section, "password")
     return None, None, None
 
 
@@ -58,7 +53,8 @@ def children_url(tree):
     s = tree.get("inet_http_server", "port") if "inet_http_server" in tree.sections else None
     if s is not None:
         host, _, port = s.value.strip().rpartition(":")
-        return "http://%s:%s" % (host or "localhost", port)
+        host = host.lower()            # datatypes.inet_address; '' and '*' are every address
+        return "http://%s:%s" % (host if host not in ("", "*") else "localhost", port)
     return None
 
 

@@ -233,3 +233,17 @@ def test_what_proc_does_not_show_is_said(tmp_path, fake, monkeypatch):
     status, out, err = run(["audit", "--isolated", "--live", "--select", "SV604", str(conf)])
     assert err == ("supervisor-lint: warning: the environment of 1 processes could not be read "
                    "(other users' processes need root): orphans among them are not found\n")
+
+
+def test_the_url_supervisord_gives_its_children():
+    """datatypes.inet_address: '*' and '' are every address, and supervisord
+    then tells its children http://localhost:PORT (options.py)."""
+    from supervisor_lint.model import Tree
+    from supervisor_lint import reader
+    for port, url in (("*:9001", "http://localhost:9001"), (":9001", "http://localhost:9001"),
+                      ("9001", "http://localhost:9001"),
+                      ("Example.COM:9001", "http://example.com:9001")):
+        tree = Tree("/etc/supervisor")
+        tree.add(reader.parse(("[inet_http_server]\nport=%s\n" % port).encode(), "s.conf"))
+        assert live.children_url(tree) == url, port
+        assert live.server_url(tree)[0] == url, port

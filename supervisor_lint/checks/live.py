@@ -25,13 +25,15 @@ def _main_at(ctx):
     return block
 
 
-def _by_group(ctx):
-    """{(group, process name): Program} of the files, for programs whose
-    processes are named after them (numprocs=1, the default process_name)."""
-    found = {}
+def _program_of(ctx):
+    """A function (group, process name) -> the Program of the files that
+    runs it, or None: by its own name first (a [group:x] holds several
+    programs), else by the group (numprocs, a process_name of its own)."""
+    by_name, by_group = {}, {}
     for prog in programs(ctx):
-        found[(prog.group, prog.name)] = prog
-    return found
+        by_name[(prog.group, prog.name)] = prog
+        by_group[prog.group] = prog
+    return lambda group, name: by_name.get((group, name)) or by_group.get(group)
 
 
 def _group_of(ctx):
@@ -156,8 +158,7 @@ def reread_would_fail(ctx):
 @rule("SV603", "unhealthy-program", "error", category="live", scope="tree")
 def unhealthy_program(ctx):
     snap = ctx.live.snapshot
-    files = _by_group(ctx)
-    groups = _group_of(ctx)
+    program_of = _program_of(ctx)
     exits = {}
     now = max([p.get("now", 0) for p in snap.processes] or [0])
     for stamp, name, status in _EXITED.findall(snap.log or ""):
@@ -165,7 +166,7 @@ def unhealthy_program(ctx):
             exits[name] = exits.get(name, 0) + 1
     for proc in snap.processes:
         name, group, state = proc["name"], proc["group"], proc["statename"]
-        prog = files.get((group, name)) or groups.get(group)
+        prog = program_of(group, name)
         loops = exits.get(name, 0) + exits.get("%s:%s" % (group, name), 0)
         if state not in ("FATAL", "BACKOFF") and loops < LOOP_EXITS:
             continue
@@ -242,7 +243,7 @@ def orphaned_process(ctx):
     url = _server_url(ctx)
     if url is None:
         return
-    groups = _group_of(ctx)
+    program_of = _program_of(ctx)
     descendants = {}
     for p in procs.carrying("SUPERVISOR_SERVER_URL", url):
         if p.pid == snap.pid:
@@ -255,7 +256,7 @@ def orphaned_process(ctx):
                 descendants[pid] = procs.descendants(pid) | {pid}
             if p.pid in descendants[pid]:
                 continue
-        prog = groups.get(group)
+        prog = program_of(group, name)
         cause = _orphan_cause(ctx, prog)
         what = posixpath.basename(p.cmdline[0]) if p.cmdline else "?"
         yield Finding("pid %d (%s, uid %s) carries [%s]'s supervisor environment but is not "
