@@ -523,6 +523,40 @@ def test_file_not_included(tmp_path):
         "says nothing about it; rename it to match, or add a pattern")
 
 
+def test_servers_kept_in_the_foreground_by_their_own_config(tmp_path):
+    conf = ("[program:nginx]\ncommand=/usr/sbin/nginx\n"
+            "[program:fpm]\ncommand=php-fpm -y conf/fpm.conf\ndirectory=/srv/app\n"
+            "[program:fpm2]\ncommand=php-fpm8.2\n"
+            "[program:site]\ncommand=nginx -c /srv/site/nginx.conf\n")
+    host = {"/etc/nginx/nginx.conf": "user www-data;\ndaemon off; # supervisord\nevents {}\n",
+            "/srv/app/conf/fpm.conf": "[global]\ninclude=etc/fpm.d/*.conf\n",
+            "/srv/app/etc/fpm.d/zz-docker.conf": "[global]\ndaemonize = no\n",
+            "/etc/php/8.2/fpm/php-fpm.conf": "[global]\n;daemonize = no\n#daemonize = no\n",
+            "/srv/site/nginx.conf": "# daemon off;\ninclude /srv/site/main.d/*.conf;\n",
+            "/srv/site/main.d/a.conf": "daemon on;\n"}
+    root = hosts.build(tmp_path / "a", dict(HOST, **{CONF: conf}, **host))
+    status, diags, err = lint_json(["--root", root, "--isolated", "--select", "SV211"],
+                                   command="audit")
+    assert [(d["code"], d["severity"], d["line"], d["column"], d["message"]) for d in diags] == [
+        ("SV211", "error", 7, 9, "php-fpm8.2 daemonizes: /etc/php/8.2/fpm/php-fpm.conf does not "
+         "say `daemonize = no` and it was not started with -F: its first process exits, "
+         "supervisord restarts it again and again (ending FATAL) while the detached copies run "
+         "unsupervised; run it in the foreground"),
+        ("SV211", "error", 9, 9, "nginx daemonizes: /srv/site/nginx.conf does not say `daemon "
+         "off;` and it was not started with -g 'daemon off;': its first process exits, "
+         "supervisord restarts it again and again (ending FATAL) while the detached copies run "
+         "unsupervised; run it in the foreground")]
+    # the same tree without the files: a warning naming the file and the setting
+    root = hosts.build(tmp_path / "b", dict(HOST, **{CONF: conf}))
+    status, diags, err = lint_json(["--root", root, "--isolated", "--select", "SV211"],
+                                   command="audit")
+    assert [(d["severity"], d["line"]) for d in diags] == [("warning", l) for l in (2, 4, 7, 9)]
+    assert diags[1]["message"] == (
+        "php-fpm stays in the foreground only if conf/fpm.conf says `daemonize = no` (or it is "
+        "started with -F); that file decides and is not readable on this host: check it, or "
+        "add -F")
+
+
 def test_wrapper_scripts_are_read(tmp_path):
     run_sh = "#!/bin/sh\n# start the worker\ncd /srv/app\n. venv/bin/activate\ncelery -A proj worker\n"
     conf = ("[program:wrapped]\ncommand=/bin/bash run.sh\ndirectory=/srv/app\nuser=celery\n"

@@ -435,11 +435,8 @@ def _daemonizes(cmd):
                 return "gunicorn %s forks into the background" % tok, tok
     if name == "uwsgi" and any(t.startswith("--daemonize") or t == "-d" for t in inner):
         return "uwsgi --daemonize forks into the background", None
-    if name == "nginx" and not any("daemon off" in t for t in inner):
-        return "nginx daemonizes unless started with -g 'daemon off;'", None
-    if name and re.match(r"^php-fpm[\d.]*$", name) and \
-            not any(t in ("-F", "--nodaemonize") for t in inner):
-        return "php-fpm daemonizes unless started with -F", None
+    if _server_config(cmd) is not None:
+        return "%s daemonizes unless its config says otherwise" % name, None
     if name == "redis-server" and "--daemonize" in inner:
         i = inner.index("--daemonize")
         if i + 1 < len(inner) and inner[i + 1].lower() == "yes":
@@ -455,6 +452,97 @@ def _daemonizes(cmd):
     return None, None
 
 
+def _server_config(cmd):
+    """For nginx and php-fpm started without their foreground flag: (the
+    setting that keeps them in the foreground, the config files that may
+    hold it, first one present decides), else None."""
+    inner = cmd.inner
+    name = cmd.program or ""
+    if name == "nginx":
+        if any("daemon off" in t for t in inner):
+            return None
+        given = _option_value(inner, ("-c",))
+        if given is None:
+            prefix = _option_value(inner, ("-p",))
+            files = [prefix.rstrip("/") + "/conf/nginx.conf"] if prefix else ["/etc/nginx/nginx.conf"]
+        else:
+            files = [given]
+        return "daemon off;", files, given is not None
+    m = re.match(r"^php(\d[\d.]*)?-fpm([\d.]*)$", name)
+    if m:
+        if any(t in ("-F", "--nodaemonize") for t in inner):
+            return None
+        given = _option_value(inner, ("-y", "--fpm-config"))
+        if given is not None:
+            files = [given]
+        else:
+            version = m.group(1) or m.group(2)
+            files = ["/etc/php/%s/fpm/php-fpm.conf" % version] if version else []
+            files += ["/usr/local/etc/php-fpm.conf", "/etc/php-fpm.conf"]
+        return "daemonize = no", files, given is not None
+    return None
+
+
+def _option_value(inner, names):
+    for i, token in enumerate(inner[1:], 1):
+        if token in names and i + 1 < len(inner):
+            return inner[i + 1]
+        for name in names:
+            if name.startswith("--") and token.startswith(name + "="):
+                return token[len(name) + 1:]
+            if not name.startswith("--") and token.startswith(name) and len(token) > len(name):
+                return token[len(name):]
+    return None
+
+
+_NGINX_DAEMON = re.compile(r"(?:^|[;{}\s])daemon\s+(on|off)\s*;")
+_FPM_DAEMONIZE = re.compile(r"^\s*daemonize\s*=\s*\"?(\w+)\"?\s*$", re.M | re.I)
+_INCLUDE = re.compile(r"^\s*include\s*=?\s*\"?([^\";\s]+)\"?\s*;?\s*$", re.M)
+
+
+def _foreground_by_config(ctx, prog, setting, files):
+    """Under audit, whether the server's own config keeps it in the
+    foreground: True or False as its config (and what that includes) says,
+    None when no config file can be read.  nginx: the last ``daemon``
+    directive (default on); php-fpm: the last ``daemonize`` (default yes)."""
+    host = ctx.host
+    if host is None:
+        return None, None
+    directory = prog.values.get("directory")
+    for name in files:
+        if not name.startswith("/"):
+            if not isinstance(directory, str) or not directory.startswith("/"):
+                continue
+            name = directory.rstrip("/") + "/" + name
+        path = host.host_path(name, tilde=False)
+        data = host.root.read(path, limit=1 << 20) if path else None
+        if data is None:
+            continue
+        texts = [data.decode("utf-8", "replace")]
+        base = path.rpartition("/")[0] or "/"
+        if not setting.startswith("daemon "):
+            base = base.rpartition("/")[0] or "/"     # php-fpm: relative to its prefix
+        for pattern in _INCLUDE.findall(_uncommented(texts[0])):
+            pattern = pattern if pattern.startswith("/") else base + "/" + pattern
+            for included in host.root.glob(pattern)[:200]:
+                more = host.root.read(included, limit=1 << 20)
+                if more is not None:
+                    texts.append(more.decode("utf-8", "replace"))
+        if setting.startswith("daemon "):
+            said = [m.group(1) for t in texts for m in _NGINX_DAEMON.finditer(_uncommented(t))]
+            return (said[-1] == "off" if said else False), path
+        said = [m.group(1).lower() for t in texts
+                for m in _FPM_DAEMONIZE.finditer(_uncommented(t))]
+        return (said[-1] in ("no", "false", "off", "0") if said else False), path
+    return None, None
+
+
+def _uncommented(text):
+    """nginx's # comments, php-fpm's ; and # comment lines, removed."""
+    return "\n".join("" if line.lstrip().startswith(";") else line.split("#", 1)[0]
+                     for line in text.splitlines())
+
+
 @rule("SV211", "daemonizing-command", "error", category="hygiene", scope="program")
 def daemonizing(ctx, prog):
     cmd = prog.command
@@ -463,6 +551,26 @@ def daemonizing(ctx, prog):
     what, token = _daemonizes(cmd)
     if what is None:
         return
+    server = _server_config(cmd)
+    if server is not None:
+        setting, files, given = server
+        foreground, path = _foreground_by_config(ctx, prog, setting, files)
+        if foreground:
+            return
+        name = cmd.program
+        flag = "-g 'daemon off;'" if name == "nginx" else "-F"
+        if foreground is None:
+            where = files[0] if given or len(files) == 1 else "its php-fpm.conf (%s)" % \
+                ", ".join(files)
+            yield finding("%s stays in the foreground only if %s says `%s` (or it is started "
+                          "with %s); that file decides and %s: check it, or add %s"
+                          % (name, where, setting, flag,
+                             "is not readable on this host" if ctx.host is not None else
+                             "only the audit reads it", flag),
+                          ctx, prog, "command", severity="warning")
+            return
+        what = "%s daemonizes: %s does not say `%s` and it was not started with %s" % (
+            name, path, setting, flag)
     fix = None
     written = at_key(prog, "command")
     if token is not None and written is not None:
