@@ -32,8 +32,19 @@ CELERY_SUB_VALUE = {"-l", "--loglevel", "-c", "--concurrency", "-P", "--pool", "
                     "--autoscale", "-O", "--prefetch-multiplier", "--uid", "--gid", "--umask",
                     "--executable", "--max-interval", "-E", "--purge", "--port", "--address",
                     "--broker-api", "--basic_auth", "--basic-auth", "--url_prefix",
-                    "--url-prefix", "--persistent", "--db", "--state-save-interval"}
+                    "--url-prefix", "--persistent", "--db", "--state-save-interval",
+                    "--heartbeat-interval", "--pool-start-method", "--optimization",
+                    "--camera", "--freq", "--frequency", "--maxrate", "-F", "-r"}
 CELERY_SUB_FLAGS_TAKE_NO_VALUE = {"-E", "--purge", "--persistent"}
+# worker, beat and events flags (Celery 5.7's click definitions)
+CELERY_SUB_FLAGS = {"-B", "--beat", "-D", "--detach", "--disable-prefetch", "--discard",
+                    "--events", "-E", "--task-events", "--purge", "--without-gossip",
+                    "--without-heartbeat", "--without-mingle", "--enable-remote-control",
+                    "--no-enable-remote-control", "--dump"}
+# what Celery names its options: a value option followed by one of these takes it as its value
+CELERY_OPTIONS = CELERY_GLOBAL_VALUE | CELERY_GLOBAL_FLAG | CELERY_SUB_VALUE | CELERY_SUB_FLAGS
+# the subcommands that, after -A app, make an unfamiliar program name Celery
+CELERY_RUNNING = {"worker", "beat", "events", "flower", "multi"}
 REMOVED_CELERY_PROGRAMS = {"celeryd", "celerybeat", "celeryd-multi", "celeryev", "camqadm",
                            "celerycam"}
 REMOVED_MANAGE_COMMANDS = {"celery", "celeryd", "celerybeat", "celerycam", "celeryev"}
@@ -50,6 +61,8 @@ class Celery:
         self.globals_after = []       # (index, token) of global options after the subcommand
         self.removed = None           # a removed program or option, as written
         self.missing = []             # options that take a value, written without one
+        self.swallowed = []           # (index, option, the option it takes as its value)
+        self.by_arguments = False     # recognised by -A app SUBCOMMAND, not by its name
 
     @property
     def pool(self):
@@ -332,9 +345,10 @@ def _read_celery(cmd, inner):
             cmd.celery = cel
             return
         cmd.celery = cel
-    elif name in ("celery", "celery.exe"):
+    elif name in ("celery", "celery.exe") or _celery_arguments(inner):
         cmd.celery = Celery()
         cmd.celery.index = 0
+        cmd.celery.by_arguments = name not in ("celery", "celery.exe")
         start = 1
     else:
         return
@@ -350,6 +364,7 @@ def _read_celery(cmd, inner):
         if opt in CELERY_GLOBAL_VALUE:
             if value is None and i + 1 < len(inner):
                 value = inner[i + 1]
+                _swallows(cel, i, opt, value)
                 i += 1
             _store(cel, opt, value)
         elif len(opt) > 2 and opt[:2] in _SHORT_VALUE and not opt.startswith("--"):
@@ -359,9 +374,38 @@ def _read_celery(cmd, inner):
             if value is None and i + 1 < len(inner):
                 i += 1
             cel.options.setdefault("_before", []).append(opt)
+        elif opt in CELERY_SUB_FLAGS:
+            cel.options.setdefault("_before", []).append(opt)
         else:
             _store(cel, opt, value if value is not None else True)
         i += 1
+
+
+def _swallows(cel, index, opt, value):
+    """click gives an option that takes a value the next word, whatever it
+    is: ``--logfile -n w1`` logs to a file named '-n'."""
+    if value.split("=", 1)[0] in CELERY_OPTIONS or \
+            (value[:2] in _SHORT_VALUE and not value.startswith("--") and len(value) > 2):
+        cel.swallowed.append((index, opt, value))
+
+
+def _celery_arguments(inner):
+    """Whether an unfamiliar program's arguments are Celery's: global
+    options naming the app (-A/--app), then a subcommand that runs."""
+    app = False
+    i = 1
+    while i < len(inner):
+        opt, value = _option(inner[i])
+        if opt in ("-A", "--app") or (opt[:2] == "-A" and len(opt) > 2):
+            app = True
+        if opt in CELERY_GLOBAL_VALUE:
+            i += 1 if value is not None else 2
+            continue
+        if opt in CELERY_GLOBAL_FLAG or (opt[:2] in ("-A", "-b") and len(opt) > 2):
+            i += 1
+            continue
+        return app and opt in CELERY_RUNNING
+    return False
 
 
 def _store(cel, opt, value):
@@ -404,6 +448,7 @@ def _celery_options(cel, inner, i):
         if value is None and opt in CELERY_SUB_VALUE and opt not in CELERY_SUB_FLAGS_TAKE_NO_VALUE \
                 and i + 1 < len(inner):
             value = inner[i + 1]
+            _swallows(cel, i, opt, value)
             i += 1
         _store(cel, opt, value if value is not None else True)
         i += 1

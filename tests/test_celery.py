@@ -42,6 +42,13 @@ CASES = [
      (2, 9), 'error', 'celery -l worker: -l belongs to the worker subcommand, and Celery 5 re'),
     ('SV406', W.replace("/srv/app/venv/bin/celery -A proj worker", "/usr/bin/python3 -m celery -A proj worker") + "environment=VIRTUAL_ENV=\"/srv/app/venv\"\n",
      (2, 9), 'warning', '/usr/bin/python3 -m celery runs the system interpreter: it imports the'),
+    ('SV401', W.replace("celery -A proj worker", "celery --beat -A proj worker"),
+     (2, 9), 'error', 'celery --beat worker: --beat belongs to the worker subcommand, and Cel'),
+    ('SV411', W.replace("worker\n", "worker --logfile -n w1@%%h\n", 1),
+     (2, 9), 'error', '--logfile -n: an option that takes a value takes the next word whatev'),
+    ('SV408', W.replace("/srv/app/venv/bin/celery -A proj", "[CELERY] -A proj").replace(
+        "directory=/srv/app\n", ""),
+     (1, 1), 'warning', 'celery -A proj imports proj from the working directory (unless it is a'),
 ]
 
 
@@ -108,3 +115,80 @@ def test_laravel_queue_work_needs_stopwaitsecs_above_its_timeout(tmp_path):
     for twin in (base % " --timeout=90" + "stopwaitsecs=3600\n", base % "" + "stopwaitsecs=90\n",
                  base.replace("queue:work%s", "queue:listen%s") % ""):
         assert lint_text(twin, tmp_path, args=["--select", "SV403"]) == [], twin
+
+
+def test_an_option_that_swallows_the_next_says_what_follows(tmp_path):
+    """issue 12, item 6, measured with Celery 5.7.0: `--logfile -n w1`
+    leaves w1 over (it exits at start); `-f -E` starts, logging to '-E'."""
+    def sv411(command):
+        text = W.replace("/srv/app/venv/bin/celery -A proj worker", command)
+        return [d["message"] for d in lint_text(text, tmp_path) if d["code"] in ("SV411", "SV410")]
+    assert sv411("/srv/app/venv/bin/celery -A proj worker --logfile -n w1@%%h") == [
+        '--logfile -n: an option that takes a value takes the next word whatever it is, so -n '
+        'is --logfile\'s value, not an option, and w1@%h is left over: Celery exits at start '
+        'with "Unable to parse extra configuration from command line"; give --logfile its value']
+    assert sv411("/srv/app/venv/bin/celery -A proj worker -f -E") == [
+        "-f -E: an option that takes a value takes the next word whatever it is, so -E is -f's "
+        "value, not an option, and the program starts with -f set to '-E'; give -f its value"]
+    # before the subcommand: -A takes -b, and SV410 does not report 'redis://' as a subcommand
+    assert sv411("/srv/app/venv/bin/celery -A -b redis:// worker") == [
+        "-A -b: an option that takes a value takes the next word whatever it is, so -b is -A's "
+        "value, not an option, and redis:// is left over: Celery exits at start with \"Unable "
+        "to parse extra configuration from command line\"; give -A its value"]
+    # twins: values that look like options but are not Celery's, and flags before values
+    for command in ("/srv/app/venv/bin/celery -A proj worker --logfile /var/log/w.log -n w1@%%h",
+                    "/srv/app/venv/bin/celery -A proj worker -E -n w1@%%h",
+                    "/srv/app/venv/bin/celery -A proj worker --exclude-queues -w-queue"):
+        assert sv411(command) == [], command
+
+
+def test_celery_is_recognised_by_its_arguments(tmp_path):
+    """issue 12, item 6: a placeholder or unusual path with -A app worker
+    still gets the Celery rules; other programs with -A do not."""
+    for exe in ("[PATH]", "C:\\venv\\Scripts\\celery.exe", "/opt/bin/run-celery"):
+        text = W.replace("/srv/app/venv/bin/celery -A proj worker", exe + " -A proj worker") \
+            .replace("stopwaitsecs=600\n", "")
+        assert "SV403" in [d["code"] for d in lint_text(text, tmp_path)], exe
+    for command in ("/usr/bin/tool -A proj run", "/usr/bin/tool worker", "/usr/bin/tool -b x worker"):
+        text = W.replace("/srv/app/venv/bin/celery -A proj worker", command) \
+            .replace("stopwaitsecs=600\n", "")
+        assert "SV403" not in [d["code"] for d in lint_text(text, tmp_path)], command
+
+
+def test_other_job_workers_with_a_warm_shutdown(tmp_path):
+    """issue 12, item 7: rq, dramatiq and huey finish their running jobs on
+    their graceful signal (checked in rq 2's Worker.request_stop, dramatiq's
+    --worker-shutdown-timeout, huey's --graceful-signal); huey takes TERM as
+    its immediate shutdown."""
+    def found(command, extra=""):
+        text = "[program:jobs]\ncommand=/srv/venv/bin/%s\nuser=app\nautorestart=true\n%s" % (
+            command, extra)
+        return [(d["code"], d["line"], d["column"], d["message"])
+                for d in lint_text(text, tmp_path, args=["--select", "SV403,SV404"])]
+    assert found("rq worker high default") == [
+        ("SV403", 1, 1, "stopwaitsecs is not set (10 seconds), but rq worker finishes the "
+         "running job on TERM (a warm shutdown), and an rq job may run for its job_timeout "
+         "(180 s by default): supervisord SIGKILLs it first and the job is cut off; set "
+         "stopwaitsecs=210")]
+    assert found("dramatiq app.tasks", "stopwaitsecs=30\n") == [
+        ("SV403", 5, 14, "stopwaitsecs=30, but dramatiq waits on TERM for its running actors "
+         "up to its --worker-shutdown-timeout (600 s): supervisord SIGKILLs it first and the job "
+         "is cut off; set stopwaitsecs=630")]
+    assert found("dramatiq app.tasks --worker-shutdown-timeout=120000", "stopwaitsecs=90\n")[0][3] \
+        .startswith("stopwaitsecs=90, but dramatiq waits on TERM for its running actors up to "
+                    "its --worker-shutdown-timeout (120 s)")
+    assert found("huey_consumer app.huey") == [
+        ("SV404", 1, 1, "stopsignal is not set (TERM): huey's consumer takes TERM as its "
+         "immediate shutdown and interrupts the running tasks (its graceful signal is INT); use "
+         "stopsignal=INT")]
+    assert found("huey_consumer app.huey", "stopsignal=INT\n") == [
+        ("SV403", 1, 1, "stopwaitsecs is not set (10 seconds), but huey's graceful shutdown "
+         "waits for the running tasks: supervisord SIGKILLs it first and the job is cut off; "
+         "set stopwaitsecs=630")]
+    # clean twins
+    for command, extra in (("rq worker", "stopwaitsecs=240\n"),
+                           ("dramatiq app.tasks --worker-shutdown-timeout 20000", "stopwaitsecs=30\n"),
+                           ("huey_consumer app.huey -g TERM", "stopwaitsecs=700\n"),
+                           ("huey_consumer app.huey", "stopsignal=INT\nstopwaitsecs=700\n"),
+                           ("rq info", "")):
+        assert found(command, extra) == [], command

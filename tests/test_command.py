@@ -61,6 +61,7 @@ def test_every_corpus_command_is_understood():
     commands = _corpus_commands()
     assert len(commands) > 150
     celery_programs = 0
+    by_arguments = []
     for name, text in commands:
         cmd = command.parse(text)
         try:
@@ -73,8 +74,14 @@ def test_every_corpus_command_is_understood():
         if cmd.celery is not None:
             celery_programs += 1
             assert cmd.celery.subcommand, (name, text)
+            if cmd.celery.by_arguments:
+                by_arguments.append(name)
+                continue
             assert cmd.program in ("celery", "manage.py", "celeryd", "celerybeat", "celery.exe") \
                 or cmd.celery.removed, (name, text)
+    # Celery by its arguments: a [PATH] placeholder and an unquoted Windows path
+    assert sorted(by_arguments) == ["041-django-courseproject-windows-paths.conf",
+                                    "104-shell-script-flower-placeholders.conf"]
     # the corpus holds 81 Celery programs by the reference catalog's own count
     assert celery_programs >= 78
 

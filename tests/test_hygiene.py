@@ -52,6 +52,8 @@ CASES = [
      (2, 9), 'warning', "nginx stays in the foreground only if /etc/nginx/nginx.conf says `dae"),
     ('SV211', "[program:fpm]\ncommand=php-fpm8.2 --fpm-config /etc/php/fpm.conf\n",
      (2, 9), 'warning', "php-fpm8.2 stays in the foreground only if /etc/php/fpm.conf says `da"),
+    ('SV217', "[program:w]\ncommand = /Volumes/My Drive/venv/bin/celery -A p worker\n",
+     (2, 11), 'error', "the program's path is cut at a blank: supervisord splits the command "),
     ('SV211', "[program:sshd]\ncommand=/usr/sbin/sshd\n",
      (2, 9), 'error', "sshd daemonizes unless started with -D: its first process exits, supe"),
     ('SV202', "[program:app]\ncommand=bash start.sh\ndirectory=/srv/app\nuser=app\n",
@@ -196,3 +198,21 @@ def test_a_path_that_starts_with_an_unknown_expansion_is_not_relative(tmp_path):
     # a relative path after the expansion's place is still one
     text = W.replace("/srv/app/venv/bin/celery", "venv/bin/celery --x=%(ENV_HOME)s")
     assert "SV213" in [d["code"] for d in lint_text(text, tmp_path)]
+
+
+def test_sv217_quotes_the_cut_path_as_written(tmp_path):
+    text = "[program:x]\ncommand=/Users/A B/My  Projects/venv/bin/python manage.py run\n"
+    (d,) = [d for d in lint_text(text, tmp_path) if d["code"] == "SV217"]
+    assert d["message"] == (
+        "the program's path is cut at a blank: supervisord splits the command at blanks, so it "
+        "runs /Users/A with B/My as its first argument and fails at every start (\"can't find "
+        "command\"); quote the path: \"/Users/A B/My  Projects/venv/bin/python\"")
+    fix = fix_of(tmp_path, text, "SV217")
+    assert (fix["applicability"], apply(text, fix)) == (
+        "safe", '[program:x]\ncommand="/Users/A B/My  Projects/venv/bin/python" manage.py run\n')
+    # twins: paths that are whole, arguments that are paths, options among the words
+    for command in ('"/Volumes/My Drive/venv/bin/celery" -A p worker', "/opt/app/run data/x",
+                    "/usr/bin/python my dir/x.py", "/opt/My -x Drive/bin/celery",
+                    "/srv/run.sh logs/bin/x"):
+        text = "[program:x]\ncommand=%s\n" % command
+        assert "SV217" not in [d["code"] for d in lint_text(text, tmp_path)], command

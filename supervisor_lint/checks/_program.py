@@ -4,7 +4,7 @@ add a key to its section, and what its command runs."""
 from ..diagnostics import Finding
 from ..fixes import insert_key
 
-TERM, QUIT, KILL = 15, 3, 9
+TERM, QUIT, KILL, INT = 15, 3, 9, 2
 # programs that fork worker processes of their own
 FORKING = {"gunicorn", "uwsgi", "hypercorn", "dramatiq", "huey_consumer", "rq", "rqworker",
            "arq", "php-fpm", "php-fpm7", "php-fpm8", "nginx", "apache2", "httpd", "puma",

@@ -6,9 +6,11 @@ import os
 import re
 
 from . import rule
-from ._program import (KILL, QUIT, TERM, add, at_key, effective_signal, env, finding,
+from ._program import (INT, KILL, QUIT, TERM, add, at_key, effective_signal, env, finding,
                        programs)
 from ..command import CELERY_GLOBAL_VALUE as _GLOBAL_VALUE
+from ..command import CELERY_SUB_VALUE as _SUB_VALUE
+from ..command import CELERY_SUB_FLAGS_TAKE_NO_VALUE as _SUB_NO_VALUE
 from ..diagnostics import Edit, Fix
 from ..fixes import replace_value
 from ..redact import has_secret
@@ -156,7 +158,7 @@ def _seconds(text):
 def short_stopwaitsecs(ctx, prog):
     cel = prog.celery
     if cel is None:
-        yield from _short_stopwait_laravel(ctx, prog)
+        yield from _short_stopwait_jobs(ctx, prog)
         return
     if not cel.is_worker:
         return
@@ -184,44 +186,96 @@ def short_stopwaitsecs(ctx, prog):
                   ctx, prog, "stopwaitsecs", fix=fix)
 
 
-def _short_stopwait_laravel(ctx, prog):
-    """Laravel's queue:work finishes the running job on TERM,
-    for up to its --timeout (60 s by default): stopwaitsecs must be longer."""
+def _job_worker(prog):
+    """For job workers other than Celery that finish the running job on
+    their stop signal: (what it is, the longest it waits in seconds, whether
+    that bound is written in the command, why), else None.  Checked against
+    Laravel's guide, rq 2 (Worker.request_stop, Queue.DEFAULT_TIMEOUT),
+    dramatiq 1 (--worker-shutdown-timeout) and huey 2 (--graceful-signal)."""
     cmd = prog.command
     argv = cmd.inner if cmd is not None and cmd.inner else []
     names = [a.rpartition("/")[2] for a in argv]
-    if "artisan" not in names:
+    if "artisan" in names:
+        at = names.index("artisan")
+        if at + 1 >= len(argv) or argv[at + 1] != "queue:work":
+            return None
+        timeout = _value(argv[at + 2:], "--timeout")
+        bound = _seconds(timeout) if timeout is not None else 60.0
+        return ("queue:work", bound, True,
+                "queue:work finishes the running job on TERM and may take its --timeout "
+                "(%g s)" % bound if bound is not None else "")
+    name = names[0] if names else ""
+    if (name == "rq" and argv[1:2] in (["worker"], ["worker-pool"])) or \
+            (name == "manage.py" and argv[1:2] == ["rqworker"]):
+        return ("rq worker", 180.0, False, "rq worker finishes the running job on TERM (a warm "
+                "shutdown), and an rq job may run for its job_timeout (180 s by default)")
+    if name == "dramatiq":
+        timeout = _value(argv[1:], "--worker-shutdown-timeout")
+        bound = _seconds(timeout) / 1000.0 if _seconds(timeout) is not None else 600.0
+        return ("dramatiq", bound, timeout is not None,
+                "dramatiq waits on TERM for its running actors up to its "
+                "--worker-shutdown-timeout (%g s)" % bound)
+    if _huey(prog) is not None:
+        if effective_signal(prog) != _huey_graceful(argv):
+            return None       # its immediate shutdown: nothing is waited for (SV404)
+        return ("huey", 600.0, False, "huey's graceful shutdown waits for the running tasks")
+    return None
+
+
+def _huey(prog):
+    """The argv of a huey consumer, else None."""
+    cmd = prog.command
+    argv = cmd.inner if cmd is not None and cmd.inner else []
+    name = argv[0].rpartition("/")[2] if argv else ""
+    if name in ("huey_consumer", "huey_consumer.py") or \
+            (name == "manage.py" and argv[1:2] == ["run_huey"]):
+        return argv
+    return None
+
+
+def _huey_graceful(argv):
+    """The signal huey's consumer shuts down gracefully on (-g/--graceful-signal,
+    INT by default; the other of INT and TERM interrupts the running tasks)."""
+    graceful = (_value(argv[1:], "--graceful-signal") or _value(argv[1:], "-g") or "INT")
+    return TERM if graceful.upper() in ("TERM", "SIGTERM") else INT
+
+
+def _value(argv, option):
+    for i, token in enumerate(argv):
+        if token.startswith(option + "="):
+            return token.split("=", 1)[1]
+        if token == option and i + 1 < len(argv):
+            return argv[i + 1]
+    return None
+
+
+def _short_stopwait_jobs(ctx, prog):
+    worker = _job_worker(prog)
+    if worker is None:
         return
-    at = names.index("artisan")
-    if at + 1 >= len(argv) or argv[at + 1] != "queue:work":
-        return
+    what_it_is, bound, explicit, why = worker
     wait = _stopwait(prog)
-    if wait is None:
+    if wait is None or bound is None or bound == 0:
         return
-    timeout = 60.0
-    for i, token in enumerate(argv[at + 2:], at + 2):
-        if token.startswith("--timeout="):
-            timeout = _seconds(token.split("=", 1)[1])
-        elif token == "--timeout" and i + 1 < len(argv):
-            timeout = _seconds(argv[i + 1])
-    if timeout is None or timeout == 0 or wait > timeout:
+    if (wait > bound) if explicit else (wait >= 60 or wait > bound):
         return
-    target = int(timeout) + 30
+    target = int(bound) + 30
     written = at_key(prog, "stopwaitsecs")
     what = "stopwaitsecs=%d" % wait if written is not None else \
         "stopwaitsecs is not set (10 seconds)"
     fix = replace_value(written.entry, str(target), "unsafe") if written is not None else \
         add(ctx, prog, "stopwaitsecs", str(target), "unsafe")
-    yield finding("%s, but %s finishes the running job on TERM and may take its --timeout "
-                  "(%g s): supervisord SIGKILLs it first and the job is cut off; set "
-                  "stopwaitsecs=%d" % (what, argv[at + 1], timeout, target), ctx, prog,
-                  "stopwaitsecs", fix=fix)
+    yield finding("%s, but %s: supervisord SIGKILLs it first and the job is cut off; set "
+                  "stopwaitsecs=%d" % (what, why, target), ctx, prog, "stopwaitsecs", fix=fix)
 
 
 @rule("SV404", "cold-shutdown-signal", "warning", category="celery", scope="program")
 def cold_shutdown_signal(ctx, prog):
     cel = prog.celery
-    if cel is None or cel.subcommand not in ("worker", "beat"):
+    if cel is None:
+        yield from _huey_interrupted(ctx, prog)
+        return
+    if cel.subcommand not in ("worker", "beat"):
         return
     sig = effective_signal(prog)
     written = at_key(prog, "stopsignal")
@@ -243,6 +297,25 @@ def cold_shutdown_signal(ctx, prog):
         yield finding("REMAP_SIGTERM=SIGQUIT in environment= turns supervisord's TERM "
                       "into a cold shutdown: running tasks are terminated on every stop",
                       ctx, prog, "environment")
+
+
+def _huey_interrupted(ctx, prog):
+    argv = _huey(prog)
+    if argv is None:
+        return
+    graceful = _huey_graceful(argv)
+    sig = effective_signal(prog)
+    if sig not in (INT, TERM) or sig == graceful:
+        return
+    written = at_key(prog, "stopsignal")
+    name = "INT" if graceful == INT else "TERM"
+    yield finding("%s: huey's consumer takes %s as its immediate shutdown and interrupts the "
+                  "running tasks (its graceful signal is %s); use stopsignal=%s"
+                  % ("stopsignal=%s" % written.value.strip() if written else
+                     "stopsignal is not set (TERM)", "TERM" if sig == TERM else "INT", name, name),
+                  ctx, prog, "stopsignal",
+                  fix=replace_value(written.entry, name, "unsafe") if written else
+                  add(ctx, prog, "stopsignal", name, "unsafe"))
 
 
 def _hostname(cel):
@@ -427,11 +500,34 @@ CELERY_SUBCOMMANDS = {"worker", "beat", "events", "multi", "inspect", "control",
 def unknown_celery_subcommand(ctx, prog):
     cel = prog.celery
     if cel is None or cel.removed or cel.subcommand is None or \
-            cel.subcommand in CELERY_SUBCOMMANDS or "ENV_" in cel.subcommand:
-        return
+            cel.subcommand in CELERY_SUBCOMMANDS or "ENV_" in cel.subcommand or cel.swallowed:
+        return          # (a swallowed option moves the words: SV411 says why)
     app = " -A %s" % cel.app if cel.app else ""
     yield finding("celery%s %s: Celery 5 has no subcommand %r (its own are worker, beat, "
                   "events, multi, inspect, control, ... and flower comes with its package): it "
                   "exits at start with \"Error: No such command '%s'.\" and supervisord "
                   "restarts it until FATAL" % (app, cel.subcommand, cel.subcommand,
                                                cel.subcommand), ctx, prog, "command")
+
+
+@rule("SV411", "celery-option-swallowed", "error", category="celery", scope="program")
+def option_swallowed(ctx, prog):
+    cel = prog.celery
+    if cel is None or not cel.swallowed:
+        return
+    index, opt, value = cel.swallowed[0]
+    inner = prog.command.inner
+    taken = value.split("=", 1)[0]
+    after = inner[index + 2] if index + 2 < len(inner) else None
+    if "=" not in value and taken in _TAKES_VALUE and after is not None and \
+            not after.startswith("-") and "=" not in after:
+        outcome = ("and %s is left over: Celery exits at start with \"Unable to parse extra "
+                   "configuration from command line\"" % after)
+    else:
+        outcome = "and the program starts with %s set to %r" % (opt, value)
+    yield finding("%s %s: an option that takes a value takes the next word whatever it is, "
+                  "so %s is %s's value, not an option, %s; give %s its value"
+                  % (opt, value, taken, opt, outcome, opt), ctx, prog, "command")
+
+
+_TAKES_VALUE = (_GLOBAL_VALUE | _SUB_VALUE) - _SUB_NO_VALUE

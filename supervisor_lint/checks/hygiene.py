@@ -641,6 +641,60 @@ def relative_executable(ctx, prog):
                   "the absolute path" % cmd.executable, ctx, prog, "command")
 
 
+def _cut_path(argv):
+    """How many words of argv make one path cut at unquoted blanks
+    (``/Volumes/My Drive/venv/bin/celery``), or 0: the first word is an
+    absolute path outside any bin directory, and the words after it, none an
+    option, end in a file in a bin directory or a known program."""
+    first = argv[0]
+    if not first.startswith("/") or re.search(r"/(s?bin|Scripts)/", first) or \
+            first.endswith((".sh", ".py")):
+        return 0
+    for k in range(1, min(len(argv), 5)):
+        word = argv[k]
+        if word.startswith(("-", "/")) or "=" in word or "%" in word:
+            return 0
+        if "/" not in word:
+            continue
+        head, _, name = " ".join(argv[:k + 1]).rpartition("/")
+        if head.endswith(("/bin", "/sbin", "/Scripts")) or name in _TOOLS or \
+                re.match(r"^python(\d+(\.\d+)?)?$", name):
+            return k + 1
+    return 0
+
+
+@rule("SV217", "executable-split-at-space", "error", category="hygiene", scope="program")
+def executable_split(ctx, prog):
+    cmd = prog.command
+    if cmd is None or not cmd.argv:
+        return
+    count = _cut_path(cmd.argv)
+    if not count:
+        return
+    path = " ".join(cmd.argv[:count])
+    fix = None
+    written = at_key(prog, "command")
+    if written is not None and not written.entry.continuations and not written.inherited:
+        entry = written.entry
+        text = entry.line.text[entry.value_start:entry.value_end]
+        m = re.match(r"[ \t]*(%s)(?=[ \t]|$)" % r"[ \t]+".join(map(re.escape, cmd.argv[:count])),
+                     text)
+        if m:
+            path = m.group(1)         # as written (two blanks stay two)
+        if m and text == prog.command_text:
+            from ..diagnostics import Edit, Fix
+            line = entry.line
+            fix = Fix("safe", [Edit(line.byte_offset(entry.value_start + m.start(1)),
+                                    line.byte_offset(entry.value_start + m.end(1)),
+                                    '"%s"' % m.group(1))],
+                      "quote the path", keys=[(entry.section.name, "command")],
+                      document=entry.document, anchor=entry)
+    yield finding("the program's path is cut at a blank: supervisord splits the command at "
+                  "blanks, so it runs %s with %s as its first argument and fails at every start "
+                  "(\"can't find command\"); quote the path: \"%s\""
+                  % (cmd.argv[0], cmd.argv[1], path), ctx, prog, "command", fix=fix)
+
+
 @rule("SV214", "kill-stopsignal", "warning", category="hygiene", scope="program")
 def kill_stopsignal(ctx, prog):
     cel = prog.celery
