@@ -126,6 +126,9 @@ def _lint_options(p, audit):
                         "or an image's tree)" if not audit else
                         "treat DIR as the host's / (a copy of a server's or an image's "
                         "tree): CONFIG, includes, users, paths and links resolve inside it")
+    p.add_argument("--show-files", action="store_true",
+                   help="list every file the run reads and how (main config, included by "
+                        "which pattern, fragment set, skipped and why), then exit")
     if not audit:
         p.add_argument("--main-config", metavar="FILE",
                        help="lint the given fragments in the context of this main config")
@@ -348,9 +351,18 @@ def _check(args, stdout, stdin, stderr, audit=None):
         return runner.lint(args.paths, options, sources, registry, stdin, args.stdin_filename)
 
     args.failing = _fail_test(args, options)
+    if getattr(args, "show_files", False):
+        run_lint()
+        from .redact import printable
+        # a file the walk skipped may be read all the same (an include pattern matches it)
+        read = {os.path.abspath(p) for p, how in options.files if not how.startswith("skipped")}
+        stdout.write("".join("%s: %s\n" % (printable(path), how) for path, how in options.files
+                             if not how.startswith("skipped") or os.path.abspath(path) not in read))
+        return EXIT_OK
     if args.fix or args.diff:
         return _fix(args, run_lint, sources, registry, stdout, stderr)
     diags = run_lint()
+    args.partial = options.partial
     _report(args, diags, registry, stdout)
     return EXIT_FINDINGS if any(args.failing(d) for d in diags) else EXIT_OK
 
@@ -568,6 +580,11 @@ def _twin_repeats_dropped(diags, registry):
             (twins[d.path], d.code, d.line, d.column, d.message) not in shown]
 
 
+PARTIAL = ("No main config includes the fragments linted: checks across files (duplicate "
+           "sections, group members, beat schedulers, node names) saw only the fragments of "
+           "each directory, as one conf.d; give --main-config for the whole configuration.")
+
+
 def _report(args, diags, registry, stdout, summary=True):
     from . import report
     diags = _twin_repeats_dropped(diags, registry)
@@ -583,6 +600,9 @@ def _report(args, diags, registry, stdout, summary=True):
         elif fmt in ("text", "full"):
             target.write(report.text(diags, registry, color=report.use_color(args.color, target),
                                      full=fmt == "full", summary=summary and not args.quiet))
+        if fmt in ("text", "full") and summary and not args.quiet and diags and \
+                getattr(args, "partial", False) and not args.statistics:
+            target.write(PARTIAL + "\n")
         elif fmt == "json":
             target.write(report.json_report(diags, registry), machine=True)
         elif fmt == "sarif":

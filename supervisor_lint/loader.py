@@ -462,9 +462,12 @@ class Loader:
                             hint = "; did you mean [%s]?" % names[close]
                 if self.tree.fragment:
                     # linted alone: the program may be defined in another included file
-                    self.record("SV109", "[%s] programs= names %s in this file; supervisord "
+                    self.record("SV109", "[%s] programs= names %s in %s; supervisord "
                                 "refuses to load unless another included file defines it (lint "
-                                "with --main-config to check)%s" % (section, why, hint), False,
+                                "with --main-config to check)%s" % (
+                                    section, why, "this file" if len(self.tree.docs) == 1 else
+                                    "the %d files linted together" % len(self.tree.docs), hint),
+                                False,
                                 setting, section, "programs", severity="warning")
                     continue
                 self.record("SV109", "[%s] programs= names %s: supervisord refuses to load%s" % (

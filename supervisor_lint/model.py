@@ -26,6 +26,7 @@ class Tree:
         self.here = here
         self.fragment = fragment
         self.docs = []
+        self.origins = []             # how each of docs was read (--show-files)
         self.sections = {}            # name -> {key: Setting}, first-appearance order
         self.defaults = {}
         self.blocks = {}              # name -> [SectionBlock]
@@ -34,8 +35,9 @@ class Tree:
         self._custom_rpc = None
         self.overridden = []          # (earlier Entry, the Entry that overrides it)
 
-    def add(self, doc, here_dir=None):
+    def add(self, doc, here_dir=None, how=None):
         self.docs.append(doc)
+        self.origins.append(how)
         touched = set()
         for block in doc.blocks:
             self.blocks.setdefault(block.name, []).append(block)

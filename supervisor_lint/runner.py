@@ -46,6 +46,9 @@ class Options:
         self.fail_level = fail_level
         self.supervisor_files_only = supervisor_files_only
         self._explicit = None
+        # what the last run read: (path, how) for every file, skipped ones too
+        self.files = []
+        self.partial = False          # fragments linted without a main config
 
     def settings_for(self, path):
         """The configuration that applies to ``path``."""
@@ -126,20 +129,27 @@ def collect(paths, options, sources, stdin=None, stdin_filename=None):
             if top is not None:
                 raise ToolError("%s: lies under %s, which is never read" % (path, top))
             found_any = False
-            for found, data in walk(path, sources):
+            skipped = []
+            for found, data in walk(path, sources, skipped):
                 if options.excluded(options.settings_for(found), found):
+                    skipped.append((found, "excluded by the configuration's exclude"))
                     continue
                 files.append((found, data))
                 found_any = True
+            options.files.extend((p, "skipped: " + why) for p, why in skipped)
             if not found_any:
                 options.warn("supervisor-lint: warning: no supervisor config files "
                              "(*.conf, *.ini) found under %s" % path)
         elif os.path.exists(path) or os.path.islink(path):
             settings = options.settings_for(path)
             if options.value(settings, "force-exclude") and options.excluded(settings, path):
+                options.files.append((path, "skipped: excluded by the configuration's exclude "
+                                            "(force-exclude)"))
                 continue
             data = sources.read(path)
             if options.supervisor_files_only and not looks_like_supervisor(data):
+                options.files.append((path, "skipped: holds no supervisor section "
+                                            "(--supervisor-files-only)"))
                 continue
             files.append((path, data))
         else:
@@ -228,8 +238,28 @@ def _live(tree, serverurl):
         raise ToolError(str(exc))
 
 
+def _looks_across(tree):
+    """Whether a fragment tree holds what the checks across files judge
+    against the rest of the configuration: groups, Celery beat and workers
+    (one beat, unique node names)."""
+    for name, section in tree.sections.items():
+        if name.startswith("group:"):
+            return True
+        command = section.get("command")
+        if command is not None and "celery" in command.value:
+            return True
+    return False
+
+
+def _shown(options, tree):
+    seen = {path for path, _ in options.files}
+    options.files.extend((doc.path, how) for doc, how in zip(tree.docs, tree.origins)
+                         if doc.path not in seen)
+
+
 def _lint(paths, options, sources, registry, stdin, stdin_filename):
-    from .tree import build_main, build_fragment, is_main
+    from .tree import build_main, build_fragments, is_main
+    options.files, options.partial = [], False
     files = collect(paths, options, sources, stdin, stdin_filename)
     docs = []
     seen = set()
@@ -256,6 +286,7 @@ def _lint(paths, options, sources, registry, stdin, stdin_filename):
             # the files asked for, under whatever path the tree reaches them
             wanted = {d.path for d in docs} | {d.path for d in tree.docs
                                                if sources.realpath(d.path) in reals}
+        _shown(options, tree)
         return _run_tree(tree, main_config, options, registry, wanted)
     covered = set()
     mains = set()
@@ -269,11 +300,19 @@ def _lint(paths, options, sources, registry, stdin, stdin_filename):
         mains.add(id(main))
         for d in tree.docs:
             covered.add(sources.realpath(d.path))
+        _shown(options, tree)
         results.extend(_run_tree(tree, main.path, options, registry))
+    sets = {}     # the fragments no main config includes, by directory (stdin alone)
     for doc in docs:
         if id(doc) in mains or (doc.path != "-" and sources.realpath(doc.path) in covered):
             continue
-        results.extend(_run_tree(build_fragment(doc), doc.path if doc.path != "-" else None,
+        key = os.path.dirname(os.path.abspath(doc.path)) if doc.path != "-" else None
+        sets.setdefault(key if key is not None else id(doc), []).append(doc)
+    for group in sets.values():
+        tree = build_fragments(group)
+        options.partial = options.partial or _looks_across(tree)
+        _shown(options, tree)
+        results.extend(_run_tree(tree, tree.docs[0].path if tree.docs[0].path != "-" else None,
                                  options, registry))
     from .diagnostics import Diagnostic
     unique = {}

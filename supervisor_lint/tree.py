@@ -40,10 +40,13 @@ def looks_like_supervisor(data):
     return False
 
 
-def walk(directory, sources):
+def walk(directory, sources, skipped=None):
     """``*.conf`` and ``*.ini`` files below ``directory`` that hold supervisor
-    sections, sorted; symlink loops are not followed twice."""
+    sections, sorted; symlink loops are not followed twice.  The others are
+    appended to ``skipped`` as (path, why)."""
     found = []
+    if skipped is None:
+        skipped = []
     seen = set()
 
     def unreadable(exc):
@@ -67,10 +70,13 @@ def walk(directory, sources):
             path = os.path.join(root, name)
             try:
                 data = sources.read(path)
-            except ToolError:
+            except ToolError as exc:
+                skipped.append((path, "cannot be read (%s)" % str(exc).rpartition(": ")[2]))
                 continue
             if looks_like_supervisor(data):
                 found.append((path, data))
+            else:
+                skipped.append((path, "holds no supervisor section"))
     return found
 
 
@@ -88,10 +94,11 @@ def build_main(doc, sources, extra=(), root=None):
     place (which is also the path reported)."""
     here = os.path.dirname(os.path.abspath(doc.path))
     tree = Tree(here)
-    tree.add(doc)
+    tree.add(doc, how="main config")
+    beside = "given with the main config %s (read as if it included it)" % doc.path
     if "include" not in tree.sections:
         for other in extra:
-            tree.add(other, os.path.dirname(os.path.abspath(other.path)))
+            tree.add(other, os.path.dirname(os.path.abspath(other.path)), how=beside)
         return _require_supervisord(tree, doc)
     tree.expand_here(here)
     setting = tree.get("include", "files")
@@ -180,7 +187,8 @@ def build_main(doc, sources, extra=(), root=None):
             else:
                 tree.include_problems.append(_read_twice(first, sub, filename, pattern,
                                                          setting.entry))
-            tree.add(sub, os.path.abspath(os.path.dirname(filename)))
+            tree.add(sub, os.path.abspath(os.path.dirname(filename)),
+                     how="included by %s's [include] pattern %s" % (doc.path, pattern))
             seen.add(os.path.abspath(filename))
             if sub.twin_of is None:
                 _nested_include(tree, sub)
@@ -192,7 +200,7 @@ def build_main(doc, sources, extra=(), root=None):
             tree.include_problems.append(_special_include(kind, many, pattern, setting.entry))
     for other in extra:
         if os.path.abspath(other.path) not in seen:
-            tree.add(other, os.path.dirname(os.path.abspath(other.path)))
+            tree.add(other, os.path.dirname(os.path.abspath(other.path)), how=beside)
             _nested_include(tree, other)
     return _require_supervisord(tree, doc)
 
@@ -282,10 +290,19 @@ def _nested_include(tree, doc):
                                                  section="include", severity="warning", code="SV111"))
 
 
-def build_fragment(doc):
-    """A file without [supervisord], linted as if a main config included it."""
-    here = os.path.dirname(os.path.abspath(doc.path)) if doc.path != "-" else os.getcwd()
+def build_fragments(docs):
+    """Files without [supervisord] that no main config includes, from one
+    directory: linted together as supervisord reads one ``conf.d/*.conf``
+    (sorted by name, each section merged into the one tree)."""
+    docs = sorted(docs, key=lambda d: d.path)
+    here = os.path.dirname(os.path.abspath(docs[0].path)) if docs[0].path != "-" \
+        else os.getcwd()
     tree = Tree(here, fragment=True)
-    tree.add(doc, here)
-    _nested_include(tree, doc)
+    how = "fragment: no main config includes it; linted alone" if len(docs) == 1 else \
+        "fragment: no main config includes it; linted with the %d other file%s of its " \
+        "directory as one conf.d" % (len(docs) - 1, "" if len(docs) == 2 else "s")
+    for doc in docs:
+        tree.add(doc, os.path.dirname(os.path.abspath(doc.path)) if doc.path != "-" else here,
+                 how=how)
+        _nested_include(tree, doc)
     return tree

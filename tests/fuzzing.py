@@ -45,6 +45,7 @@ PLANTS = (
 )
 _UNSAFE_OUTPUT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
                             "\ufffe\uffff\ud800-\udfff]")
+from supervisor_lint.cli import PARTIAL as _PARTIAL   # the summary's note on fragments
 _FINDING = re.compile(r".*:\d+:\d+: SV\d{3} \[(error|warning|info)\] ")
 _SOURCE = re.compile(r"  (\x1b\[\d*m)?\s*\d+ \|")
 _CARET = re.compile(r"       \| ")
@@ -198,7 +199,7 @@ def _check_output(label, fmt, status, out, err, canaries, problems, validator):
                 break
     if fmt in ("text", "full"):
         for line in out.splitlines():
-            if line.startswith("Found ") or _FINDING.match(line) or \
+            if line.startswith("Found ") or _FINDING.match(line) or line == _PARTIAL or \
                     (fmt == "full" and (_SOURCE.match(line) or _CARET.match(line))):
                 continue
             problems.append("%s: %s: stray line %r" % (label, fmt, line[:200]))
