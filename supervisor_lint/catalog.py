@@ -23,6 +23,32 @@ def rules_dir():
     return os.path.join(here, "rules")
 
 
+# per rule, the files of the real corpus it fires on, before issue 12's work
+# and now (scripts/corpus-counts); read for the README rules table only
+COUNTS = os.path.join(os.path.dirname(rules_dir()), "docs", "corpus-counts.json")
+
+
+def load_counts():
+    import json
+    try:
+        with open(COUNTS, encoding="utf-8") as fh:
+            return json.load(fh)
+    except OSError:
+        return {}
+
+
+def _counted(rule, counts):
+    if rule.category in ("host", "live"):
+        return "%s only" % ("audit" if rule.category == "host" else "--live")
+    entry = counts.get(rule.code)
+    if entry is None:
+        return "?"
+    before, after = entry.get("before"), entry.get("after")
+    if before == after:
+        return str(after)
+    return "%s → %s" % ("new" if before is None else before, after)
+
+
 class CatalogError(Exception):
     pass
 
@@ -222,16 +248,17 @@ def rules_table():
     """The README's rules table (between its rules-table markers), generated."""
     from .checks import all_rules
     docs = load_all()
-    out = ["| code | name | category | severity | fatal | fix | what |",
-           "|---|---|---|---|---|---|---|"]
+    counts = load_counts()
+    out = ["| code | name | category | severity | fatal | fix | corpus files | what |",
+           "|---|---|---|---|---|---|---|---|"]
     for rule in all_rules().values():
         doc = docs.get(rule.code, {})
         fix = doc.get("fix") or {}
         summary = " ".join((doc.get("summary") or "").split())
-        out.append("| [%s](docs/rules/%s.md) | %s | %s | %s%s | %s | %s | %s |" % (
+        out.append("| [%s](docs/rules/%s.md) | %s | %s | %s%s | %s | %s | %s | %s |" % (
             rule.code, rule.code, rule.name, rule.category, rule.severity,
             "" if rule.default else ", opt-in",
             {"always": "yes", "never": "no"}.get(rule.fatal, rule.fatal),
             fix.get("safety", "none") if fix.get("available") else "none",
-            summary.replace("|", "\\|")))
+            _counted(rule, counts), summary.replace("|", "\\|")))
     return "\n".join(out) + "\n"

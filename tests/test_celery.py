@@ -192,3 +192,9 @@ def test_other_job_workers_with_a_warm_shutdown(tmp_path):
                            ("huey_consumer app.huey", "stopsignal=INT\nstopwaitsecs=700\n"),
                            ("rq info", "")):
         assert found(command, extra) == [], command
+
+
+def test_a_placeholder_directory_is_not_judged(tmp_path):
+    for directory in ("<project dir>", "{{ app_dir }}", "${APP_DIR}", "[DIR]", "[DIR]/app"):
+        text = W.replace("directory=/srv/app\n", "directory=%s\n" % directory)
+        assert "SV408" not in [d["code"] for d in lint_text(text, tmp_path)], directory

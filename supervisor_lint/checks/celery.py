@@ -448,7 +448,8 @@ def celery_without_directory(ctx, prog):
     app = cel.app or environ.get("CELERY_APP") or environ.get("APP")
     directory = prog.values.get("directory")
     relative = isinstance(directory, str) and not directory.startswith(("/", "~")) and \
-        not any(mark in directory for mark in ("<", "{{", "${"))    # a template's placeholder
+        not any(mark in directory for mark in ("<", "{{", "${")) and \
+        not re.match(r"^\[[A-Z_]+\]", directory)     # a template's placeholder ([DIR] too)
     if not app or (prog.written("directory") is not None and not relative):
         return            # (a relative directory= is supervisord's own working directory)
     if cel.options.get("--workdir") or "PYTHONPATH" in environ:
