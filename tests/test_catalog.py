@@ -145,6 +145,10 @@ def test_examples_hold_to_the_declaration(tmp_path, code):
         assert fatal == {True}, code
     for d in found:
         assert d["severity"] in ({"error"} if d["fatal"] else {"error", "warning", "info"})
+        if d["severity"] != rule.severity and not d["fatal"]:
+            # another severity than declared: the document says when
+            from test_cases import _documents
+            assert _documents(DOCS[code], d["severity"]), (code, d["severity"])
 
 
 def test_derived_places_agree_with_the_declarations():
