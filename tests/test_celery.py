@@ -198,3 +198,14 @@ def test_a_placeholder_directory_is_not_judged(tmp_path):
     for directory in ("<project dir>", "{{ app_dir }}", "${APP_DIR}", "[DIR]", "[DIR]/app"):
         text = W.replace("directory=/srv/app\n", "directory=%s\n" % directory)
         assert "SV408" not in [d["code"] for d in lint_text(text, tmp_path)], directory
+
+
+def test_a_directory_through_an_unknown_variable_is_set(tmp_path):
+    """issue 12, item 1: directory=%(ENV_APP)s is set, whatever APP is."""
+    text = "[program:beat]\ncommand=/srv/venv/bin/celery -A proj beat\ndirectory=%(ENV_APP)s\n" \
+           "user=celery\nautorestart=true\n"
+    diags = lint_text(text, tmp_path, args=["--select", "SV408,SV409"])
+    assert [(d["code"], d["severity"], d["message"]) for d in diags] == [
+        ("SV409", "info", "beat keeps its schedule file celerybeat-schedule in its working "
+         "directory %(ENV_APP)s, which must be writable by the program's user and survive "
+         "deploys; set -s /var/lib/celery/celerybeat-schedule")]

@@ -478,6 +478,9 @@ def beat_files_in_cwd(ctx, prog):
     if scheduler and scheduler is not True and _DB_SCHEDULER.search(str(scheduler)):
         return
     where = prog.values.get("directory")
+    written = prog.written("directory")
+    if where is None and written is not None:
+        where = written.value.strip()      # an %(ENV_X)s the linter does not know: set all the same
     if where:
         yield finding("beat keeps its schedule file celerybeat-schedule in its working "
                       "directory %s, which must be writable by the program's user and survive "
