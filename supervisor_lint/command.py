@@ -40,7 +40,7 @@ CELERY_SUB_FLAGS_TAKE_NO_VALUE = {"-E", "--purge", "--persistent"}
 CELERY_SUB_FLAGS = {"-B", "--beat", "-D", "--detach", "--disable-prefetch", "--discard",
                     "--events", "-E", "--task-events", "--purge", "--without-gossip",
                     "--without-heartbeat", "--without-mingle", "--enable-remote-control",
-                    "--no-enable-remote-control", "--dump"}
+                    "--no-enable-remote-control", "-d", "--dump"}
 # what Celery names its options: a value option followed by one of these takes it as its value
 CELERY_OPTIONS = CELERY_GLOBAL_VALUE | CELERY_GLOBAL_FLAG | CELERY_SUB_VALUE | CELERY_SUB_FLAGS
 # the subcommands that, after -A app, make an unfamiliar program name Celery

@@ -95,3 +95,30 @@ def test_command_split_equals_shlex(text):
     except ValueError as exc:
         expected = (None, str(exc))
     assert command.split(text) == expected
+
+
+def test_celery_option_tables_match_celerys_click_definitions():
+    """The option tables the command reading uses (issue 12, item 6) hold
+    every option Celery's own click definitions declare, each on the right
+    side (takes a value or not), for the global group and worker/beat/events."""
+    click = pytest.importorskip("click")
+    bin_celery = pytest.importorskip("celery.bin.celery")
+    group = bin_celery.celery
+
+    def options(params):
+        values, flags = set(), set()
+        for p in params:
+            if isinstance(p, click.Option):
+                names = set(p.opts) | set(p.secondary_opts)
+                (flags if p.is_flag or p.count else values).update(names)
+        return values, flags
+    values, flags = options(group.params)
+    assert values == command.CELERY_GLOBAL_VALUE
+    assert flags - {"--version", "--help"} == command.CELERY_GLOBAL_FLAG
+    ctx = click.Context(group)
+    for name in ("worker", "beat", "events"):
+        values, flags = options(group.get_command(ctx, name).params)
+        assert values - {"--help"} <= command.CELERY_SUB_VALUE - command.CELERY_SUB_FLAGS_TAKE_NO_VALUE, name
+        assert flags - {"--help"} <= command.CELERY_SUB_FLAGS, name
+    assert sorted(command.CELERY_RUNNING - {"flower"}) == sorted(
+        n for n in ("worker", "beat", "events", "multi") if group.get_command(ctx, n))
