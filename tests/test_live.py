@@ -247,3 +247,79 @@ def test_the_url_supervisord_gives_its_children():
         tree.add(reader.parse(("[inet_http_server]\nport=%s\n" % port).encode(), "s.conf"))
         assert live.children_url(tree) == url, port
         assert live.server_url(tree)[0] == url, port
+
+
+GROUPED = """[inet_http_server]
+port=127.0.0.1:%(port)d
+
+[supervisord]
+logfile=%(here)s/supervisord.log
+
+[program:web]
+command=/bin/sleep 1000
+
+[program:worker]
+command=/bin/sleep 2000
+stopwaitsecs=600
+
+[group:site]
+programs=web,worker
+"""
+
+
+def test_a_group_of_several_programs_is_compared_program_by_program(tmp_path, fake):
+    """Each program of a [group:x] is paired with its own config info (the
+    group's first one is another program's): nothing pending when they agree;
+    the one that changed is named when one did."""
+    infos = [_info("web", group="site"),
+             _info("worker", group="site", command="/bin/sleep 2000", stopwaitsecs=600)]
+    procs = [{"name": n, "group": "site", "statename": "RUNNING", "pid": 0, "spawnerr": "",
+              "description": "", "now": 0} for n in ("web", "worker")]
+    status, diags = _audit(tmp_path, fake(infos, procs), GROUPED)
+    assert diags == []
+    infos[1]["stopwaitsecs"] = 10
+    status, diags = _audit(tmp_path, fake(infos, procs), GROUPED)
+    assert [(d["code"], d["line"], d["section"]) for d in diags] == [
+        ("SV601", 10, "program:worker")]
+    assert diags[0]["message"].startswith("[program:worker] differs from what supervisord "
+                                          "runs (stopwaitsecs):")
+    # a program added to the group after the last reread
+    status, diags = _audit(tmp_path, fake(infos[:1], procs[:1]), GROUPED.replace(
+        "stopwaitsecs=600", "stopwaitsecs=10"))
+    assert [(d["code"], d["line"], d["section"]) for d in diags] == [
+        ("SV601", 10, "program:worker")]
+    assert diags[0]["message"].startswith("[program:worker] is in the files but supervisord "
+                                          "does not know it")
+
+
+def test_an_orphan_of_a_grouped_program_is_named_by_its_own_program(tmp_path, fake, monkeypatch):
+    server = fake([_info("web", group="site"),
+                   _info("worker", group="site", command="/bin/sleep 2000", stopwaitsecs=600)],
+                  [{"name": n, "group": "site", "statename": "RUNNING", "pid": pid,
+                    "spawnerr": "", "description": "", "now": 0}
+                   for n, pid in (("web", 100), ("worker", 200))])
+    proc = tmp_path / "proc"
+
+    def process(pid, ppid, name):
+        d = proc / str(pid)
+        d.mkdir(parents=True)
+        (d / "stat").write_text("%d (x) S %d 0 0 0 0 0 0 0 0 0 0 0 0 0 20 0 1 0 555 0 0\n"
+                                % (pid, ppid))
+        (d / "cmdline").write_bytes(b"/bin/sleep\0%s\0" % (b"1000" if name == "web" else b"2000"))
+        env = {"SUPERVISOR_SERVER_URL": "http://127.0.0.1:%d" % server.port,
+               "SUPERVISOR_PROCESS_NAME": name, "SUPERVISOR_GROUP_NAME": "site",
+               "SUPERVISOR_ENABLED": "1"}
+        (d / "environ").write_bytes(b"\0".join(("%s=%s" % kv).encode() for kv in env.items())
+                                    + b"\0")
+        (d / "status").write_text("Name:\tx\nUid:\t0\t0\t0\t0\nGroups:\t0\n")
+    process(100, 4242, "web")
+    process(200, 4242, "worker")
+    process(300, 1, "web")          # web's orphan: not the group's last program's
+    real_connect = live.connect
+    monkeypatch.setattr(live, "connect", lambda *a: live.Live(
+        real_connect(*a).snapshot, live.Processes(str(proc))))
+    status, diags = _audit(tmp_path, server, GROUPED)
+    assert [(d["code"], d["line"], d["section"]) for d in diags] == [("SV604", 7, "program:web")]
+    assert diags[0]["message"].startswith(
+        "pid 300 (sleep, uid 0) carries [program:web]'s supervisor environment but is not its "
+        "current process (pid 100)")

@@ -36,10 +36,6 @@ def _program_of(ctx):
     return lambda group, name: by_name.get((group, name)) or by_group.get(group)
 
 
-def _group_of(ctx):
-    return {prog.group: prog for prog in programs(ctx)}
-
-
 # -- SV601 ---------------------------------------------------------------------------------
 _COMPARED = (("command", "command"), ("directory", "directory"), ("autostart", "autostart"),
              ("startsecs", "startsecs"), ("startretries", "startretries"),
@@ -50,15 +46,19 @@ _COMPARED = (("command", "command"), ("directory", "directory"), ("autostart", "
 @rule("SV601", "pending-changes", "warning", category="live", scope="tree")
 def pending_changes(ctx):
     snap = ctx.live.snapshot
-    files = _group_of(ctx)
+    owner = _program_of(ctx)
+    files = {}
+    for prog in programs(ctx):
+        files.setdefault(prog.group, []).append(prog)
     running = {}
     for info in snap.configs:
         running.setdefault(info["group"], []).append(info)
     for proc in snap.processes:
         # reread but not updated: gone from the config info, still running
         running.setdefault(proc["group"], [])
-    for group, prog in files.items():
-        infos = running.get(group)
+    for prog in (prog for group in files.values() for prog in group):
+        # a [group:x] of several programs: each compared with its own processes
+        infos = [i for i in running.get(prog.group, ()) if owner(i["group"], i["name"]) is prog]
         if not infos:
             yield finding("[%s] is in the files but supervisord does not know it: the files "
                           "were changed after its last reread; supervisorctl reread, then "
@@ -67,8 +67,7 @@ def pending_changes(ctx):
         if not all(i.get("inuse", True) for i in infos):
             yield finding("[%s] was reread but not added: supervisorctl update starts it"
                           % prog.section, ctx, prog)
-        info = infos[0]
-        changed = _changed(ctx, prog, info)
+        changed = _changed(ctx, prog, infos[0])
         if changed:
             yield finding("[%s] differs from what supervisord runs (%s): the files were "
                           "changed after its last reread; supervisorctl reread and update "
@@ -76,7 +75,8 @@ def pending_changes(ctx):
                           ctx, prog)
             continue
         for proc in snap.processes:
-            if proc["group"] == group and proc.get("pid"):
+            if proc["group"] == prog.group and proc.get("pid") and \
+                    owner(proc["group"], proc["name"]) is prog:
                 stale = _stale(ctx, prog, ctx.live.processes.get(proc["pid"]))
                 if stale:
                     yield finding("[%s] process %s (pid %d) still runs with an older %s: it "
