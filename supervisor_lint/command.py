@@ -41,6 +41,34 @@ CELERY_SUB_FLAGS = {"-B", "--beat", "-D", "--detach", "--disable-prefetch", "--d
                     "--events", "-E", "--task-events", "--purge", "--without-gossip",
                     "--without-heartbeat", "--without-mingle", "--enable-remote-control",
                     "--no-enable-remote-control", "-d", "--dump"}
+# each subcommand's own options (Celery 5.7's click definitions; a test compares)
+CELERY_SUB_OPTIONS = {
+    "worker": {"--autoscale", "-c", "--concurrency", "-X", "--exclude-queues", "--executable",
+               "--gid", "--heartbeat-interval", "-n", "--hostname", "-I", "--include", "-f",
+               "--logfile", "-l", "--loglevel", "--max-memory-per-child",
+               "--max-tasks-per-child", "-O", "--optimization", "--pidfile", "-P", "--pool",
+               "--pool-start-method", "--prefetch-multiplier", "-Q", "--queues", "-s",
+               "--schedule", "--schedule-filename", "--scheduler", "--soft-time-limit", "-S",
+               "--statedb", "--time-limit", "--uid", "--umask", "-B", "--beat", "-D",
+               "--detach", "--disable-prefetch", "--discard", "--purge", "-E", "--events",
+               "--task-events", "--without-gossip", "--without-heartbeat", "--without-mingle"},
+    "beat": {"--executable", "--gid", "-n", "--hostname", "-f", "--logfile", "-l", "--loglevel",
+             "--max-interval", "--pidfile", "-s", "--schedule", "-S", "--scheduler", "--uid",
+             "--umask", "--detach", "--enable-remote-control", "--no-enable-remote-control"},
+    "events": {"-c", "--camera", "--executable", "-F", "--freq", "--frequency", "--gid", "-f",
+               "--logfile", "-l", "--loglevel", "-r", "--maxrate", "--pidfile", "--uid",
+               "--umask", "-d", "--dump", "--detach"},
+}
+# options whose value Celery checks (a type, a choice): an option taken as
+# their value ends the start with "Invalid value for ..."
+CELERY_CHECKED = {
+    "worker": {"-c", "--concurrency", "-l", "--loglevel", "-O", "--optimization",
+               "--prefetch-multiplier", "-P", "--pool", "--time-limit", "--soft-time-limit",
+               "--max-tasks-per-child", "--pool-start-method", "--max-memory-per-child",
+               "--heartbeat-interval", "--autoscale"},
+    "beat": {"-l", "--loglevel", "--max-interval"},
+    "events": {"-l", "--loglevel", "-F", "--freq", "--frequency"},
+}
 # what Celery names its options: a value option followed by one of these takes it as its value
 CELERY_OPTIONS = CELERY_GLOBAL_VALUE | CELERY_GLOBAL_FLAG | CELERY_SUB_VALUE | CELERY_SUB_FLAGS
 # the subcommands that, after -A app, make an unfamiliar program name Celery
@@ -56,6 +84,7 @@ class Celery:
     def __init__(self):
         self.index = None             # position of the `celery` token in argv
         self.subcommand = None        # worker, beat, flower, multi, events, ...
+        self.sub_index = None         # its position in argv
         self.app = None
         self.options = {}             # normalised option -> value (True for flags)
         self.globals_after = []       # (index, token) of global options after the subcommand
@@ -345,7 +374,7 @@ def _read_celery(cmd, inner):
             cmd.celery = cel
             return
         cmd.celery = cel
-    elif name in ("celery", "celery.exe") or _celery_arguments(inner):
+    elif name in ("celery", "celery.exe") or (_unfamiliar(inner[0]) and _celery_arguments(inner)):
         cmd.celery = Celery()
         cmd.celery.index = 0
         cmd.celery.by_arguments = name not in ("celery", "celery.exe")
@@ -358,7 +387,7 @@ def _read_celery(cmd, inner):
         tok = inner[i]
         opt, value = _option(tok)
         if not tok.startswith("-") or tok == "-":
-            cel.subcommand = tok
+            cel.subcommand, cel.sub_index = tok, i
             _celery_options(cel, inner, i + 1)
             return
         if opt in CELERY_GLOBAL_VALUE:
@@ -368,7 +397,10 @@ def _read_celery(cmd, inner):
                 i += 1
             _store(cel, opt, value)
         elif len(opt) > 2 and opt[:2] in _SHORT_VALUE and not opt.startswith("--"):
-            _store(cel, opt[:2], opt[2:])
+            if opt[:2] in CELERY_GLOBAL_VALUE:
+                _store(cel, opt[:2], opt[2:])
+            else:               # -linfo, -c4: a subcommand's option, value attached
+                cel.options.setdefault("_before", []).append(opt[:2])
         elif opt in CELERY_SUB_VALUE and opt not in CELERY_SUB_FLAGS_TAKE_NO_VALUE:
             # a subcommand option before the subcommand: keep reading
             if value is None and i + 1 < len(inner):
@@ -387,6 +419,14 @@ def _swallows(cel, index, opt, value):
     if value.split("=", 1)[0] in CELERY_OPTIONS or \
             (value[:2] in _SHORT_VALUE and not value.startswith("--") and len(value) > 2):
         cel.swallowed.append((index, opt, value))
+
+
+def _unfamiliar(word):
+    """A program name that may stand for Celery: one that says so
+    (run-celery, a Windows path's celery.exe) or a template's placeholder
+    ([PATH], <celery>, {{ celery }}, $CELERY); faust, procrastinate or ssh
+    take -A app worker too."""
+    return "celery" in word.lower() or re.search(r"[\[\]<>{}$%]", word) is not None
 
 
 def _celery_arguments(inner):

@@ -294,7 +294,7 @@ def build_fragments(docs):
     """Files without [supervisord] that no main config includes, from one
     directory: linted together as supervisord reads one ``conf.d/*.conf``
     (sorted by name, each section merged into the one tree)."""
-    docs = sorted(docs, key=lambda d: d.path)
+    docs = sorted(docs, key=lambda d: os.path.basename(d.path))   # as glob sorts one directory
     here = os.path.dirname(os.path.abspath(docs[0].path)) if docs[0].path != "-" \
         else os.getcwd()
     tree = Tree(here, fragment=True)

@@ -39,11 +39,11 @@ CASES = [
     ('SV409', "[program:beat]\ncommand=/srv/app/venv/bin/celery -A proj beat\nuser=celery\nautorestart=true\numask=022\n",
      (2, 9), 'warning', 'beat keeps its schedule file celerybeat-schedule in its working direct'),
     ('SV401', W.replace("celery -A proj worker", "celery -l INFO -A proj worker"),
-     (2, 9), 'error', 'celery -l worker: -l belongs to the worker subcommand, and Celery 5 re'),
+     (2, 9), 'error', 'celery -l worker: Celery 5 rejects -l before the subcommand and exits'),
     ('SV406', W.replace("/srv/app/venv/bin/celery -A proj worker", "/usr/bin/python3 -m celery -A proj worker") + "environment=VIRTUAL_ENV=\"/srv/app/venv\"\n",
      (2, 9), 'warning', '/usr/bin/python3 -m celery runs the system interpreter: it imports the'),
     ('SV401', W.replace("celery -A proj worker", "celery --beat -A proj worker"),
-     (2, 9), 'error', 'celery --beat worker: --beat belongs to the worker subcommand, and Cel'),
+     (2, 9), 'error', 'celery --beat worker: Celery 5 rejects --beat before the subcommand a'),
     ('SV411', W.replace("worker\n", "worker --logfile -n w1@%%h\n", 1),
      (2, 9), 'error', '--logfile -n: an option that takes a value takes the next word whatev'),
     ('SV408', W.replace("/srv/app/venv/bin/celery -A proj", "[CELERY] -A proj").replace(
@@ -133,8 +133,8 @@ def test_an_option_that_swallows_the_next_says_what_follows(tmp_path):
     # before the subcommand: -A takes -b, and SV410 does not report 'redis://' as a subcommand
     assert sv411("/srv/app/venv/bin/celery -A -b redis:// worker") == [
         "-A -b: an option that takes a value takes the next word whatever it is, so -b is -A's "
-        "value, not an option, and redis:// is left over: Celery exits at start with \"Unable "
-        "to parse extra configuration from command line\"; give -A its value"]
+        "value, not an option, and redis:// is read as the subcommand: Celery exits at start "
+        "with \"No such command 'redis://'.\"; give -A its value"]
     # twins: values that look like options but are not Celery's, and flags before values
     for command in ("/srv/app/venv/bin/celery -A proj worker --logfile /var/log/w.log -n w1@%%h",
                     "/srv/app/venv/bin/celery -A proj worker -E -n w1@%%h",
@@ -209,3 +209,14 @@ def test_a_directory_through_an_unknown_variable_is_set(tmp_path):
         ("SV409", "info", "beat keeps its schedule file celerybeat-schedule in its working "
          "directory %(ENV_APP)s, which must be writable by the program's user and survive "
          "deploys; set -s /var/lib/celery/celerybeat-schedule")]
+
+
+def test_huey_waits_up_to_its_shutdown_timeout(tmp_path):
+    text = "[program:huey]\ncommand=/srv/venv/bin/huey_consumer app.huey -t 120\nuser=app\n" \
+           "autorestart=true\nstopsignal=INT\nstopwaitsecs=%d\n"
+    diags = lint_text(text % 90, tmp_path, args=["--select", "SV403,SV404"])
+    assert [(d["code"], d["line"], d["message"]) for d in diags] == [
+        ("SV403", 6, "stopwaitsecs=90, but huey's graceful shutdown waits for the running tasks "
+         "up to its --shutdown-timeout (120 s): supervisord SIGKILLs it first and the job is cut "
+         "off; set stopwaitsecs=150")]
+    assert lint_text(text % 150, tmp_path, args=["--select", "SV403,SV404"]) == []

@@ -9,8 +9,7 @@ from . import rule
 from ._program import (INT, KILL, QUIT, TERM, add, at_key, effective_signal, env, finding,
                        programs)
 from ..command import CELERY_GLOBAL_VALUE as _GLOBAL_VALUE
-from ..command import CELERY_SUB_VALUE as _SUB_VALUE
-from ..command import CELERY_SUB_FLAGS_TAKE_NO_VALUE as _SUB_NO_VALUE
+from ..command import CELERY_CHECKED as _CHECKED, CELERY_SUB_OPTIONS as _SUB_OPTIONS
 from ..diagnostics import Edit, Fix
 from ..fixes import replace_value
 from ..redact import has_secret
@@ -81,16 +80,26 @@ def option_order(ctx, prog):
                        opt, opt, " in every node celery multi starts" if multi else ""),
                       ctx, prog, "command")
         return
-    if cel.subcommand in (None, "multi"):
-        return   # celery multi passes its arguments on to the workers it starts
+    if cel.subcommand is None:
+        return
     before = cel.options.get("_before")
-    if before and not cel.globals_after:
-        yield finding("celery %s %s: %s belongs to the %s subcommand, and Celery 5 "
-                      "rejects it before the subcommand (No such option); write celery -A app "
-                      "%s %s ..." % (" ".join(before), cel.subcommand, ", ".join(before),
-                                     cel.subcommand, cel.subcommand, " ".join(before)),
+    if before and (multi or not cel.globals_after):
+        # (the celery group parses what comes before any subcommand, multi's too)
+        sub = cel.subcommand
+        if all(opt in _SUB_OPTIONS.get(sub, ()) for opt in before):
+            advice = "it belongs to the %s subcommand; write celery -A app %s %s ..." % (
+                sub, sub, " ".join(before))
+        else:
+            advice = "it is no option of celery itself%s" % (
+                "; celery multi passes the options after its node names to its workers"
+                if multi else "")
+        yield finding("celery %s %s: Celery 5 rejects %s before the subcommand and exits at "
+                      "once (\"No such option '%s'\"); %s" % (
+                       " ".join(before), sub, ", ".join(before), before[0], advice),
                       ctx, prog, "command")
         return
+    if multi:
+        return   # celery multi passes its arguments on to the workers it starts
     if not cel.globals_after:
         return
     opts = ", ".join(tok.split("=", 1)[0] for _, tok in cel.globals_after)
@@ -191,7 +200,8 @@ def _job_worker(prog):
     their stop signal: (what it is, the longest it waits in seconds, whether
     that bound is written in the command, why), else None.  Checked against
     Laravel's guide, rq 2 (Worker.request_stop, Queue.DEFAULT_TIMEOUT),
-    dramatiq 1 (--worker-shutdown-timeout) and huey 2 (--graceful-signal)."""
+    dramatiq 1 (--worker-shutdown-timeout) and huey 3 (-g/--graceful-signal,
+    -t/--shutdown-timeout; huey 2 has neither: INT is its graceful signal)."""
     cmd = prog.command
     argv = cmd.inner if cmd is not None and cmd.inner else []
     names = [a.rpartition("/")[2] for a in argv]
@@ -218,6 +228,10 @@ def _job_worker(prog):
     if _huey(prog) is not None:
         if effective_signal(prog) != _huey_graceful(argv):
             return None       # its immediate shutdown: nothing is waited for (SV404)
+        timeout = _value(argv[1:], "--shutdown-timeout") or _value(argv[1:], "-t")
+        if _seconds(timeout) is not None:
+            return ("huey", _seconds(timeout), True, "huey's graceful shutdown waits for the "
+                    "running tasks up to its --shutdown-timeout (%g s)" % _seconds(timeout))
         return ("huey", 600.0, False, "huey's graceful shutdown waits for the running tasks")
     return None
 
@@ -522,16 +536,36 @@ def option_swallowed(ctx, prog):
     index, opt, value = cel.swallowed[0]
     inner = prog.command.inner
     taken = value.split("=", 1)[0]
-    after = inner[index + 2] if index + 2 < len(inner) else None
-    if "=" not in value and taken in _TAKES_VALUE and after is not None and \
-            not after.startswith("-") and "=" not in after:
-        outcome = ("and %s is left over: Celery exits at start with \"Unable to parse extra "
-                   "configuration from command line\"" % after)
-    else:
-        outcome = "and the program starts with %s set to %r" % (opt, value)
     yield finding("%s %s: an option that takes a value takes the next word whatever it is, "
                   "so %s is %s's value, not an option, %s; give %s its value"
-                  % (opt, value, taken, opt, outcome, opt), ctx, prog, "command")
+                  % (opt, value, taken, opt, _swallowed_outcome(cel, inner, index, opt, value),
+                     opt), ctx, prog, "command")
 
 
-_TAKES_VALUE = (_GLOBAL_VALUE | _SUB_VALUE) - _SUB_NO_VALUE
+def _swallowed_outcome(cel, inner, index, opt, value):
+    """What Celery 5.7 then does (each measured): the words shift."""
+    sub = cel.subcommand
+    if cel.sub_index is None or index < cel.sub_index:
+        # a global option, before the subcommand
+        if sub not in CELERY_SUBCOMMANDS:
+            return ("and %s is read as the subcommand: Celery exits at start with \"No such "
+                    "command '%s'.\"" % (sub, sub))
+        if opt in ("-A", "--app"):
+            return ("and Celery exits at start: it cannot load an app named %r (\"Unable to "
+                    "load celery application\")" % value)
+        if opt == "--workdir":
+            return "and Celery exits at start: it changes to a directory named %r first" % value
+        return "and the program starts with %s set to %r" % (opt, value)
+    if opt in _CHECKED.get(sub, ()):
+        return "and Celery exits at start with \"Invalid value for '%s'\"" % opt
+    after = inner[index + 2] if index + 2 < len(inner) else None
+    if after is not None and not after.startswith("-") and \
+            not ("=" in after and sub in ("worker", "beat")):
+        if sub in ("worker", "beat"):
+            return ("and %s is left over: Celery exits at start with \"Unable to parse extra "
+                    "configuration from command line\"" % after)
+        return ("and %s is left over: Celery exits at start with \"Got unexpected extra "
+                "argument (%s)\"" % (after, after))
+    return "and the program starts with %s set to %r" % (opt, value)
+
+

@@ -435,6 +435,10 @@ def _daemonizes(cmd):
                 return "gunicorn %s forks into the background" % tok, tok
     if name == "uwsgi" and any(t.startswith("--daemonize") or t == "-d" for t in inner):
         return "uwsgi --daemonize forks into the background", None
+    if name and re.match(r"^php(\d[\d.]*)?-fpm[\d.]*$", name):
+        for tok in ("-D", "--daemonize"):
+            if tok in inner:
+                return "php-fpm %s forks into the background (whatever its config says)" % tok, tok
     if _server_config(cmd) is not None:
         return "%s daemonizes unless its config says otherwise" % name, None
     if name == "redis-server" and "--daemonize" in inner:
@@ -459,7 +463,7 @@ def _server_config(cmd):
     inner = cmd.inner
     name = cmd.program or ""
     if name == "nginx":
-        if any("daemon off" in t for t in inner):
+        if any(re.search(r"\bdaemon\s+off\s*;", t) for t in inner):
             return None
         given = _option_value(inner, ("-c",))
         if given is None:
@@ -470,8 +474,8 @@ def _server_config(cmd):
         return "daemon off;", files, given is not None
     m = re.match(r"^php(\d[\d.]*)?-fpm([\d.]*)$", name)
     if m:
-        if any(t in ("-F", "--nodaemonize") for t in inner):
-            return None
+        if any(t in ("-F", "--nodaemonize", "-D", "--daemonize") for t in inner):
+            return None       # -F: foreground; -D: background whatever the config says
         given = _option_value(inner, ("-y", "--fpm-config"))
         if given is not None:
             files = [given]
@@ -495,52 +499,87 @@ def _option_value(inner, names):
     return None
 
 
-_NGINX_DAEMON = re.compile(r"(?:^|[;{}\s])daemon\s+(on|off)\s*;")
-_FPM_DAEMONIZE = re.compile(r"^\s*daemonize\s*=\s*\"?(\w+)\"?\s*$", re.M | re.I)
-_INCLUDE = re.compile(r"^\s*include\s*=?\s*\"?([^\";\s]+)\"?\s*;?\s*$", re.M)
-
-
 def _foreground_by_config(ctx, prog, setting, files):
     """Under audit, whether the server's own config keeps it in the
-    foreground: True or False as its config (and what that includes) says,
+    foreground: True or False as its config (and what it includes) says,
     None when no config file can be read.  nginx: the last ``daemon``
-    directive (default on); php-fpm: the last ``daemonize`` (default yes)."""
+    directive (default on); php-fpm: the last ``daemonize`` of [global]
+    (default yes)."""
     host = ctx.host
     if host is None:
         return None, None
+    nginx = setting.startswith("daemon ")
     directory = prog.values.get("directory")
     for name in files:
         if not name.startswith("/"):
-            if not isinstance(directory, str) or not directory.startswith("/"):
-                continue
+            if nginx or not isinstance(directory, str) or not directory.startswith("/"):
+                continue      # nginx takes a relative -c from its compiled-in prefix
             name = directory.rstrip("/") + "/" + name
         path = host.host_path(name, tilde=False)
         data = host.root.read(path, limit=1 << 20) if path else None
         if data is None:
             continue
-        texts = [data.decode("utf-8", "replace")]
-        base = path.rpartition("/")[0] or "/"
-        if not setting.startswith("daemon "):
-            base = base.rpartition("/")[0] or "/"     # php-fpm: relative to its prefix
-        for pattern in _INCLUDE.findall(_uncommented(texts[0])):
-            pattern = pattern if pattern.startswith("/") else base + "/" + pattern
-            for included in host.root.glob(pattern)[:200]:
-                more = host.root.read(included, limit=1 << 20)
-                if more is not None:
-                    texts.append(more.decode("utf-8", "replace"))
-        if setting.startswith("daemon "):
-            said = [m.group(1) for t in texts for m in _NGINX_DAEMON.finditer(_uncommented(t))]
-            return (said[-1] == "off" if said else False), path
-        said = [m.group(1).lower() for t in texts
-                for m in _FPM_DAEMONIZE.finditer(_uncommented(t))]
-        return (said[-1] in ("no", "false", "off", "0") if said else False), path
+        text = data.decode("utf-8", "replace")
+        if nginx:
+            return _nginx_daemon(host.root, path, text) == "off", path
+        said = _fpm_daemonize(host.root, path, text)
+        return said is not None and said.lower() in ("no", "false", "off", "0", ""), path
     return None, None
 
 
-def _uncommented(text):
-    """nginx's # comments, php-fpm's ; and # comment lines, removed."""
-    return "\n".join("" if line.lstrip().startswith(";") else line.split("#", 1)[0]
-                     for line in text.splitlines())
+_NGINX_WORDS = re.compile(r"\b(daemon|include)\s+([^;\s]+)\s*;")
+_NGINX_NOISE = re.compile(r"#[^\n]*|\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'")
+
+
+def _nginx_daemon(root, path, text, depth=0):
+    """The value of the last ``daemon`` directive in an nginx config and
+    what it includes (comments and quoted strings left out), or None."""
+    said = None
+    base = path.rpartition("/")[0] or "/"
+    for m in _NGINX_WORDS.finditer(_NGINX_NOISE.sub(" ", text)):
+        if m.group(1) == "daemon":
+            said = m.group(2)
+        elif depth < 4:
+            pattern = m.group(2) if m.group(2).startswith("/") else base + "/" + m.group(2)
+            for included in root.glob(pattern)[:200]:
+                more = root.read(included, limit=1 << 20)
+                if more is not None:
+                    said = _nginx_daemon(root, included, more.decode("utf-8", "replace"),
+                                         depth + 1) or said
+    return said
+
+
+_FPM_LINE = re.compile(r"^\s*([\w.\[\]-]+)\s*=\s*(\"[^\"]*\"|[^;]*?)\s*(?:;.*)?$")
+
+
+def _fpm_daemonize(root, path, text, depth=0):
+    """The last ``daemonize`` of php-fpm's [global] section in its config and
+    what it includes (a relative include is taken from the prefix), or None;
+    in a pool section the entry is not global (php-fpm refuses it there)."""
+    said = None
+    section = None
+    prefix = path.rpartition("/")[0].rpartition("/")[0] or "/"
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped[0] in ";#":
+            continue
+        if stripped.startswith("["):
+            section = stripped.strip("[] ").lower()
+            continue
+        m = _FPM_LINE.match(stripped)
+        if m is None:
+            continue
+        key, value = m.group(1).lower(), m.group(2).strip('"')
+        if key == "include" and depth < 2:
+            pattern = value if value.startswith("/") else prefix + "/" + value
+            for included in root.glob(pattern)[:200]:
+                more = root.read(included, limit=1 << 20)
+                if more is not None:
+                    said = _fpm_daemonize(root, included, more.decode("utf-8", "replace"),
+                                          depth + 1) or said
+        elif key == "daemonize" and section in (None, "global"):
+            said = value
+    return said
 
 
 @rule("SV211", "daemonizing-command", "error", category="hygiene", scope="program")
@@ -644,23 +683,30 @@ def relative_executable(ctx, prog):
 def _cut_path(argv):
     """How many words of argv make one path cut at unquoted blanks
     (``/Volumes/My Drive/venv/bin/celery``), or 0: the first word is an
-    absolute path outside any bin directory, and the words after it, none an
-    option, end in a file in a bin directory or a known program."""
+    absolute path outside any bin directory that names no interpreter, and
+    the words after it, none an option, end in a virtualenv's program (a
+    known tool or python in a bin or Scripts directory)."""
     first = argv[0]
     if not first.startswith("/") or re.search(r"/(s?bin|Scripts)/", first) or \
-            first.endswith((".sh", ".py")):
+            first.endswith((".sh", ".py")) or _RUNS_FILES.match(first.rpartition("/")[2]):
         return 0
     for k in range(1, min(len(argv), 5)):
         word = argv[k]
-        if word.startswith(("-", "/")) or "=" in word or "%" in word:
+        if word.startswith(("-", "/", "./", "../")) or "=" in word or "%" in word:
             return 0
         if "/" not in word:
             continue
         head, _, name = " ".join(argv[:k + 1]).rpartition("/")
-        if head.endswith(("/bin", "/sbin", "/Scripts")) or name in _TOOLS or \
-                re.match(r"^python(\d+(\.\d+)?)?$", name):
+        if head.endswith(("/bin", "/Scripts")) and \
+                (name in _TOOLS or re.match(r"^python(\d+(\.\d+)?)?$", name)):
             return k + 1
     return 0
+
+
+# programs that take a file to run as their first argument (platform-python
+# app/bin/run.py is no path cut in two)
+_RUNS_FILES = re.compile(r"^((platform-)?python[\d.]*|pypy[\d.]*|node(js)?|ruby|perl|php[\d.]*|"
+                         r"java|bash|sh|dash|zsh|env|deno|bun)$")
 
 
 @rule("SV217", "executable-split-at-space", "error", category="hygiene", scope="program")
