@@ -639,7 +639,9 @@ def _entry_spans(entry):
     for line, start, end in parts:
         if line.comment_start is not None:
             m = _CUT_URL.search(line.text, start, end)
-            if m is not None:
+            if m is not None and "@" in line.text[end:]:
+                # ('@host' in what the comment cut off; http://localhost:9001 ; a
+                # comment is a host and its port)
                 yield _value_span(line, start, end, m.start(1) - start, end - start)
     if entry.key and secret_name(entry.key):
         for line, start, end in parts:

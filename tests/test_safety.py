@@ -908,6 +908,8 @@ def test_an_include_pattern_with_a_nul_byte_is_fatal(tmp_path):
     # a URL password cut off by ' #' (configparser drops the rest of the line)
     ("[program:app]\ncommand=/bin/app\nuser=app\nenvironment=DATABASE_URL=postgres://u:abc9 #Tail9x@h\n",
      ["abc9", "Tail9x"]),
+    ("[program:app]\ncommand=/bin/app\nuser=app\nenvironment=DATABASE_URL=postgres://u:918273645 #x@h\n",
+     ["918273645"]),
     # a value with a quote in its password
     ("[program:app]\ncommand=/bin/app\nuser=app\nenvironment=DATABASE_URL='postgres://u:pa\"ss99word@db/app'\n",
      ["ss99word"]),

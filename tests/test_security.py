@@ -91,3 +91,12 @@ def test_the_same_commands_without_the_switch_still_run_as_root(tmp_path):
         text = "[program:svc]\ncommand=%s\nautorestart=true\n" % command
         diags = lint_text(text, tmp_path, args=["--select", "SV305"])
         assert [(d["code"], d["line"]) for d in diags] == [("SV305", 1)], command
+
+
+def test_a_host_and_port_before_a_comment_is_no_password(tmp_path):
+    """serverurl=http://localhost:9001 ; a comment: the port is shown (it was
+    masked as the password of a URL whose '@host' the comment cut off)."""
+    text = ("[inet_http_server]\nport=*:9001\n[supervisord]\n[supervisorctl]\n"
+            "serverurl=http://localhost:9001 ; use an http:// url\n")
+    (d,) = [d for d in lint_text(text, tmp_path) if d["code"] == "SV302"]
+    assert d["message"].startswith("port=*:9001 listens on every network interface")
