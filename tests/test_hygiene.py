@@ -52,14 +52,16 @@ CASES = [
      (2, 9), 'warning', "nginx stays in the foreground only if /etc/nginx/nginx.conf says `dae"),
     ('SV211', "[program:fpm]\ncommand=php-fpm8.2 --fpm-config /etc/php/fpm.conf\n",
      (2, 9), 'warning', "php-fpm8.2 stays in the foreground only if /etc/php/fpm.conf says `da"),
+    ('SV202', "[program:web]\ncommand=/srv/venv/bin/python manage.py runserver_plus 0:8000\nuser=web\n",
+     (1, 1), 'error', "the command runs through manage.py runserver_plus's autoreloader, whic"),
     ('SV217', "[program:w]\ncommand = /Volumes/My Drive/venv/bin/celery -A p worker\n",
      (2, 11), 'error', "the program's path is cut at a blank: supervisord splits the command "),
     ('SV211', "[program:sshd]\ncommand=/usr/sbin/sshd\n",
      (2, 9), 'error', "sshd daemonizes unless started with -D: its first process exits, supe"),
     ('SV202', "[program:app]\ncommand=bash start.sh\ndirectory=/srv/app\nuser=app\n",
-     (1, 1), 'warning', 'the command runs through the shell script start.sh, which does not pa'),
+     (1, 1), 'warning', 'the command runs through the shell script start.sh: the shell gets th'),
     ('SV202', "[program:app]\ncommand=/bin/bash ./x.sh\ndirectory=/srv/app\nuser=app\n",
-     (1, 1), 'warning', 'the command runs through the shell script x.sh, which does not pass t'),
+     (1, 1), 'warning', 'the command runs through the shell script x.sh: the shell gets the st'),
     ('SV202', "[program:worker]\ncommand=sh /srv/app/run_celery.sh\nuser=app\n",
      (2, 9), 'warning', 'the command runs Celery through the shell script run_celery.sh: the sh'),
     ('SV202', "[program:web]\ncommand=/srv/venv/bin/django-admin.py runserver 0:8000\n"
@@ -216,3 +218,12 @@ def test_sv217_quotes_the_cut_path_as_written(tmp_path):
                     "/srv/run.sh logs/bin/x"):
         text = "[program:x]\ncommand=%s\n" % command
         assert "SV217" not in [d["code"] for d in lint_text(text, tmp_path)], command
+
+
+def test_both_streams_to_dev_stdout_are_no_two_rotating_handles(tmp_path):
+    """Precision run: stdout_logfile and stderr_logfile both /dev/stdout are
+    one stream, not a file two handles rotate (SV209 says what is wrong)."""
+    text = "[program:web]\ncommand=/srv/web\nuser=web\nstdout_logfile=/dev/stdout\n" \
+           "stderr_logfile=/dev/stdout\n"
+    codes = [d["code"] for d in lint_text(text, tmp_path, args=["--select", "SV208,SV209"])]
+    assert codes == ["SV209", "SV209"]

@@ -56,8 +56,8 @@ def _wrapper(prog):
     if program in ("npm", "yarn", "pnpm", "npx") and cmd.inner[1:2] and \
             cmd.inner[1] in ("start", "run", "run-script", "dev", "serve", "exec"):
         return "%s %s" % (program, cmd.inner[1]), "error"
-    if cmd.manage == "runserver" and "--noreload" not in cmd.inner:
-        return "%s runserver's autoreloader" % cmd.program, "error"
+    if cmd.manage in ("runserver", "runserver_plus") and "--noreload" not in cmd.inner:
+        return "%s %s's autoreloader" % (cmd.program, cmd.manage), "error"
     if program == "flask" and "run" in cmd.inner and ("--reload" in cmd.inner or "--debug" in cmd.inner
                                                       or env(prog).get("FLASK_DEBUG") == "1"):
         return "the flask run reloader", "error"
@@ -137,13 +137,16 @@ def missing_stopasgroup(ctx, prog):
     if kind is None or (prog.kind == "eventlistener" and kind.startswith("the shell script")):
         return            # a listener that is itself the script reads the events itself
     cmd = prog.command
+    # a script this run did not read: what it does with the signal is not known
+    unread = kind.startswith("the shell script") and "(its last command" not in kind
     if script_celery or (ctx.host is None and kind.startswith("the shell script") and
                          "celery" in kind.lower()):
         # (a script named for Celery: stopasgroup would TERM its pool too)
-        yield finding("the command runs Celery through %s: the shell gets the stop signal and "
-                      "the worker never hears it (it is orphaned and keeps consuming); write "
-                      "exec before the celery command in the script rather than adding "
-                      "stopasgroup, which would kill the pool's running tasks" % kind,
+        yield finding("the command runs Celery through %s: %s the worker never hears it (it "
+                      "is orphaned and keeps consuming); write exec before the celery command "
+                      "in the script rather than adding stopasgroup, which would kill the "
+                      "pool's running tasks" % (kind, _UNREAD if unread else
+                                                "the shell gets the stop signal and"),
                       ctx, prog, "command", severity=severity)
         return
     if cmd.celery is not None and cmd.celery.forks and cmd.shell is not None:
@@ -161,10 +164,20 @@ def missing_stopasgroup(ctx, prog):
                       "killasgroup=false and add stopasgroup=true (or exec the program "
                       "directly)" % kind, ctx, prog, "killasgroup", severity=severity)
         return
+    if unread:
+        yield finding("the command runs through %s: %s the real process is never stopped and "
+                      "outlives supervisord's stop; add stopasgroup=true (or exec the last "
+                      "command in the script)" % (kind, _UNREAD), ctx, prog, "stopasgroup",
+                      severity=severity, fix=add(ctx, prog, "stopasgroup", "true"))
+        return
     yield finding("the command runs through %s, which does not pass the stop signal "
                   "on: the real process is never stopped and outlives supervisord's stop; add "
                   "stopasgroup=true (or exec the program directly)" % kind, ctx, prog,
                   "stopasgroup", severity=severity, fix=add(ctx, prog, "stopasgroup", "true"))
+
+
+_UNREAD = ("the shell gets the stop signal, and unless the script execs its last command or "
+           "traps TERM (this run did not read it; supervisor-lint audit does)")
 
 
 @rule("SV203", "group-stop-kills-celery-pool", "error", category="hygiene", scope="program")
@@ -320,8 +333,8 @@ def stderr_not_captured(ctx, prog):
                       "that supervisord deletes at its next start%s; add "
                       "redirect_stderr=true, or a stderr_logfile" % (out, what), ctx, prog,
                       "stdout_logfile", fix=add(ctx, prog, "redirect_stderr", "true"))
-    elif _is_file(err) and os.path.normpath(os.path.expanduser(err)) == \
-            os.path.normpath(os.path.expanduser(out)):
+    elif _is_file(err) and out not in STREAMS and os.path.normpath(os.path.expanduser(err)) == \
+            os.path.normpath(os.path.expanduser(out)):       # (a stream is SV209's)
         rotating = (prog.values.get("stdout_logfile_maxbytes") or 0) or \
             (prog.values.get("stderr_logfile_maxbytes") or 0)
         if not rotating:
@@ -350,9 +363,11 @@ def rotating_stream_log(ctx, prog):
         fix = add(ctx, prog, mkey, "0") if written is None else \
             replace_value(written.entry, "0", "unsafe", "set %s=0" % mkey)
         yield finding("%s=%s cannot be rotated: with %s non-zero (the default is "
-                      "50MB) supervisord asks the stream for its size at every write, fails "
-                      "with 'Illegal seek' and closes the channel, so the output is lost; set "
-                      "%s=0" % (key, value, mkey, mkey), ctx, prog, key, fix=fix)
+                      "50MB) supervisord asks the stream for its size after every write and, "
+                      "on a pipe (a container's stdout), fails with 'Illegal seek': a CRIT "
+                      "'uncaptured python exception, closing channel' traceback follows every "
+                      "line the program writes; set %s=0" % (key, value, mkey, mkey),
+                      ctx, prog, key, fix=fix)
 
 
 @also("SV209")
