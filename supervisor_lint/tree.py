@@ -157,6 +157,16 @@ def build_main(doc, sources, extra=(), root=None):
                                                  key="files", code="SV111"))
             continue
         if not matches:
+            if root is None and os.path.isabs(pattern) and \
+                    not os.path.abspath(joined).startswith(here.rstrip("/") + "/"):
+                # another machine's path, most likely (an image's, a server's):
+                # this one's files say nothing about it
+                tree.include_problems.append(Finding(
+                    "No file matches via include %r on this machine; if it names a server's or "
+                    "an image's files, lint them with --main-config, or the server's tree with "
+                    "audit --root" % joined, False, at=setting.entry, section="include",
+                    key="files", severity="info", code="SV111"))
+                continue
             tree.include_problems.append(Finding("No file matches via include %r: supervisord only logs a warning and "
                                                  "loads without it" % joined, False, at=setting.entry, section="include",
                                                  key="files", severity="warning", code="SV111"))

@@ -133,3 +133,21 @@ def test_celery_hint_on_unescaped_percent(tmp_path):
     diags = lint_text(W.replace("worker\n", "worker -n w1@%h\n", 1), tmp_path)
     (d,) = [d for d in diags if d["code"] == "SV105"]
     assert d["fatal"] and "%%h" in d["message"] and "Celery" in d["message"]
+
+
+def test_an_absolute_include_of_another_machine_is_info(tmp_path):
+    """Precision run: a repository's docker/supervisord.conf including
+    /etc/supervisor/conf.d/*.conf names the image's files, not this machine's."""
+    from support import lint_json
+    main = tmp_path / "supervisord.conf"
+    main.write_text("[supervisord]\n[include]\nfiles = /nonexistent-image-dir/conf.d/*.conf "
+                    "conf.d/*.conf\n")
+    status, diags, err = lint_json(["--isolated", "--select", "SV111", str(main)])
+    assert [(d["severity"], d["line"]) for d in diags] == [("info", 3), ("warning", 3)]
+    assert diags[0]["message"] == (
+        "No file matches via include '/nonexistent-image-dir/conf.d/*.conf' on this machine; "
+        "if it names a server's or an image's files, lint them with --main-config, or the "
+        "server's tree with audit --root")
+    assert diags[1]["message"] == (
+        "No file matches via include '%s/conf.d/*.conf': supervisord only logs a warning and "
+        "loads without it" % tmp_path)
