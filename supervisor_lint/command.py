@@ -18,7 +18,7 @@ RUNNERS = {  # tool -> how many tokens after it before the wrapped command
 }
 TRANSPARENT = {"newrelic-admin": 2, "ddtrace-run": 1, "opentelemetry-instrument": 1,
                "nice": 1, "ionice": 1, "chpst": 1, "setsid": 1, "stdbuf": 1, "tini": 1,
-               "dumb-init": 1, "pidproxy": 2, "authbind": 1}
+               "dumb-init": 1, "pidproxy": 2, "authbind": 1, "envdir": 2}
 # Celery 5 options that belong before the subcommand
 CELERY_GLOBAL_VALUE = {"-A", "--app", "-b", "--broker", "--result-backend", "--loader",
                        "--config", "--workdir"}
@@ -230,9 +230,10 @@ def parse(text):
             i = 1
             if name == "newrelic-admin" and inner[1] == "run-program":
                 i = 2
-            elif name == "pidproxy":
-                i = 2
-            while i < len(inner) and inner[i].startswith("-") and name != "pidproxy":
+            elif name in ("pidproxy", "envdir"):
+                i = 2               # pidproxy PIDFILE cmd, envdir DIR cmd
+            while i < len(inner) and inner[i].startswith("-") and name not in ("pidproxy",
+                                                                                 "envdir"):
                 i += 1
             if i >= len(inner):
                 break

@@ -54,6 +54,10 @@ CASES = [
      (2, 9), 'warning', "php-fpm8.2 stays in the foreground only if /etc/php/fpm.conf says `da"),
     ('SV202', "[program:web]\ncommand=/srv/venv/bin/python manage.py runserver_plus 0:8000\nuser=web\n",
      (1, 1), 'error', "the command runs through manage.py runserver_plus's autoreloader, whic"),
+    ('SV211', "[program:db]\ncommand=service mysql start\n",
+     (2, 9), 'error', 'service mysql start starts the daemon through the init system and ret'),
+    ('SV211', "[program:x]\ncommand=/usr/sbin/xinetd -stayalive\n",
+     (2, 9), 'error', 'xinetd daemonizes unless started with -dontfork: its first process ex'),
     ('SV217', "[program:w]\ncommand = /Volumes/My Drive/venv/bin/celery -A p worker\n",
      (2, 11), 'error', "the program's path is cut at a blank: supervisord splits the command "),
     ('SV211', "[program:sshd]\ncommand=/usr/sbin/sshd\n",
@@ -227,3 +231,18 @@ def test_both_streams_to_dev_stdout_are_no_two_rotating_handles(tmp_path):
            "stderr_logfile=/dev/stdout\n"
     codes = [d["code"] for d in lint_text(text, tmp_path, args=["--select", "SV208,SV209"])]
     assert codes == ["SV209", "SV209"]
+
+
+def test_daemons_in_the_foreground_are_not_daemonizing(tmp_path):
+    for command in ("/usr/sbin/xinetd -dontfork", "/usr/sbin/cron -f", "/usr/sbin/crond -n",
+                    "/usr/sbin/rsyslogd -n", "/usr/sbin/syslog-ng -F", "/usr/sbin/smbd -F",
+                    "service --status-all"):
+        text = "[program:d]\ncommand=%s\n" % command
+        assert lint_text(text, tmp_path, args=["--select", "SV211"]) == [], command
+
+
+def test_envdir_is_looked_through(tmp_path):
+    """Precision run: envdir DIR cmd hid a removed Celery command."""
+    text = "[program:w]\ncommand=envdir /srv/env /srv/venv/bin/python manage.py celeryd\n" \
+           "directory=/srv/app\nuser=app\n"
+    assert "SV407" in [d["code"] for d in lint_text(text, tmp_path)]

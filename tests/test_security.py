@@ -76,6 +76,10 @@ def test_supervisord_messages_quoting_values_are_redacted(tmp_path):
     "/usr/bin/uwsgi --uid www-data --gid www-data --ini /etc/uwsgi/app.ini",
     "/srv/app/venv/bin/gunicorn --user app --group app app.wsgi",
     "/usr/sbin/pure-ftpd -l puredb:/etc/pure-ftpd/pureftpd.pdb", "/usr/bin/dockerd",
+    # found in the precision run: daemons that start as root and switch user, or must
+    "/usr/sbin/rabbitmq-server", "/usr/sbin/syslog-ng -F", "/usr/sbin/cron -f",
+    "/usr/sbin/smbd --foreground --no-process-group", "/usr/sbin/avahi-daemon",
+    "/usr/sbin/xinetd -dontfork", "service mysql start",
 ])
 def test_a_command_that_drops_privileges_itself_is_not_running_as_root(tmp_path, command):
     """issue 12, item 4: no runs-as-root advice for what switches user itself

@@ -468,7 +468,21 @@ def _daemonizes(cmd):
         return "%s daemonizes unless started with -DFOREGROUND" % name, None
     if name == "sshd" and "-D" not in inner:
         return "sshd daemonizes unless started with -D", None
+    if name in ("service", "systemctl") and len(inner) > 2 and \
+            ({"start", "restart", "reload"} & set(inner[1:3])):
+        return ("%s starts the daemon through the init system and returns at once"
+                % " ".join(inner[:3]), None)
+    foreground = _FOREGROUND.get(name)
+    if foreground is not None and not any(t in foreground for t in inner[1:]):
+        return "%s daemonizes unless started with %s" % (name, foreground[0]), None
     return None, None
+
+
+# daemons and the flag that keeps each in the foreground (their manuals)
+_FOREGROUND = {"xinetd": ("-dontfork",), "cron": ("-f",), "crond": ("-n", "-f"),
+               "rsyslogd": ("-n",), "syslog-ng": ("-F", "--foreground"),
+               "smbd": ("-F", "--foreground"), "nmbd": ("-F", "--foreground"),
+               "dnsmasq": ("-k", "--keep-in-foreground", "-d", "--no-daemon")}
 
 
 def _server_config(cmd):

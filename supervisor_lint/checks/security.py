@@ -143,7 +143,10 @@ def runs_as_root(ctx, prog):
 # daemons that start as root and drop privileges for their workers themselves,
 # or that must run as root (no advice that would break them)
 _ROOT_DAEMONS = {"nginx", "php-fpm", "apache2", "httpd", "sshd", "pure-ftpd", "dockerd",
-                 "containerd"}
+                 "containerd", "rabbitmq-server", "syslog-ng", "rsyslogd", "cron", "crond",
+                 "smbd", "nmbd", "avahi-daemon", "xinetd", "haproxy", "postfix", "dovecot",
+                 "vsftpd", "proftpd", "named", "dnsmasq", "cupsd", "openvpn", "slapd",
+                 "service", "systemctl", "mysqld_safe", "chronyd", "ntpd", "sssd", "nslcd"}
 # wrappers that switch user before they exec the program
 _DROPPERS = {"gosu", "su-exec", "s6-setuidgid", "setuidgid", "runuser"}
 
