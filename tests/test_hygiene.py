@@ -11,7 +11,7 @@ from support import lint_text
 CASES = [
     # code, config, (line, column), severity, start of the message
     ('SV201', W.replace("killasgroup=true\n", ""),
-     (1, 1), 'warning', 'a Celery prefork worker forks child processes, but neither killasgroup'),
+     (1, 1), 'info', 'neither killasgroup nor stopasgroup is set for a Celery prefork worker'),
     ('SV201', "[program:web]\ncommand=/srv/app/venv/bin/uwsgi --ini /srv/app/uwsgi.ini\nuser=www-data\nautorestart=true\n",
      (1, 1), 'warning', 'uwsgi forks child processes, but neither killasgroup nor stopasgroup '),
     ('SV201', "[program:api]\ncommand=/srv/app/venv/bin/uvicorn app:app --workers=4\nuser=www-data\nautorestart=true\n",
@@ -84,7 +84,7 @@ CASES = [
     ('SV214', "[program:web]\ncommand=/usr/bin/node /srv/web/server.js\nuser=web\nstopsignal=KILL\n",
      (4, 12), 'warning', 'stopsignal=KILL kills the program without any chance to shut down clea'),
     ('SV201', W.replace("killasgroup=true", "killasgroup=false"),
-     (7, 13), 'warning', 'a Celery prefork worker forks child processes, but killasgroup=false: '),
+     (7, 13), 'info', 'killasgroup=false: when stopwaitsecs runs out supervisord SIGKILLs onl'),
     ('SV202', "[program:web]\ncommand=/bin/sh -c \"cd /srv && gunicorn app:app\"\nuser=web\nkillasgroup=false\n",
      (4, 13), 'error', 'the command runs through sh -c without exec, which does not pass the s'),
     ('SV203', W.replace("killasgroup=true", "stopasgroup=true").replace("/srv/app/venv/bin/celery -A proj worker", "/bin/sh -c \"cd /srv/app && /srv/app/venv/bin/celery -A proj worker\""),

@@ -19,6 +19,19 @@ def missing_killasgroup(ctx, prog):
     if not yes:
         return
     written = at_key(prog, "killasgroup")
+    if prog.celery is not None:
+        # Celery 5.2+ on Linux: the pool children die with the worker (pdeathsig)
+        fix = add(ctx, prog, "killasgroup", "true") if written is None else \
+            replace_value(written.entry, "true", "unsafe", "set killasgroup=true")
+        yield finding("%s: when stopwaitsecs runs out supervisord SIGKILLs only the worker; "
+                      "its pool children die with it on Linux from Celery 5.2 on, but processes "
+                      "its tasks started (and, below 5.2, the pool children too) are orphaned; "
+                      "%s killasgroup=true" % (
+                          "killasgroup=%s" % written.value if written is not None else
+                          "neither killasgroup nor stopasgroup is set for a Celery prefork "
+                          "worker", "use" if written is not None else "add"),
+                      ctx, prog, "killasgroup", fix=fix, severity="info")
+        return
     if written is not None:
         yield finding("%s forks child processes, but killasgroup=%s: when stopwaitsecs "
                       "runs out supervisord SIGKILLs only the parent, and children that do not "
