@@ -246,3 +246,18 @@ def test_envdir_is_looked_through(tmp_path):
     text = "[program:w]\ncommand=envdir /srv/env /srv/venv/bin/python manage.py celeryd\n" \
            "directory=/srv/app\nuser=app\n"
     assert "SV407" in [d["code"] for d in lint_text(text, tmp_path)]
+
+
+def test_a_bare_name_in_an_image_without_a_virtualenv_is_info(tmp_path):
+    """Precision run: 13 bare names were debatable, all in images that pip
+    install into the system's Python (nodaemon=true, no virtualenv named)."""
+    image = "[supervisord]\nnodaemon=true\n[program:w]\ncommand=celery -A proj worker\n" \
+            "directory=/app\nuser=app\n"
+    (d,) = [d for d in lint_text(image, tmp_path) if d["code"] == "SV212"]
+    assert (d["severity"], d["line"]) == ("info", 4)
+    # another program names a virtualenv: the bare one is a warning naming it
+    text = image + "[program:b]\ncommand=/opt/venv/bin/celery -A proj beat\ndirectory=/app\n" \
+                   "user=app\n"
+    (d,) = [d for d in lint_text(text, tmp_path) if d["code"] == "SV212"]
+    assert (d["severity"], d["message"][-50:]) == (
+        "warning", "write its absolute path, e.g. /opt/venv/bin/celery")

@@ -705,9 +705,33 @@ def bare_executable(ctx, prog):
         return
     if _venv_path(prog):
         return
+    venv = _a_virtualenv(ctx)
+    if venv is None and ctx.loaded.supervisord.get("nodaemon") is True:
+        # a container's supervisord (nodaemon=true) and no virtualenv anywhere in
+        # the configuration: an image that installs into the system's Python
+        # finds the tool on PATH all the same
+        yield finding("%s is a bare name: supervisord looks it up on its own PATH (or PATH "
+                      "in environment=); if the image has a virtualenv, write the absolute "
+                      "path of its %s" % (name, name), ctx, prog, "command", severity="info")
+        return
     yield finding("%s is a bare name: supervisord looks it up on its own PATH (or "
                   "PATH in environment=), not in the project's virtualenv; write its absolute "
-                  "path, e.g. /srv/app/venv/bin/%s" % (name, name), ctx, prog, "command")
+                  "path, e.g. %s/bin/%s" % (name, venv or "/srv/app/venv", name),
+                  ctx, prog, "command")
+
+
+_VENV_BIN = re.compile(r"(/[^\s'\"]*/(?:venv|\.venv|env|virtualenv|\.virtualenvs/[^/\s]+|"
+                       r"envs/[^/\s]+|pypoetry/virtualenvs/[^/\s]+))/bin/")
+
+
+def _a_virtualenv(ctx):
+    """The first virtualenv another program's command or PATH names, or None."""
+    for other in ctx.loaded.programs.values():
+        for text in (other.command_text or "", env(other).get("PATH", "")):
+            m = _VENV_BIN.search(text)
+            if m:
+                return m.group(1)
+    return None
 
 
 @rule("SV213", "relative-executable", "error", category="hygiene", scope="program")
