@@ -126,6 +126,11 @@ def _lint_options(p, audit):
                         "or an image's tree)" if not audit else
                         "treat DIR as the host's / (a copy of a server's or an image's "
                         "tree): CONFIG, includes, users, paths and links resolve inside it")
+    p.add_argument("--target-version", metavar="VERSION",
+                   help="the supervisord version that reads the config (default 4.3; "
+                        "4.2.5 for Debian 12, 4.2.1 for Ubuntu 22.04, ...)")
+    p.add_argument("--target-python", metavar="VERSION",
+                   help="the Python that runs that supervisord (default 3.12)")
     p.add_argument("--show-files", action="store_true",
                    help="list every file the run reads and how (main config, included by "
                         "which pattern, fragment set, skipped and why), then exit")
@@ -396,7 +401,20 @@ def _options(args, stderr):
                    exclude=_split(args.exclude) or None, extend_exclude=_split(args.extend_exclude),
                    force_exclude=args.force_exclude, fail_level=args.fail_level,
                    supervisor_files_only=args.supervisor_files_only, warn=stderr.line,
-                   root=_root(args.root))
+                   root=_root(args.root), target_version=_version(args.target_version,
+                                                                  "--target-version"),
+                   target_python=_version(args.target_python, "--target-python"))
+
+
+def _version(text, what):
+    if text is None:
+        return None
+    from .target import TargetError, parse_version
+    try:
+        parse_version(text, what)
+    except TargetError as exc:
+        raise _UsageError(str(exc))
+    return text
 
 
 def _root(directory):

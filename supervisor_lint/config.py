@@ -10,7 +10,7 @@ import re
 
 KEYS = ("select", "ignore", "extend-select", "extend-ignore", "severity", "per-file-ignores",
         "exclude", "extend-exclude", "force-exclude", "fail-level", "main-config",
-        "disable-suppressions")
+        "disable-suppressions", "target-version", "target-python")
 LIST_KEYS = ("select", "ignore", "extend-select", "extend-ignore", "exclude", "extend-exclude")
 LEVELS = ("error", "warning", "info")
 DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", "node_modules", ".tox", "__pycache__",
@@ -104,6 +104,14 @@ def _validate(path, values, line_of):
         elif key == "main-config":
             if not isinstance(value, str):
                 fail(key, "main-config: expected a path")
+        elif key in ("target-version", "target-python"):
+            from .target import TargetError, parse_version
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                value = values[key] = str(value)      # target-python = 3.11 in TOML
+            try:
+                parse_version(value, key)
+            except TargetError as exc:
+                fail(key, str(exc))
     return values
 
 

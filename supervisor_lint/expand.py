@@ -65,6 +65,18 @@ def expand(s, names, label, allow_env=True):
                          "expanded. Available names: %s" % (s, label, str(ex), available),
                          missing=ex.args[0] if ex.args else "")
     except Exception as ex:
-        return Expansion(None, "Format string %r for %r is badly formatted: %s" % (s, label, ex))
+        return Expansion(None, "Format string %r for %r is badly formatted: %s"
+                         % (s, label, _as_target_says(str(ex))))
     return Expansion(value, assumed_env=mapping.assumed,
                      positional=bool(positional_specs(s)) and "%" in s)
+
+
+_NUMBER = re.compile(r"\ba (?:real )?number is required\b")
+
+
+def _as_target_says(message):
+    """The %-error as supervisord's Python words it: its mapping is a dict
+    (not this module's _Names), and 'a real number is required' is 3.10's."""
+    from .target import active
+    message = message.replace("not _Names", "not dict")
+    return _NUMBER.sub(active().number_required, message)

@@ -12,7 +12,7 @@ order in which supervisord reads, expands and converts each key.
 import re
 
 from . import environment as envgrammar
-from . import schema
+from . import schema, target
 from .diagnostics import Finding, short as _short
 from .expand import expand, positional_specs
 from .redact import secret_name, text_spans
@@ -137,7 +137,15 @@ def _names_for(scope, ctx):
     for n in schema.SCOPES[scope]:
         if n in ctx:
             names[n] = ctx[n]
+    if "numprocs" in names and not target.active().numprocs_expansion:
+        del names["numprocs"]           # %(numprocs)d arrived in supervisor 4.2.0
     return names
+
+
+def _spec_error(spec, section, error):
+    if error == "cannot be resolved":
+        return "%s cannot be resolved within [%s]" % (spec, section)
+    return error          # pkg_resources' message, all of supervisord's before 4.3
 
 
 class Loader:
@@ -145,6 +153,9 @@ class Loader:
         self.tree = tree
         self.out = Loaded(tree)
         self.env = {}                 # ENV_ expansions defined by the config
+        # below supervisor 4.2.2: ENV_ names environment= sets, which it does not expand
+        self.env_unused = {}
+        self._prog_unused = {}
         self._seen = set()
         self._names = None
         self._hints = 0
@@ -219,6 +230,14 @@ class Loader:
         if result.positional:
             self._positional(section, key, setting, text, fatal=_is_path_key(section, key))
         for name in dict.fromkeys(result.assumed_env):
+            where = self._prog_unused.get(name) or self.env_unused.get(name)
+            if where is not None:
+                self.record("SV105", "supervisord refuses to load: supervisor %s takes %%(%s)s "
+                            "from its own environment only (from %s too since 4.2.2), and "
+                            "%s is set in %s; unless supervisord is started with it, write the "
+                            "value itself" % (target.active().supervisor_text, name, where,
+                                             name[4:], where), True, setting, section, key)
+                continue
             if name == "ENV_PATH":
                 continue    # every service manager gives supervisord a PATH
             self.record("SV105", "%%(%s)s is not defined by this configuration: it must be set in "
@@ -359,6 +378,8 @@ class Loader:
         for key, spec in schema.SUPERVISORD.items():
             if key == "environment":
                 continue
+            if key == "silent" and not target.active().silent_key:
+                continue        # supervisor 4.2.0 added it: SV102 before
             value, setting, certain = self.read("supervisord", key, "sd", ctx, spec.type)
             if setting is not None:
                 values[key] = value if certain else None
@@ -372,7 +393,10 @@ class Loader:
                 env = self.environment("supervisord", setting, env_text2)
                 if env:
                     for k, v in env.items():
-                        self.env["ENV_%s" % k] = v
+                        if target.active().env_from_environment:
+                            self.env["ENV_%s" % k] = v
+                        else:
+                            self.env_unused["ENV_%s" % k] = "[supervisord] environment="
         self.out.env = dict(self.env)
 
     def fragment_defaults(self):
@@ -414,8 +438,8 @@ class Loader:
         elif spec is not None and certain:
             value, error = convert("entry_point", spec)
             if error:
-                self.record("SV103", "supervisord refuses to load: %s cannot be resolved within "
-                            "[%s]; write module:attribute" % (spec, section), True, setting,
+                self.record("SV103", "supervisord refuses to load: %s; write module:attribute"
+                            % _spec_error(spec, section, error), True, setting,
                             section, factory_key)
         for key, _ in self.tree.items(section):
             if key != factory_key:
@@ -495,9 +519,10 @@ class Loader:
                         "buffer_size")
         handler, setting, certain = self.read(section, "result_handler", "grp", ctx)
         if handler is not None and setting is not None and certain:
-            if convert("entry_point", handler)[1]:
-                self.record("SV103", "supervisord refuses to load: %s cannot be resolved within "
-                            "[%s]; write module:attribute" % (handler, section), True, setting,
+            error = convert("entry_point", handler)[1]
+            if error:
+                self.record("SV103", "supervisord refuses to load: %s; write module:attribute"
+                            % _spec_error(handler, section, error), True, setting,
                             section, "result_handler")
         names, setting, certain = self.read(section, "events", "grp", ctx, "events", "")
         if self.require("eventlistener", section, "events", setting, names, certain):
@@ -648,6 +673,7 @@ class Loader:
         values = prog.values
         proc_ctx = dict(ctx, process_num=process_num, numprocs=numprocs)
         prog_env = {}
+        self._prog_unused = {}
         if env_setting is not None:
             prog.settings["environment"] = env_setting
             text, certain = self.expand(section, "environment", env_setting, env_setting.value,
@@ -656,7 +682,11 @@ class Loader:
                 env = self.environment(section, env_setting, text)
                 if env:
                     prog.values["environment"] = env
-                    prog_env = {"ENV_%s" % k: v for k, v in env.items()}
+                    if target.active().env_from_environment:
+                        prog_env = {"ENV_%s" % k: v for k, v in env.items()}
+                    else:
+                        self._prog_unused = {"ENV_%s" % k: "[%s] environment=" % section
+                                             for k in env}
         plain = not self.tree.defaults
         values.update(_kind_defaults(prog.kind)[1])
         for key, setting in written.items():

@@ -15,6 +15,8 @@ import sys
 
 _NEWLINE = re.compile(r"(\r\n|\r|\n)")
 _SECTCRE = re.compile(r"\[(?P<header>.+)\]")
+_SECTCRE_39 = re.compile(r"\[(?P<header>[^]]+)\]")     # Python 3.9 and older: the first ']'
+_INLINE_313 = re.compile(r"(?:^|(?<=\s))[;#]")
 _INLINE_PREFIXES = (";", "#")
 _COMMENT_PREFIXES = ("#", ";")
 BOM = b"\xef\xbb\xbf"
@@ -296,6 +298,18 @@ def _comment_start(line):
     return comment_start
 
 
+def _comment_start_313(line):
+    """Python 3.13's cut: the earliest ';' or '#' after a blank (or at the start)."""
+    if ";" not in line and "#" not in line:
+        return None
+    stripped = line.strip()
+    for prefix in _COMMENT_PREFIXES:
+        if stripped.startswith(prefix):
+            return 0
+    m = _INLINE_313.search(line)
+    return m.start() if m else None
+
+
 def parse(data, path="<stdin>"):
     """Read ``data`` (bytes) into a Document.  Never raises."""
     doc = Document(path, data)
@@ -353,8 +367,10 @@ def _classify(doc):
     entry = None                      # the Entry that continuations extend (optname)
     indent_level = 0
     seen_header_problem = False
-    comment_start = _comment_start
-    sectcre = _SECTCRE.match
+    from .target import active
+    dialect = active()
+    comment_start = _comment_start_313 if dialect.earliest_comment else _comment_start
+    sectcre = (_SECTCRE_39 if dialect.header_first_bracket else _SECTCRE).match
     blocks, entries, marked = doc.blocks, doc.entries, doc.marked
     for line in doc.lines:
         text = line.text

@@ -25,7 +25,7 @@ class Options:
                  main_config=None, config=None, isolated=False, disable_suppressions=None,
                  per_file_ignores=None, severity=None, exclude=None, extend_exclude=None,
                  force_exclude=None, fail_level=None, supervisor_files_only=False,
-                 warn=None, root=None, audit=False):
+                 warn=None, root=None, audit=False, target_version=None, target_python=None):
         self.warn = warn or (lambda line: None)
         self.root = root              # a host.Root: include patterns are that host's
         self.audit = audit            # judge each tree on that host (the host rules)
@@ -45,6 +45,8 @@ class Options:
         self.force_exclude = force_exclude
         self.fail_level = fail_level
         self.supervisor_files_only = supervisor_files_only
+        self.target_version = target_version
+        self.target_python = target_python
         self._explicit = None
         # what the last run read: (path, how) for every file, skipped ones too
         self.files = []
@@ -258,9 +260,28 @@ def _shown(options, tree):
 
 
 def _lint(paths, options, sources, registry, stdin, stdin_filename):
-    from .tree import build_main, build_fragments, is_main
+    from .target import using
     options.files, options.partial = [], False
     files = collect(paths, options, sources, stdin, stdin_filename)
+    with using(_target(options, files)):
+        return _lint_files(files, options, sources, registry, stdin_filename)
+
+
+def _target(options, files):
+    """The run's target: the command line, else the configuration of the
+    first file (as main-config), else the default."""
+    from .target import Target, TargetError
+    settings = options.settings_for(files[0][0] if files else None)
+    version = options.value(settings, "target-version") or "4.3"
+    python = options.value(settings, "target-python") or "3.12"
+    try:
+        return Target(version, python)
+    except TargetError as exc:
+        raise ToolError(str(exc))
+
+
+def _lint_files(files, options, sources, registry, stdin_filename):
+    from .tree import build_main, build_fragments, is_main
     docs = []
     seen = set()
     for path, data in files:

@@ -157,6 +157,14 @@ def build_main(doc, sources, extra=(), root=None):
                                                  key="files", code="SV111"))
             continue
         if not matches:
+            if "host_node_name" in setting.value and "localhost" in pattern:
+                tree.include_problems.append(Finding(
+                    "include pattern %r depends on the name of the host supervisord runs on "
+                    "(%%(host_node_name)s): this run cannot tell which files it picks there; "
+                    "lint them with --main-config" % setting.value.strip(), False,
+                    at=setting.entry, section="include", key="files", severity="info",
+                    code="SV111"))
+                continue
             if root is None and os.path.isabs(pattern) and \
                     not os.path.abspath(joined).startswith(here.rstrip("/") + "/"):
                 # another machine's path, most likely (an image's, a server's):

@@ -27,10 +27,26 @@ def boolean(s):
 
 
 def integer(value):
+    digits = _digits(value)
+    if digits > 4300:
+        # int()'s digit limit, in the target Python's words, whatever the
+        # linter's own Python says (or does not)
+        from .target import active
+        raise Invalid("Exceeds the limit (%s) for integer string conversion: value has %d "
+                      "digits; use sys.set_int_max_str_digits() to increase the limit"
+                      % (active().digits_text, digits))
     try:
         return int(value)
     except (ValueError, OverflowError) as exc:
         raise Invalid(str(exc))
+
+
+def _digits(value):
+    """How many digits int() would count in ``value`` (0 when it is no number)."""
+    if not isinstance(value, str) or len(value) <= 4300:
+        return 0
+    body = value.strip().lstrip("+-").replace("_", "")
+    return len(body) if body.isdigit() else 0
 
 
 def byte_size(v):
@@ -51,36 +67,22 @@ def octal(arg):
         raise Invalid("%s can not be converted to an octal type" % arg)
 
 
-_SIGNUMS = None
-
-
-def _signums():
-    global _SIGNUMS
-    if _SIGNUMS is None:
-        import signal
-        _SIGNUMS = set(int(getattr(signal, k)) for k in dir(signal) if k.startswith("SIG"))
-    return _SIGNUMS
-
-
 def signal_number(value):
-    import signal
+    """supervisor's signal_number, with the target Python's signal module."""
+    from .target import active
+    table = active().signals
     try:
         num = int(value)
     except (ValueError, TypeError):
         name = value.strip().upper()
         if not name.startswith("SIG"):
             name = "SIG" + name
-        num = getattr(signal, name, None)
+        num = table.get(name)
         if num is None:
             raise Invalid("value %r is not a valid signal name" % value)
-    try:
-        num = int(num)
-    except (TypeError, ValueError):
-        raise Invalid("value %r is not a valid signal number" % value)
-    if num not in _signums():
+    if num not in set(table.values()):
         raise Invalid("value %r is not a valid signal number" % value)
     return num
-
 
 
 def auto_restart(value):
@@ -113,19 +115,15 @@ def list_of_strings(arg):
     return [x.strip() for x in arg.split(",")]
 
 
-class _Levels:
-    critical = 50
-    error = 40
-    warn = 30
-    info = 20
-    debug = 10
-    trace = 5
-    blather = 3
+LEVELS = ("critical", "error", "warn", "info", "debug", "trace", "blather")
 
 
 def logging_level(value):
+    """supervisor looks the name up with getattr() on a class: a dunder the
+    target Python's classes have is 'a level' too (loglevel=__name__ loads)."""
+    from .target import active
     s = str(value).lower()
-    if getattr(_Levels, s, None) is None:
+    if s not in LEVELS and s not in active().class_dunders:
         raise Invalid("bad logging level name %r" % value)
     return s
 
@@ -184,9 +182,11 @@ def port_number(s):
 
 
 def inet_address(s):
+    from .target import active
     host = ""
     if ":" in s:
-        host, s = s.rsplit(":", 1)
+        # supervisor 4.2.3 split at the last ':' (an IPv6 host); before, the first
+        host, s = s.rsplit(":", 1) if active().inet_splits_last_colon else s.split(":", 1)
         if not s:
             raise Invalid("no port number specified in %r" % s)
         port = port_number(s)
@@ -204,9 +204,21 @@ def inet_address(s):
 _ENTRY_POINT = re.compile(r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?((?P<extras>\[.*\])\s*)?$")
 
 
+# pkg_resources.EntryPoint.parse("x=" + spec), supervisor before 4.3
+_PKG_ENTRY_POINT = re.compile(r"(?P<name>.+?)\s*=\s*(?P<module>[\w.]+)\s*"
+                              r"(:\s*(?P<attr>[\w.]+))?\s*(?P<extras>\[.*\])?\s*$")
+
+
 def entry_point(spec):
     # importlib.metadata.EntryPoint(None, spec, None).load(): the module is
     # assumed importable, but a spec its pattern does not match never is.
+    # Before 4.3, pkg_resources' grammar, whose error is the whole message.
+    from .target import active
+    if not active().importlib_specs:
+        if not _PKG_ENTRY_POINT.match("x=" + spec):
+            raise Invalid(str(("EntryPoint must be in 'name=module:attrs [extras]' format",
+                               "x=" + spec)))
+        return spec
     if not _ENTRY_POINT.match(spec):
         raise Invalid("cannot be resolved")
     return spec

@@ -151,3 +151,40 @@ def test_an_absolute_include_of_another_machine_is_info(tmp_path):
     assert diags[1]["message"] == (
         "No file matches via include '%s/conf.d/*.conf': supervisord only logs a warning and "
         "loads without it" % tmp_path)
+
+
+def test_the_warnings_supervisord_prints_at_load(tmp_path):
+    """Issue 13, item 4: each in supervisord 4.3.0's words (options.py)."""
+    from support import lint_json
+    path = tmp_path / "w.conf"
+    path.write_text("[program:a]\ncommand=/bin/cat\nstdout_logfile=syslog\n"
+                    "[program:b]\ncommand=/bin/cat\nstdout_logfile_maxbytes=0\n"
+                    "[program:c]\ncommand=/bin/cat\nstdout_logfile=/var/log/c/\n")
+    status, diags, err = lint_json(["--isolated", "--select", "SV114,SV115", str(path)])
+    expected = [
+        ("SV114", 3, 16, 'supervisord warns at every start: "For [program:a], stdout_logfile='),
+        ("SV114", 6, 25, 'supervisord warns: "For [program:b], AUTO logging used for stdout_l'),
+        ("SV115", 9, 16, "stdout_logfile=/var/log/c/ is a directory: supervisord cannot open ")]
+    assert [(d["code"], d["line"], d["column"]) for d in diags] == [e[:3] for e in expected]
+    assert all(d["message"].startswith(e[3]) for d, e in zip(diags, expected))
+    assert diags[2]["message"].endswith(
+        "(\"spawnerr: unknown error making dispatchers for 'c': EISDIR\") and the program ends "
+        "FATAL; name a file in it")
+    # supervisor 4.2.1 special-cased a file named syslog and said nothing
+    status, diags, err = lint_json(["--isolated", "--select", "SV114", "--target-version",
+                                    "4.2.1", str(path)])
+    assert [d["line"] for d in diags] == [6]
+    # twins: syslog the new way, AUTO with rotation, a file in the directory
+    path.write_text("[program:a]\ncommand=/bin/cat\nstdout_syslog=true\n"
+                    "[program:b]\ncommand=/bin/cat\nstdout_logfile_maxbytes=1MB\n"
+                    "[program:c]\ncommand=/bin/cat\nstdout_logfile=/var/log/c/out.log\n")
+    assert lint_json(["--isolated", "--select", "SV114,SV115", str(path)])[1] == []
+
+
+def test_an_include_by_host_name_is_host_dependent(tmp_path):
+    from support import lint_json
+    main = tmp_path / "supervisord.conf"
+    main.write_text("[supervisord]\n[include]\nfiles = conf.d/%(host_node_name)s/*.conf\n")
+    status, diags, err = lint_json(["--isolated", str(main)])
+    assert [(d["code"], d["severity"], d["line"], d["message"][:60]) for d in diags] == [
+        ("SV111", "info", 3, "include pattern 'conf.d/%(host_node_name)s/*.conf' depends o")]

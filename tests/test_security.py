@@ -104,3 +104,16 @@ def test_a_host_and_port_before_a_comment_is_no_password(tmp_path):
             "serverurl=http://localhost:9001 ; use an http:// url\n")
     (d,) = [d for d in lint_text(text, tmp_path) if d["code"] == "SV302"]
     assert d["message"].startswith("port=*:9001 listens on every network interface")
+
+
+def test_every_interface_whatever_the_port_variable_is(tmp_path):
+    """Issue 13, item 4: port=*:%(ENV_X)s listens on every interface."""
+    text = "[inet_http_server]\nport=*:%(ENV_PORT)s\n[supervisord]\n"
+    (d,) = [d for d in lint_text(text, tmp_path) if d["code"] == "SV302"]
+    assert (d["line"], d["column"], d["message"]) == (2, 6, (
+        "port=*:%(ENV_PORT)s listens on every network interface whatever %(ENV_PORT)s is: "
+        "supervisord's control server is reachable from other machines; bind it to "
+        "127.0.0.1:%(ENV_PORT)s"))
+    for twin in ("port=%(ENV_PORT)s", "port=127.0.0.1:%(ENV_PORT)s", "port=%(ENV_HOST)s:9001"):
+        text = "[inet_http_server]\n%s\n[supervisord]\n" % twin
+        assert "SV302" not in [d["code"] for d in lint_text(text, tmp_path)], twin

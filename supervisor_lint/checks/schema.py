@@ -11,7 +11,7 @@ comes from the include resolution (``tree.build_main``).  The rules below
 only hand those findings on."""
 
 from . import rule, also
-from ._program import at_key, finding
+from ._program import at_key, finding, programs
 from .. import schema
 from ..diagnostics import Finding
 
@@ -83,6 +83,7 @@ def _suggest_section(name):
 
 
 def _unknown_keys(ctx):
+    from ..target import active
     """The entries whose key the section's kind does not know, in file order."""
     for doc in ctx.docs:
         for block in doc.blocks:
@@ -94,6 +95,8 @@ def _unknown_keys(ctx):
                 if kind is None or kind.open_keys:
                     continue
                 known = kind.keys
+            if name == "supervisord" and not active().silent_key:
+                known = set(known) - {"silent"}          # supervisor 4.2.0 added it
             for entry in block.entries:
                 if entry.key not in known and entry.raw_key and \
                         not entry.raw_key.startswith("["):
@@ -115,6 +118,9 @@ def unknown_key(ctx):
             kind_name = kind.name
         legacy = schema.LEGACY_KEYS.get(
             "program" if kind_name in schema.PROGRAM_KINDS else kind_name, {}).get(entry.key)
+        if entry.key == "silent" and kind_name == "supervisord":
+            from ..target import active
+            legacy = "supervisor %s does not know it (4.2.0 added it)" % active().supervisor_text
         if legacy:
             hint = ": " + legacy
         else:
@@ -169,3 +175,65 @@ def _size(ctx, prog, key):
             yield finding("%s=%s means %s %s: capture mode keeps only that much of the "
                           "output; write %sMB (0 turns capture mode off)" % (key, value, value, unit,
                                                                              value), ctx, prog, key)
+
+
+@rule("SV114", "supervisord-load-warning", "warning", category="schema", scope="program")
+def load_warning(ctx, prog):
+    """The warnings supervisord itself prints while it loads a program
+    (supervisor 4.3.0's options.py, in its words)."""
+    from ..target import active
+    values = prog.values
+    section = prog.section
+    for stream in ("stdout", "stderr"):
+        key = "%s_logfile" % stream
+        value = values.get(key)
+        if value == "SYSLOG" and at_key(prog, key) is not None and active().logfile_syslog:
+            yield finding("supervisord warns at every start: \"For [%s], %s=syslog but this is "
+                          "deprecated and will be removed.  Use %s_syslog=true to enable syslog "
+                          "instead.\"; write %s_syslog=true and drop %s" % (
+                              section, key, stream, stream, key), ctx, prog, key)
+        maxbytes = values.get("%s_logfile_maxbytes" % stream)
+        if value == "AUTO" and maxbytes == 0 and \
+                not (stream == "stderr" and values.get("redirect_stderr")):
+            yield finding("supervisord warns: \"For [%s], AUTO logging used for %s without "
+                          "rollover, set maxbytes > 0 to avoid filling up filesystem "
+                          "unintentionally\": the AUTO file in childlogdir grows for ever; set "
+                          "%s_logfile_maxbytes, or a log file of your own" % (section, key, stream),
+                          ctx, prog, "%s_logfile_maxbytes" % stream)
+    err = values.get("stderr_logfile")
+    if values.get("redirect_stderr") and isinstance(err, str) and \
+            err not in ("AUTO", "SYSLOG", "") and at_key(prog, "stderr_logfile") is not None:
+        yield finding("supervisord warns: \"For [%s], redirect_stderr=true but stderr_logfile "
+                      "has also been set to a filename, the filename has been ignored\": stderr "
+                      "goes to stdout_logfile; drop stderr_logfile" % section,
+                      ctx, prog, "stderr_logfile")
+
+
+@rule("SV115", "log-path-is-directory", "error", category="schema")
+def log_path_is_directory(ctx):
+    """A log file named by a directory: %(here)s alone, or a path ending in '/'."""
+    here = ctx.tree.here.rstrip("/")
+    setting = ctx.loaded.supervisord_settings.get("logfile")
+    value = ctx.loaded.supervisord.get("logfile")
+    if setting is not None and _a_directory(value, setting, here):
+        yield Finding("logfile=%s is a directory: supervisord crashes at start "
+                      "(IsADirectoryError) before it runs anything; name a file, e.g. "
+                      "%s/supervisord.log" % (setting.value.strip(), value.rstrip("/")), False,
+                      at=setting.entry, section="supervisord", key="logfile")
+    for prog in programs(ctx):
+        for key in ("stdout_logfile", "stderr_logfile"):
+            written = at_key(prog, key)
+            value = prog.values.get(key)
+            if written is not None and _a_directory(value, written, here):
+                yield finding("%s=%s is a directory: supervisord cannot open it as the "
+                              "program's log (\"spawnerr: unknown error making dispatchers for "
+                              "'%s': EISDIR\") and the program ends FATAL; name a file in it"
+                              % (key, written.value.strip(), prog.name), ctx, prog, key)
+
+
+def _a_directory(value, setting, here):
+    if not isinstance(value, str) or value in ("AUTO", "SYSLOG", "NONE"):
+        return False
+    written = setting.value.strip()
+    return value.endswith("/") or written in ("%(here)s", "%(here)s/") or \
+        value.rstrip("/") == here

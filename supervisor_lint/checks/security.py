@@ -41,15 +41,24 @@ def unauthenticated_http_server(ctx):
 def http_server_all_interfaces(ctx):
     for section in _sections(ctx, "inet_http_server"):
         setting = ctx.tree.get(section, "port")
-        if setting is None or "%(" in setting.value:
+        if setting is None:
             continue
         raw = setting.value.strip()
+        written_host, _, written_port = raw.rpartition(":") if ":" in raw else ("", "", raw)
+        if written_host not in ("", "*", "0.0.0.0", "::", "[::]") or "%(" in written_host:
+            continue
+        if "%(" in written_port:
+            if ":" not in raw:
+                continue        # port=%(ENV_X)s: X may name the host too
+            # port=*:%(ENV_PORT)s: every interface, whatever the port
+            yield Finding("port=%s listens on every network interface whatever %s is: "
+                          "supervisord's control server is reachable from other machines; bind "
+                          "it to 127.0.0.1:%s" % (raw, written_port, written_port), False,
+                          at=setting.entry, section=section, key="port")
+            continue
         try:
             host, port = inet_address(raw)
         except Exception:
-            continue
-        written_host = raw.rsplit(":", 1)[0] if ":" in raw else ""
-        if written_host not in ("", "*", "0.0.0.0", "::", "[::]"):
             continue
         yield Finding("port=%s listens on every network interface: supervisord's "
                       "control server is reachable from other machines; bind it to "
