@@ -38,11 +38,12 @@ def _parse_command(text):
 
 
 def _converted(typ, text):
-    found = _CONVERTED.get((typ, text))
+    key = (typ, text, target.active())       # (a converter may follow the target)
+    found = _CONVERTED.get(key)
     if found is None:
         if len(_CONVERTED) > 65536:
             _CONVERTED.clear()
-        found = _CONVERTED[(typ, text)] = convert(typ, text)
+        found = _CONVERTED[key] = convert(typ, text)
     return found
 
 
@@ -204,11 +205,16 @@ class Loader:
             names.update(extra_env)
         label = label or "%s.%s" % (section, key)
         result = expand(text, names, label)
+        if result.error is None:
+            self._version_dependent(section, key, setting, text, scope, extra_env)
         if result.error is not None:
             hint = ""
             if result.missing and result.missing not in names:
-                if result.missing in ("here", "program_name", "group_name", "host_node_name",
-                                      "process_num", "numprocs"):
+                if result.missing == "numprocs" and not target.active().numprocs_expansion:
+                    hint = " %%(numprocs)d arrived in supervisor 4.2.0 (the target is %s)." % (
+                        target.active().supervisor_text)
+                elif result.missing in ("here", "program_name", "group_name", "host_node_name",
+                                        "process_num", "numprocs"):
                     hint = " %%(%s)s is not available for %s; available: %s." % (
                         result.missing, key, ", ".join(sorted(n for n in names if not n.startswith("ENV_"))) or "only ENV_*")
                 else:
@@ -244,6 +250,23 @@ class Loader:
                         "supervisord's own environment, or supervisord refuses to load" % name,
                         False, setting, section, key, severity="warning")
         return result.value, not result.assumed_env
+
+    def _version_dependent(self, section, key, setting, text, scope, extra_env):
+        """SV116 for expansions older supervisors refuse: %(ENV_X)s that
+        environment= defines (4.2.2) and %(numprocs)d (4.2.0)."""
+        t = target.active()
+        for name in dict.fromkeys(_ENV_NAME.findall(text)):
+            where = "[%s] environment=" % section if extra_env and name in extra_env else \
+                "[supervisord] environment=" if name in self.env else None
+            if where is not None:
+                self.record("SV116", "%%(%s)s comes from %s, which supervisor 4.2.2 and newer "
+                            "read; 4.2.1 and older (Ubuntu 22.04 and 20.04) take it from "
+                            "supervisord's own environment only and refuse to load without it"
+                            % (name, where), False, setting, section, key, severity="info")
+        if "%(numprocs)" in text and scope == "proc" and t.numprocs_expansion:
+            self.record("SV116", "%(numprocs)d needs supervisor 4.2.0 or newer: 4.1 and older "
+                        "(Ubuntu 20.04) refuse to load (\"cannot be expanded\")", False, setting,
+                        section, key, severity="warning")
 
     def _positional(self, section, key, setting, text, fatal=False):
         double = schema.double_expanded(section, key)
@@ -745,6 +768,7 @@ class Loader:
 
 _WHOLE_NUMBERS = ("integer", "socket_backlog", "buffer_size")
 _STAND_IN = re.compile(r"ENV_\w*")
+_ENV_NAME = re.compile(r"%\((ENV_[^)]*)\)")
 
 
 def _could_be_number(expanded):

@@ -42,6 +42,13 @@ class Target:
         self.supervisor_text = "%d.%d.%d" % self.supervisor
         self.python_text = "%d.%d" % self.python[:2]
 
+    def __eq__(self, other):
+        return isinstance(other, Target) and \
+            (self.supervisor, self.python[:2]) == (other.supervisor, other.python[:2])
+
+    def __hash__(self):
+        return hash((self.supervisor, self.python[:2]))
+
     def __repr__(self):
         return "<Target supervisor %s, Python %s>" % (self.supervisor_text, self.python_text)
 

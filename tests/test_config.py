@@ -114,4 +114,8 @@ def test_main_config_setting(tmp_path):
         "[program:web]\ncommand=/bin/x %(ENV_APP)s\nuser=web\n")
     assert codes(tmp_path, ["conf.d/web.conf"]) == ["SV105"]
     (tmp_path / ".supervisor-lint.yaml").write_text("main-config: supervisord.conf\n")
-    assert codes(tmp_path, ["conf.d/web.conf"]) == []
+    # defined by the main config's environment=, which supervisor 4.2.1 would not read
+    assert codes(tmp_path, ["conf.d/web.conf"]) == ["SV116"]
+    (tmp_path / ".supervisor-lint.yaml").write_text("main-config: supervisord.conf\n"
+                                                    "target-version: '4.2.1'\n")
+    assert codes(tmp_path, ["conf.d/web.conf"]) == ["SV105"]

@@ -126,7 +126,8 @@ def test_fragment_in_context_of_main_config(tmp_path):
     assert [(d["code"], d["severity"]) for d in diags] == [("SV105", "warning")]
     # in the context of its main config it is defined
     status, diags, err = lint_json(list(CORE) + ["--main-config", str(main), str(frag)])
-    assert diags == [] and status == 0
+    # (defined by environment=: supervisor 4.2.2 and newer only, which SV116 says)
+    assert [(d["code"], d["severity"]) for d in diags] == [("SV116", "info")] and status == 0
 
 
 def test_celery_hint_on_unescaped_percent(tmp_path):
@@ -188,3 +189,32 @@ def test_an_include_by_host_name_is_host_dependent(tmp_path):
     status, diags, err = lint_json(["--isolated", str(main)])
     assert [(d["code"], d["severity"], d["line"], d["message"][:60]) for d in diags] == [
         ("SV111", "info", 3, "include pattern 'conf.d/%(host_node_name)s/*.conf' depends o")]
+
+
+def test_version_dependent_readings_are_said_whatever_the_target(tmp_path):
+    """Issue 13, item 3: SV116 on its exact line and column, and twins."""
+    from support import lint_json
+    path = tmp_path / "v.conf"
+    path.write_text("[program:a]]\ncommand=/bin/cat\nprocess_name=a;x ;y #z\n"
+                    "stopsignal=STKFLT\nnumprocs=2\n"
+                    "[program:b]\ncommand=/bin/cat %(process_num)d of %(numprocs)d\n"
+                    "process_name=b_%(process_num)d\nnumprocs=2\n"
+                    "[inet_http_server]\nport=::1:9001\n")
+    status, diags, err = lint_json(["--isolated", "--select", "SV116", str(path)])
+    assert [(d["line"], d["column"], d["severity"], d["message"][:40]) for d in diags] == [
+        (1, 1, "warning", "Python 3.9 and older read this header as"),
+        (3, 18, "warning", "Python 3.13 and newer end this value at "),
+        (4, 12, "warning", "stopsignal=STKFLT is SIGSTKFLT, which Py"),
+        (7, 9, "warning", "%(numprocs)d needs supervisor 4.2.0 or n"),
+        (11, 6, "warning", "port=::1:9001 has an IPv6 host: supervis")]
+    # the target on the failing side: the loader's verdict, not a warning
+    status, diags, err = lint_json(["--isolated", "--select", "SV1", "--target-version",
+                                    "4.1", "--target-python", "3.9", str(path)])
+    assert [(d["code"], d["line"]) for d in diags if d["fatal"]] == [
+        ("SV108", 3), ("SV110", 3), ("SV103", 4), ("SV105", 7), ("SV103", 11)]
+    assert [d["message"][-53:] for d in diags if d["code"] == "SV105"] == [
+        "%(numprocs)d arrived in supervisor 4.2.0 (the target is 4.1.0)."[-53:]]
+    # twins
+    path.write_text("[program:a]\ncommand=/bin/cat\nprocess_name=a_x\nstopsignal=TERM\n"
+                    "[inet_http_server]\nport=127.0.0.1:9001\n")
+    assert lint_json(["--isolated", "--select", "SV116", str(path)])[1] == []

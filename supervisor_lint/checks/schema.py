@@ -38,6 +38,7 @@ _LOAD_RULES = (
     ("SV110", "invalid-name", "error", "always", False),
     ("SV111", "include-problem", "warning", "per case", True),
     ("SV112", "mangled-environment", "warning", "never", False),
+    ("SV116", "version-dependent", "warning", "never", False),
 )
 
 for _code, _name, _severity, _fatal, _cross in _LOAD_RULES:
@@ -237,3 +238,61 @@ def _a_directory(value, setting, here):
     written = setting.value.strip()
     return value.endswith("/") or written in ("%(here)s", "%(here)s/") or \
         value.rstrip("/") == here
+
+
+@also("SV116")
+def version_dependent_reading(ctx):
+    """What another supervisor or Python reads differently, whatever the
+    target (the loader adds %(ENV_X)s from environment= and %(numprocs)d)."""
+    from .. import reader
+    from ..target import active
+    target = active()
+    for doc in ctx.docs:
+        non_ascii = None
+        for line in doc.lines:
+            if non_ascii is None and not line._ascii:
+                non_ascii = line
+            if line.kind == "header":
+                new = reader._SECTCRE.match(line.text.strip())
+                old = reader._SECTCRE_39.match(line.text.strip())
+                if new and old and new.group("header") != old.group("header"):
+                    yield Finding("Python 3.9 and older read this header as [%s], 3.10 and newer "
+                                  "as [%s] (the name ends at the first ']' before 3.10); keep ']' "
+                                  "out of section names" % (old.group("header"),
+                                                           new.group("header")),
+                                  False, at=doc.span(line, 0, len(line.text)),
+                                  section=new.group("header"))
+            elif line.kind in ("entry", "continuation") and \
+                    (";" in line.text or "#" in line.text):
+                upto, since = reader._comment_start(line.text), reader._comment_start_313(line.text)
+                if upto != since:
+                    # (columns, not the text: a value may hold a secret)
+                    yield Finding("Python 3.13 and newer end this value at column %d, 3.12 and "
+                                  "older at column %s: 3.13 starts an inline comment at the "
+                                  "earliest ';' or '#' after a blank, 3.12 and older may pass it "
+                                  "for a later one; keep ';' and '#' out of values, or write the "
+                                  "comment on a line of its own" % (
+                                      since + 1, upto + 1 if upto is not None else
+                                      "%d (the end)" % (len(line.text.rstrip()) + 1)), False,
+                                  at=doc.span(line, since, len(line.text)))
+        if non_ascii is not None and not target.ascii_only:
+            yield Finding("this file holds non-ASCII text: supervisord on Python 3.6 reads it in "
+                          "the locale's encoding and, in the C locale a service often gets, "
+                          "refuses to load it (RHEL 8's Python 3.6); 3.7 and newer read UTF-8",
+                          False, at=doc.span(non_ascii, 0, len(non_ascii.text)), severity="info")
+    for section in ctx.tree.sections:
+        if section.startswith("inet_http_server"):
+            setting = ctx.tree.get(section, "port")
+            if setting is not None and setting.value.count(":") > 1 and \
+                    target.inet_splits_last_colon:
+                yield Finding("port=%s has an IPv6 host: supervisor 4.2.3 and newer read it; 4.2.2 "
+                              "and older (Debian 11, Ubuntu 22.04) split at the first ':' and "
+                              "refuse to load" % setting.value.strip(), False, at=setting.entry,
+                              section=section, key="port")
+    for prog in programs(ctx):
+        setting = at_key(prog, "stopsignal")
+        if setting is not None and target.stkflt and \
+                setting.value.strip().upper() in ("STKFLT", "SIGSTKFLT", "16"):
+            yield finding("stopsignal=%s is SIGSTKFLT, which Python's signal module has from "
+                          "3.11 on: supervisord on Python 3.10 and older (Ubuntu 22.04, Debian "
+                          "11) refuses to load" % setting.value.strip(), ctx, prog, "stopsignal")
