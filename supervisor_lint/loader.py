@@ -238,11 +238,11 @@ class Loader:
         for name in dict.fromkeys(result.assumed_env):
             where = self._prog_unused.get(name) or self.env_unused.get(name)
             if where is not None:
-                self.record("SV105", "supervisord refuses to load: supervisor %s takes %%(%s)s "
-                            "from its own environment only (from %s too since 4.2.2), and "
-                            "%s is set in %s; unless supervisord is started with it, write the "
-                            "value itself" % (target.active().supervisor_text, name, where,
-                                             name[4:], where), True, setting, section, key)
+                place, why = where
+                self.record("SV105", "supervisord refuses to load: %%(%s)s is set by %s, which "
+                            "%s; unless supervisord is started with %s in its environment, "
+                            "write the value itself" % (name, place, why, name[4:]), True,
+                            setting, section, key)
                 continue
             if name == "ENV_PATH":
                 continue    # every service manager gives supervisord a PATH
@@ -398,6 +398,12 @@ class Loader:
     def load_supervisord(self):
         ctx = {"here": self.tree.here}
         values = self.out.supervisord
+        # its own keys are read before its environment=, in every version
+        own = self.tree.get("supervisord", "environment")
+        if own is not None:
+            for name in re.findall(r"(?:^|,)\s*([A-Za-z_][A-Za-z0-9_]*)\s*=", own.value):
+                self._prog_unused["ENV_%s" % name] = (
+                    "[supervisord] environment=", "supervisord reads only after its own keys")
         for key, spec in schema.SUPERVISORD.items():
             if key == "environment":
                 continue
@@ -407,6 +413,7 @@ class Loader:
             if setting is not None:
                 values[key] = value if certain else None
                 self.out.supervisord_settings[key] = setting
+        self._prog_unused = {}
         env_text, setting, certain = self.read("supervisord", "environment", "sd", ctx)
         if env_text is not None and setting is not None:
             host_ctx = {"here": self.tree.here, "host_node_name": "localhost"}
@@ -419,7 +426,8 @@ class Loader:
                         if target.active().env_from_environment:
                             self.env["ENV_%s" % k] = v
                         else:
-                            self.env_unused["ENV_%s" % k] = "[supervisord] environment="
+                            self.env_unused["ENV_%s" % k] = ("[supervisord] environment=",
+                                                             _BEFORE_422 % target.active().supervisor_text)
         self.out.env = dict(self.env)
 
     def fragment_defaults(self):
@@ -708,7 +716,8 @@ class Loader:
                     if target.active().env_from_environment:
                         prog_env = {"ENV_%s" % k: v for k, v in env.items()}
                     else:
-                        self._prog_unused = {"ENV_%s" % k: "[%s] environment=" % section
+                        self._prog_unused = {"ENV_%s" % k: ("[%s] environment=" % section,
+                                                            _BEFORE_422 % target.active().supervisor_text)
                                              for k in env}
         plain = not self.tree.defaults
         values.update(_kind_defaults(prog.kind)[1])
@@ -768,6 +777,7 @@ class Loader:
 
 _WHOLE_NUMBERS = ("integer", "socket_backlog", "buffer_size")
 _STAND_IN = re.compile(r"ENV_\w*")
+_BEFORE_422 = "supervisor %s does not expand (4.2.2 and newer do)"
 _ENV_NAME = re.compile(r"%\((ENV_[^)]*)\)")
 
 
