@@ -220,9 +220,13 @@ def markdown(doc):
         if ex.get("host"):
             out += ["On a host (`audit --root`) that holds:", "", "```text"] + \
                 host_lines(ex["host"]) + ["```", "", "`/etc/supervisor/supervisord.conf`:", ""]
+        if ex.get("args"):
+            out += ["Linted with `%s`:" % " ".join(ex["args"]), ""]
         out += ["```ini", ex["bad"].rstrip("\n"), "```", ""]
         if ex.get("good"):
-            out += ["Use instead:", "", "```ini", ex["good"].rstrip("\n"), "```", ""]
+            out += ["Use instead%s:" % (" (linted with `%s`)" % " ".join(ex["good_args"])
+                                        if ex.get("good_args") else ""),
+                    "", "```ini", ex["good"].rstrip("\n"), "```", ""]
             if ex.get("good_host"):
                 out += ["with, on the host:", "", "```text"] + host_lines(ex["good_host"]) + \
                     ["```", ""]

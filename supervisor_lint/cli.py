@@ -348,6 +348,8 @@ def _check(args, stdout, stdin, stderr, audit=None):
     options = _options(args, stderr)
     if audit is not None:
         options.root, options.audit = audit, True
+        from .host import Service, installed_supervisor
+        options.detected = installed_supervisor(audit, Service(audit))
         if args.live:
             options.live = args.serverurl or True
     sources, registry = Sources(), Registry()
@@ -368,8 +370,25 @@ def _check(args, stdout, stdin, stderr, audit=None):
         return _fix(args, run_lint, sources, registry, stdout, stderr)
     diags = run_lint()
     args.partial = options.partial
+    if audit is not None and args.format is None and not args.statistics and not args.quiet:
+        stdout.write(_audit_header(options) + "\n")
     _report(args, diags, registry, stdout)
     return EXIT_FINDINGS if any(args.failing(d) for d in diags) else EXIT_OK
+
+
+def _audit_header(options):
+    """What the audit judged for: the supervisord installed on the host,
+    unless a target is given."""
+    from .redact import printable
+    version, python, path = options.detected or (None, None, None)
+    if path is None:
+        found = "no installed supervisord found"
+    else:
+        found = "supervisord %s on Python %s (%s)" % (version or "of unknown version",
+                                                      python or "unknown", printable(path))
+    return "Audit: %s; judged as supervisor %s on Python %s" % (
+        found, options.target_version or version or "4.3",
+        options.target_python or python or "3.12")
 
 
 def _options(args, stderr):

@@ -767,3 +767,57 @@ def _words(text):
         return shlex.split(text)
     except ValueError:
         return text.split()
+
+
+def installed_supervisor(root, service=None):
+    """(supervisor version, Python version, supervisord's path) of the
+    supervisord installed on ``root``: the program its unit starts (else
+    /usr/bin/supervisord, /usr/local/bin/supervisord), the Python of its
+    ``#!`` line (a link followed to python3.11), and the supervisor
+    distribution next to that Python (a dist-info or egg-info directory, or
+    supervisor/version.txt).  None for what cannot be told."""
+    import re
+    candidates = []
+    unit = service.unit_setting("ExecStart") if service is not None else None
+    if unit:
+        words = _words(unit.lstrip("@-:+!"))
+        if words and words[0].startswith("/"):
+            candidates.append(words[0])
+    candidates += ["/usr/bin/supervisord", "/usr/local/bin/supervisord"]
+    for program in candidates:
+        head = root.head(program)
+        if not head or not head.startswith(b"#!"):
+            continue
+        words = head[2:].split(b"\n", 1)[0].decode("utf-8", "replace").split()
+        if not words:
+            continue
+        interpreter = words[1] if words[0].endswith("/env") and len(words) > 1 else words[0]
+        if not interpreter.startswith("/"):
+            interpreter = "/usr/bin/" + interpreter
+        resolved = root.resolve(interpreter) or interpreter
+        m = re.search(r"python(\d+\.\d+)", resolved.rpartition("/")[2]) or \
+            re.search(r"python(\d+\.\d+)", interpreter)
+        python = m.group(1) if m else None
+        prefix = resolved.rpartition("/bin/")[0] or "/usr"
+        places = [prefix + "/lib/python3/dist-packages", prefix + "/lib/python3*/site-packages",
+                  prefix + "/lib/python3*/dist-packages", "/usr/lib/python3/dist-packages",
+                  "/usr/local/lib/python3*/site-packages", "/usr/lib/python3*/site-packages"]
+        version = None
+        for place in places:
+            for found in root.glob(place + "/supervisor-*-info"):
+                m = re.match(r"supervisor-(\d+(?:\.\d+)*)", found.rpartition("/")[2])
+                if m:
+                    version = m.group(1)
+                    break
+            if version is None:
+                for found in root.glob(place + "/supervisor/version.txt"):
+                    text = (root.read(found, limit=64) or b"").decode("ascii", "replace").strip()
+                    if re.match(r"^\d+(\.\d+)*$", text):
+                        version = text
+                        break
+            if version is not None:
+                break
+        if python is None and version is None:
+            continue
+        return version, python, program
+    return None

@@ -47,6 +47,7 @@ class Options:
         self.supervisor_files_only = supervisor_files_only
         self.target_version = target_version
         self.target_python = target_python
+        self.detected = None          # audit: (supervisor, Python, path) installed on the host
         self._explicit = None
         # what the last run read: (path, how) for every file, skipped ones too
         self.files = []
@@ -272,8 +273,9 @@ def _target(options, files):
     first file (as main-config), else the default."""
     from .target import Target, TargetError
     settings = options.settings_for(files[0][0] if files else None)
-    version = options.value(settings, "target-version") or "4.3"
-    python = options.value(settings, "target-python") or "3.12"
+    found_version, found_python = (options.detected or (None, None))[:2]
+    version = options.value(settings, "target-version") or found_version or "4.3"
+    python = options.value(settings, "target-python") or found_python or "3.12"
     try:
         return Target(version, python)
     except TargetError as exc:

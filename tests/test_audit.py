@@ -671,7 +671,9 @@ def test_the_text_report_groups_findings_by_program(tmp_path):
     status, out, err = run(["audit", "--isolated", "--root", root, "--select", "SV5",
                             "--ignore", "SV513"])
     path = os.path.join(root, CONF.lstrip("/"))
-    lines = out.splitlines()
+    header, *lines = out.splitlines()
+    assert header == ("Audit: no installed supervisord found; judged as supervisor 4.3 on "
+                      "Python 3.12")
     assert [l.split(": ", 1)[0] if l.startswith("  ") else l for l in lines] == [
         "[program:worker]  1 problem, 1 that supervisord refuses to load",
         "  %s:4:6" % path,
@@ -852,3 +854,36 @@ def test_stop_timeouts_as_systemd_reads_them(tmp_path):
     status, diags = _audit(tmp_path / "masked", host=dict(unit, **{
         "/etc/systemd/system/supervisor.service": "link /dev/null"}))
     assert diags == []                     # masked: systemd does not start it
+
+
+def test_the_installed_supervisor_is_the_target(tmp_path):
+    """Issue 13, item 5: the audit reads the installed supervisord's version
+    and Python (its #! line, the distribution beside that Python) and judges
+    the tree for them unless a target is given."""
+    conf = ("[program:web]\ncommand=/srv/app/bin/web\nenvironment=PORT=\"8000\"\n"
+            "directory=/srv/%(ENV_PORT)s\nuser=celery\n")
+
+    def audit(base, version, extra=()):
+        host = dict(HOST, **{CONF: conf})
+        host.update({"/usr/bin/supervisord": "#!/usr/bin/python3\n",
+                     "/usr/bin/python3": "link python3.10",
+                     "/usr/bin/python3.10": {"text": "\x7fELF", "mode": "root:root 0755"},
+                     "/usr/lib/python3/dist-packages/supervisor-%s.egg-info" % version: "dir "
+                     "root:root 0755", "/srv/8000": "dir root:root 0755"})
+        root = hosts.build(tmp_path / base, host)
+        status, out, err = run(["audit", "--root", root, "--isolated", "--select",
+                                "SV105,SV116"] + list(extra))
+        return out.splitlines()
+    lines = audit("ubuntu2204", "4.2.1")
+    assert lines[0] == ("Audit: supervisord 4.2.1 on Python 3.10 (/usr/bin/supervisord); "
+                        "judged as supervisor 4.2.1 on Python 3.10")
+    assert any("SV105 [error] supervisord refuses to load: %(ENV_PORT)s is set by [program:web] "
+               "environment=, which supervisor 4.2.1 does not expand" in line for line in lines)
+    lines = audit("debian12", "4.2.5")
+    assert lines[0].endswith("judged as supervisor 4.2.5 on Python 3.10")
+    assert not any("SV105" in line for line in lines) and any("SV116 [info]" in line
+                                                             for line in lines)
+    # a target given wins over the installed one
+    lines = audit("given", "4.2.1", ["--target-version", "4.3"])
+    assert lines[0].endswith("judged as supervisor 4.3 on Python 3.10")
+    assert not any("SV105" in line for line in lines)

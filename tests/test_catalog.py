@@ -41,7 +41,8 @@ def _lint(tmp_path, code, example, which):
             host.update(example.get("good_host") or {})    # what the good host adds
         root = hosts.build(tmp_path, host, example[which])
         return lint_json(["--extend-select", code, "--root", root], command="audit")
-    return lint_json(["--extend-select", code, _write(tmp_path, example, which)])
+    args = list(example.get("args" if which == "bad" else "good_args") or [])
+    return lint_json(["--extend-select", code] + args + [_write(tmp_path, example, which)])
 
 
 def _write(tmp_path, example, which):

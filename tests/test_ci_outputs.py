@@ -59,8 +59,9 @@ def test_sarif_for_every_example_is_valid(tmp_path):
             else:
                 path.write_text(ex[which])
             if not ex.get("host"):
-                status, out, err = run(["check", "--format", "sarif", "--extend-select", code,
-                                        path.name], cwd=str(tmp_path / "deploy"))
+                args = list(ex.get("args" if which == "bad" else "good_args") or [])
+                status, out, err = run(["check", "--format", "sarif", "--extend-select", code]
+                                       + args + [path.name], cwd=str(tmp_path / "deploy"))
                 uri = "deploy/" + path.name
             log = json.loads(out)
             errors = sorted(validator.iter_errors(log), key=lambda e: list(e.path))

@@ -296,3 +296,21 @@ def version_dependent_reading(ctx):
             yield finding("stopsignal=%s is SIGSTKFLT, which Python's signal module has from "
                           "3.11 on: supervisord on Python 3.10 and older (Ubuntu 22.04, Debian "
                           "11) refuses to load" % setting.value.strip(), ctx, prog, "stopsignal")
+
+
+@rule("SV117", "target-not-modelled", "warning", category="schema")
+def target_not_modelled(ctx):
+    """Supervisor 3.x and Python 2 read with Python 2's configparser: say so
+    once instead of judging them as 4.x on Python 3."""
+    from ..target import active
+    target = active()
+    if target.modelled or not ctx.docs or not ctx.docs[0].lines:
+        return
+    doc = ctx.docs[0]
+    yield Finding("the target, supervisor %s on Python %s, is not modelled: supervisor 3.x and "
+                  "Python 2 read configurations with Python 2's configparser (no '#' inline "
+                  "comments, any indented line continues a value, exitcodes default to 0,2, "
+                  "%%(here)s is the main config's directory in every file); these findings are "
+                  "those of supervisor 4.0 on Python 3" % (target.supervisor_text,
+                                                          target.python_text),
+                  False, at=doc.span(doc.lines[0], 0, len(doc.lines[0].text)))
