@@ -114,6 +114,12 @@ class Target:
         return self.python >= (3, 11, 0)
 
     @property
+    def digit_limit(self):
+        """int() refuses more than 4300 digits: 3.11, and the 2022 security
+        releases of 3.7-3.10 (assumed current); 3.6 never got it."""
+        return self.python >= (3, 7, 0)
+
+    @property
     def digits_text(self):
         """How int()'s digit limit names itself: '(4300 digits)' from 3.11."""
         return "4300 digits" if self.python >= (3, 11, 0) else "4300"

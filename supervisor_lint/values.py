@@ -28,7 +28,7 @@ def boolean(s):
 
 def integer(value):
     digits = _digits(value)
-    if digits > 4300:
+    if digits > 4300 and _limited():
         # int()'s digit limit, in the target Python's words, whatever the
         # linter's own Python says (or does not)
         from .target import active
@@ -36,9 +36,30 @@ def integer(value):
                       "digits; use sys.set_int_max_str_digits() to increase the limit"
                       % (active().digits_text, digits))
     try:
+        if digits > 4300:
+            return _unlimited_int(value)
         return int(value)
     except (ValueError, OverflowError) as exc:
         raise Invalid(str(exc))
+
+
+def _unlimited_int(value):
+    """int() of a long digit string on a linter Python that limits it."""
+    import sys
+    limit = getattr(sys, "get_int_max_str_digits", None)
+    if limit is None:
+        return int(value)
+    old = limit()
+    sys.set_int_max_str_digits(0)
+    try:
+        return int(value)
+    finally:
+        sys.set_int_max_str_digits(old)
+
+
+def _limited():
+    from .target import active
+    return active().digit_limit
 
 
 def _digits(value):

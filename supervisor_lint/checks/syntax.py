@@ -65,6 +65,20 @@ def not_utf8(ctx):
             yield Finding("byte %sat offset %d is not UTF-8: supervisord refuses to "
                           "load ('utf-8' codec can't decode); save the file as UTF-8"
                           % (shown, byte), True, at=doc.span(line, col, col + 1))
+            continue
+        from ..target import active
+        if active().ascii_only:
+            # Python 3.6 reads in the locale's encoding: ASCII in a service's C locale
+            line = next((l for l in doc.lines if not l._ascii), None)
+            if line is not None:
+                col = next(i for i, c in enumerate(line.text) if ord(c) > 127)
+                byte = line.byte_offset(col) - (3 if doc.bom else 0)
+                yield Finding("byte 0x%02x at offset %d is not ASCII: supervisord on Python %s "
+                              "in the C locale a service gets refuses to load ('ascii' codec "
+                              "can't decode byte 0x%02x in position %d); keep the file ASCII"
+                              % (doc.data[line.byte_offset(col)], line.byte_offset(col),
+                                 active().python_text, doc.data[line.byte_offset(col)], byte),
+                              True, at=doc.span(line, col, col + 1))
 
 
 @rule("SV003", "byte-order-mark", "error", category="syntax", fatal="always", scope="file")
