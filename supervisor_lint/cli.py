@@ -367,6 +367,7 @@ def _check(args, stdout, stdin, stderr, audit=None):
                              if not how.startswith("skipped") or os.path.abspath(path) not in read))
         return EXIT_OK
     if args.fix or args.diff:
+        run_lint.target = lambda: options.target
         return _fix(args, run_lint, sources, registry, stdout, stderr)
     diags = run_lint()
     args.partial = options.partial
@@ -515,7 +516,8 @@ def _fix(args, run_lint, sources, registry, stdout, stderr):
         if not rule:
             rule.append(_writable(args, registry))   # once the named files are read
         return rule[0](key)
-    outcome = fixer.run(run_lint, key_of, applicable, only, may_write, sources, registry)
+    outcome = fixer.run(run_lint, key_of, applicable, only, may_write, sources, registry,
+                        target=getattr(run_lint, "target", None))
     notes = ["%s: not fixed: no path given holds it (it is reached through an include or a "
              "symlink); --fix-outside allows it" % path for path in outcome.outside]
     changed = [r for r in outcome.results.values() if r.changed]

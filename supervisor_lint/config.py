@@ -106,8 +106,11 @@ def _validate(path, values, line_of):
                 fail(key, "main-config: expected a path")
         elif key in ("target-version", "target-python"):
             from .target import TargetError, parse_version
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                value = values[key] = str(value)      # target-python = 3.11 in TOML
+            if isinstance(value, float):
+                fail(key, "%s: write the version as a string (\"3.10\", not 3.10, which "
+                     "reads as the number 3.1)" % key)
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = values[key] = str(value)
             try:
                 parse_version(value, key)
             except TargetError as exc:

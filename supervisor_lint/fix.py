@@ -154,7 +154,7 @@ class Outcome:
 
 
 def run(run_lint, key_of, applicable=("safe",), only=None, allowed=None, sources=None,
-        registry=None):
+        registry=None, target=None):
     """Fix in memory, through the overlay of ``sources`` (the run's
     ``sources.Sources``, which ``run_lint`` reads through): lint, apply what applies, lint
     again, until nothing applicable is left (at most MAX_PASSES), then verify
@@ -230,8 +230,11 @@ def run(run_lint, key_of, applicable=("safe",), only=None, allowed=None, sources
             continue
         read = (registry.first.get(result.path), registry.docs.get(result.path)) \
             if registry is not None else (None, None)
-        reason = verify(result, fatal_before.get(key, False) or whole_before,
-                        fatal_after.get(key, False) or whole_after, read)
+        from .target import DEFAULT, using
+        with using(target() if target is not None and target() is not None else DEFAULT):
+            # (re-read in the dialect of the run's target)
+            reason = verify(result, fatal_before.get(key, False) or whole_before,
+                            fatal_after.get(key, False) or whole_after, read)
         if reason:
             result.error = reason
             overlay[key] = result.original

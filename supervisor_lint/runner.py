@@ -48,6 +48,7 @@ class Options:
         self.target_version = target_version
         self.target_python = target_python
         self.detected = None          # audit: (supervisor, Python, path) installed on the host
+        self.target = None            # the last run's target.Target
         self._explicit = None
         # what the last run read: (path, how) for every file, skipped ones too
         self.files = []
@@ -264,7 +265,8 @@ def _lint(paths, options, sources, registry, stdin, stdin_filename):
     from .target import using
     options.files, options.partial = [], False
     files = collect(paths, options, sources, stdin, stdin_filename)
-    with using(_target(options, files)):
+    options.target = _target(options, files)
+    with using(options.target):
         return _lint_files(files, options, sources, registry, stdin_filename)
 
 

@@ -119,3 +119,23 @@ def test_main_config_setting(tmp_path):
     (tmp_path / ".supervisor-lint.yaml").write_text("main-config: supervisord.conf\n"
                                                     "target-version: '4.2.1'\n")
     assert codes(tmp_path, ["conf.d/web.conf"]) == ["SV105"]
+
+
+def test_targets_in_the_configuration(tmp_path):
+    (tmp_path / "a.conf").write_text("[program:a]\ncommand=/bin/cat\nstopsignal=STKFLT\nuser=a\n")
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.supervisor-lint]\ntarget-version = \"4.2.1\"\ntarget-python = \"3.10\"\n")
+    status, out, err = run(["check", "a.conf"], cwd=str(tmp_path))
+    assert (status, err) == (1, "") and "SV103 [error] stopsignal=STKFLT" in out
+    # the command line wins
+    status, out, err = run(["check", "--target-python", "3.11", "a.conf"], cwd=str(tmp_path))
+    assert "SV103" not in out and "SV116 [warning] stopsignal=STKFLT is SIGSTKFLT" in out
+    (tmp_path / "pyproject.toml").write_text("[tool.supervisor-lint]\ntarget-python = 3.10\n")
+    status, out, err = run(["check", "a.conf"], cwd=str(tmp_path))
+    assert (status, out) == (2, "")
+    assert err == ("supervisor-lint: error: %s:2: target-python: write the version as a string "
+                   "(\"3.10\", not 3.10, which reads as the number 3.1)\n"
+                   % (tmp_path / "pyproject.toml"))
+    status, out, err = run(["check", "--target-version", "four", "a.conf"], cwd=str(tmp_path))
+    assert status == 2 and err.endswith("--target-version 'four' is no version (write it as "
+                                        "4.2.5 or 3.11)\n")
