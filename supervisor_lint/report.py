@@ -166,7 +166,7 @@ def _escape_property(s):
 def github(diags, registry):
     """GitHub Actions workflow commands (annotations)."""
     level = {"error": "error", "warning": "warning", "info": "notice"}
-    relative = _relativizer()
+    relative = _relativizer(repository_root())
     out = []
     for d in diags:
         props = "file=%s,line=%d,col=%d,endLine=%d,endColumn=%d,title=%s" % (
@@ -205,15 +205,20 @@ def _relative(path, base=None):
 
 
 def gitlab(diags, registry):
-    """GitLab Code Quality report (its format requires a fingerprint)."""
+    """GitLab Code Quality report (its format requires a fingerprint): the
+    fingerprint is the code, path, section, key and the finding's rank among
+    those alike, so that an edit elsewhere in the file keeps it."""
     import hashlib
     severity = {"error": "major", "warning": "minor", "info": "info"}
-    relative = _relativizer()
+    relative = _relativizer(repository_root())
     items = []
+    seen = {}
     for d in diags:
         path = _p(relative(d.path))
         message = registry.text(d.message)
-        digest = hashlib.sha256(("%s\0%s\0%d\0%s" % (d.code, path, d.line, message))
+        alike = (d.code, path, d.section or "", d.key or "")
+        seen[alike] = rank = seen.get(alike, -1) + 1
+        digest = hashlib.sha256(("%s\0%s\0%s\0%s\0%d" % (alike + (rank,)))
                                 .encode("utf-8", "surrogateescape")).hexdigest()
         items.append({
             "description": "%s %s" % (d.code, message),
@@ -226,28 +231,41 @@ def gitlab(diags, registry):
 
 
 def junit(diags, registry, paths=()):
+    """JUnit XML: a testsuite per file, a failing testcase per error or
+    warning, a passing one (its message in system-out) per info finding, and
+    a passing testcase for a clean run."""
     from xml.sax.saxutils import escape, quoteattr
+    relative = _relativizer(repository_root())
     by_file = {}
     for p in paths:
-        by_file.setdefault(p, [])
+        by_file.setdefault(_p(relative(p)), [])
     for d in diags:
-        by_file.setdefault(_p(d.path), []).append(d)
+        by_file.setdefault(_p(relative(d.path)), []).append(d)
+    failing = sum(1 for d in diags if d.severity != "info")
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
            '<testsuites name="supervisor-lint" tests="%d" failures="%d">' % (
-               max(len(diags), len(by_file)), len(diags))]
+               max(len(diags), len(by_file), 1), failing)]
+    if not by_file:
+        out += ['  <testsuite name="supervisor-lint" tests="1" failures="0">',
+                '    <testcase name="supervisor-lint" classname="supervisor-lint"/>',
+                '  </testsuite>']
     for path, found in sorted(by_file.items()):
         out.append('  <testsuite name=%s tests="%d" failures="%d">' % (
-            quoteattr(path), max(1, len(found)), len(found)))
+            quoteattr(path), max(1, len(found)),
+            sum(1 for d in found if d.severity != "info")))
         if not found:
             out.append('    <testcase name=%s classname=%s/>' % (quoteattr(path),
                                                                  quoteattr(path)))
         for d in found:
             message = registry.text(d.message)
+            line = escape("%s:%d:%d: %s %s" % (path, d.line, d.column, d.code, message))
             out.append('    <testcase name=%s classname=%s>' % (
                 quoteattr("%s %s:%d:%d" % (d.code, path, d.line, d.column)), quoteattr(path)))
-            out.append('      <failure type=%s message=%s>%s</failure>' % (
-                quoteattr(d.severity), quoteattr(message),
-                escape("%s:%d:%d: %s %s" % (path, d.line, d.column, d.code, message))))
+            if d.severity == "info":
+                out.append('      <system-out>%s</system-out>' % line)
+            else:
+                out.append('      <failure type=%s message=%s>%s</failure>' % (
+                    quoteattr(d.severity), quoteattr(message), line))
             out.append('    </testcase>')
         out.append('  </testsuite>')
     out.append('</testsuites>')
@@ -327,8 +345,16 @@ def _quote(path):
 
 
 def repository_root(start=None):
-    """The enclosing git work tree of the current directory, else the directory."""
+    """What CI paths are relative to: the CI's checkout (GITHUB_WORKSPACE,
+    CI_PROJECT_DIR) when the run is inside it, else the enclosing git work
+    tree of the current directory, else the directory."""
     here = os.path.abspath(start or os.getcwd())
+    for name in ("GITHUB_WORKSPACE", "CI_PROJECT_DIR"):
+        workspace = os.environ.get(name)
+        if workspace and os.path.isdir(workspace):
+            workspace = os.path.abspath(workspace)
+            if here == workspace or here.startswith(workspace.rstrip("/") + "/"):
+                return workspace
     probe = here
     while True:
         if os.path.exists(os.path.join(probe, ".git")):

@@ -205,3 +205,70 @@ def test_github_escaping_of_percent_and_line_breaks():
     from supervisor_lint.report import _escape_data, _escape_property
     assert _escape_data("50% a\r\nb") == "50%25 a%0D%0Ab"
     assert _escape_property("a:b,c%d\n") == "a%3Ab%2Cc%25d%0A"
+
+
+def test_ci_paths_are_relative_to_the_checkout(tmp_path, monkeypatch):
+    """Issue 14, item 2: a job with working-directory: deploy still annotates
+    deploy/x.conf, for GitHub (GITHUB_WORKSPACE), GitLab (CI_PROJECT_DIR) and
+    without either (the git work tree)."""
+    deploy = tmp_path / "deploy"
+    deploy.mkdir()
+    (deploy / "x.conf").write_text("[program:a]\ncommand=/bin/cat\nuser=a\nautostart=ture\n")
+    for variable in ("GITHUB_WORKSPACE", "CI_PROJECT_DIR", None):
+        for name in ("GITHUB_WORKSPACE", "CI_PROJECT_DIR"):
+            monkeypatch.delenv(name, raising=False)
+        if variable:
+            monkeypatch.setenv(variable, str(tmp_path))
+        else:
+            (tmp_path / ".git").mkdir(exist_ok=True)
+        status, out, err = run(["check", "--isolated", "--format", "github", "x.conf"],
+                               cwd=str(deploy))
+        assert out.startswith("::error file=deploy/x.conf,line=4,col=11,"), variable
+        status, out, err = run(["check", "--isolated", "--format", "gitlab", "x.conf"],
+                               cwd=str(deploy))
+        assert json.loads(out)[0]["location"]["path"] == "deploy/x.conf", variable
+        status, out, err = run(["check", "--isolated", "--format", "junit", "x.conf"],
+                               cwd=str(deploy))
+        assert '<testsuite name="deploy/x.conf"' in out, variable
+
+
+def test_gitlab_fingerprints_survive_edits_elsewhere(tmp_path):
+    path = tmp_path / "x.conf"
+    text = "[program:a]\ncommand=/bin/cat\nuser=a\nautostart=ture\n[program:b]\n" \
+           "command=/bin/cat\nuser=b\nautostart=ture\n"
+    path.write_text(text)
+    (tmp_path / ".git").mkdir()
+
+    def prints():
+        status, out, err = run(["check", "--isolated", "--format", "gitlab", "x.conf"],
+                               cwd=str(tmp_path))
+        return [(i["check_name"], i["location"]["lines"]["begin"], i["fingerprint"])
+                for i in json.loads(out)]
+    before = prints()
+    path.write_text("; a comment\n\n" + text)
+    after = prints()
+    assert [b[1] + 2 for b in before] == [a[1] for a in after]
+    assert [b[2] for b in before] == [a[2] for a in after]
+    assert len({b[2] for b in before}) == len(before)     # two alike findings stay apart
+
+
+def test_junit_info_is_no_failure_and_a_clean_run_passes(tmp_path):
+    import xml.dom.minidom
+    clean = tmp_path / "clean.conf"
+    clean.write_text("[program:a]\ncommand=/srv/a\nuser=a\nautorestart=true\n")
+    status, out, err = run(["check", "--isolated", "--format", "junit", str(clean)])
+    dom = xml.dom.minidom.parseString(out)
+    (suites,) = dom.getElementsByTagName("testsuites")
+    assert (suites.getAttribute("tests"), suites.getAttribute("failures")) == ("1", "0")
+    assert len(dom.getElementsByTagName("testcase")) == 1
+    assert dom.getElementsByTagName("failure") == []
+    info = tmp_path / "info.conf"
+    info.write_text("[program:a]\ncommand=/srv/a\nuser=a\nautorestart=true\n"
+                    "stdout_logfile=syslog\n[program:b]\ncommand=/srv/b\nuser=b\nautostart=ture\n")
+    status, out, err = run(["check", "--isolated", "--format", "junit", "--severity",
+                            "SV114=info", str(info)])
+    dom = xml.dom.minidom.parseString(out)
+    (suites,) = dom.getElementsByTagName("testsuites")
+    assert (suites.getAttribute("tests"), suites.getAttribute("failures")) == ("2", "1")
+    assert [f.getAttribute("type") for f in dom.getElementsByTagName("failure")] == ["error"]
+    assert len(dom.getElementsByTagName("system-out")) == 1
