@@ -47,7 +47,8 @@ def _build_parser(argv=None):
     check = sub.add_parser("check", help="lint files and directories")
     check.add_argument("paths", nargs="*", metavar="PATH",
                        help="files, directories (searched for *.conf and *.ini holding "
-                            "supervisor sections) or - for stdin")
+                            "supervisor sections) or - for stdin; the current directory "
+                            "when none is given")
     audit = sub.add_parser("audit", help="lint a host's config (or an image's, with --root) "
                                          "and judge it on that host: users, directories, "
                                          "executables, interpreters, Celery's files")
@@ -68,7 +69,11 @@ def _build_parser(argv=None):
             _lint_options(p, audit=p is audit)
     rule_p = sub.add_parser("rule", help="print a rule's documentation")
     rule_p.add_argument("code", metavar="CODE")
-    sub.add_parser("rules", help="list every rule")
+    rules_p = sub.add_parser("rules", help="list every rule")
+    rules_p.add_argument("--format", choices=("text", "json"), default="text",
+                         help="json: every declared field of each rule, and its documentation URL")
+    rules_p.add_argument("--select", metavar="CODES", action="append", default=[],
+                         help="codes, names, prefixes or categories (--select celery)")
     return parser
 
 
@@ -172,7 +177,7 @@ def main(argv=None, stdout=None, stderr=None, stdin=None):
         if args.command == "rule":
             return _rule(args.code, out)
         if args.command == "rules":
-            return _rules(out)
+            return _rules(out, args.format, args.select)
         out.write(_build_parser().format_help())
         return EXIT_ERROR
     except (_UsageError, _ToolError, ImportError) as exc:
@@ -339,7 +344,7 @@ def _check(args, stdout, stdin, stderr, audit=None):
     from .redact import Registry
     from .sources import Sources
     if not args.paths and not args.main_config:
-        raise _UsageError("check: give at least one PATH (or - for stdin)")
+        args.paths = ["."]          # like ruff: the current directory
     if args.unsafe_fixes and not (args.fix or args.diff):
         raise _UsageError("--unsafe-fixes goes with --fix or --diff")
     if args.fix_outside and not (args.fix or args.diff):
@@ -671,19 +676,41 @@ def _rule(code, stdout):
     except CatalogError as exc:
         raise _ToolError(str(exc))
     if doc is None:
-        raise _ToolError("unknown rule %r; 'supervisor-lint rules' lists them" % code)
+        from .selector import suggestion
+        raise _ToolError("unknown rule %r%s ('supervisor-lint rules' lists them)"
+                         % (code, suggestion(code)))
     stdout.write(render(doc))
     return EXIT_OK
 
 
-def _rules(stdout):
+def _rules(stdout, fmt=None, select=()):
     from .checks import all_rules
-    from .catalog import load_all, CatalogError
+    from .catalog import DOCS_URL, load_all, CatalogError
     try:
         docs = load_all()
     except CatalogError:
         docs = {}
-    for rule in all_rules().values():
+    chosen = list(all_rules().values())
+    if select:
+        from . import selector
+        tokens = [selector.normalize(t) for t in _split(select)]
+        wrong = selector.unknown(tokens)
+        if wrong:
+            raise _UsageError("unknown rule code or name: %s%s" % (
+                wrong[0], selector.suggestion(wrong[0])))
+        chosen = [r for r in chosen if any(selector.matches(r, t) for t in tokens)]
+    if fmt == "json":
+        from .report import json_dump
+        stdout.write(json_dump([{
+            "code": r.code, "name": r.name, "category": r.category, "severity": r.severity,
+            "fatal": r.fatal, "default": r.default, "scope": r.scope,
+            "cross_file": r.cross_file, "security_severity": r.security_severity,
+            "summary": " ".join(str(docs.get(r.code, {}).get("summary", "")).split()),
+            "fix": (docs.get(r.code, {}).get("fix") or {}).get("safety", "none")
+            if (docs.get(r.code, {}).get("fix") or {}).get("available") else "none",
+            "url": DOCS_URL % r.code} for r in chosen]), machine=True)
+        return EXIT_OK
+    for rule in chosen:
         summary = docs.get(rule.code, {}).get("summary", "")
         fatal = {"always": "fatal", "never": "", "per case": "fatal per case"}[rule.fatal]
         if not rule.default:

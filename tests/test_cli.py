@@ -272,3 +272,29 @@ def test_a_file_with_include_but_no_supervisord_anywhere_is_a_fragment(tmp_path)
     path.write_text("[include]\nfiles=more/*.conf\n[program:web]\ncommand=/bin/true\nuser=web\n")
     status, diags, err = lint_json([str(path)])
     assert [(d["code"], d["line"]) for d in diags] == [("SV111", 1)]
+
+
+def test_rules_as_data_and_names_with_did_you_mean(tmp_path):
+    """Issue 14, item 5 (part)."""
+    import json as _json
+    status, out, err = run(["rules", "--format", "json", "--select", "celery"])
+    rules = _json.loads(out)
+    assert status == 0 and [r["code"] for r in rules] == [
+        "SV401", "SV402", "SV403", "SV404", "SV405", "SV406", "SV407", "SV408", "SV409",
+        "SV410", "SV411"]
+    assert set(rules[0]) == {"code", "name", "category", "severity", "fatal", "default",
+                             "scope", "cross_file", "security_severity", "summary", "fix",
+                             "url"}
+    assert (rules[0]["name"], rules[0]["fix"]) == ("celery-option-order", "safe")
+    status, out, err = run(["rule", "bare-exectuable"])
+    assert (status, out) == (2, "") and err == (
+        "supervisor-lint: error: unknown rule 'bare-exectuable'; did you mean "
+        "'bare-executable'? ('supervisor-lint rules' lists them)\n")
+    status, out, err = run(["rule", "bare-executable"])
+    assert status == 0 and out.startswith("SV212 bare-executable\n")
+
+
+def test_check_without_a_path_lints_the_current_directory(tmp_path):
+    (tmp_path / "a.conf").write_text("[program:a]\ncommand=/srv/a\nuser=a\nautostart=ture\n")
+    status, out, err = run(["check", "--isolated"], cwd=str(tmp_path))
+    assert status == 1 and out.startswith("./a.conf:4:11: SV103 [error] autostart=ture")
