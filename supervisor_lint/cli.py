@@ -131,6 +131,8 @@ def _lint_options(p, audit):
                         "or an image's tree)" if not audit else
                         "treat DIR as the host's / (a copy of a server's or an image's "
                         "tree): CONFIG, includes, users, paths and links resolve inside it")
+    p.add_argument("--preset", choices=("strict",), default=None,
+                   help="strict: every opt-in rule on too (SV205 missing-umask)")
     p.add_argument("--target-version", metavar="VERSION",
                    help="the supervisord version that reads the config (default 4.3; "
                         "4.2.5 for Debian 12, 4.2.1 for Ubuntu 22.04, ...)")
@@ -428,7 +430,8 @@ def _options(args, stderr):
                    supervisor_files_only=args.supervisor_files_only, warn=stderr.line,
                    root=_root(args.root), target_version=_version(args.target_version,
                                                                   "--target-version"),
-                   target_python=_version(args.target_python, "--target-python"))
+                   target_python=_version(args.target_python, "--target-python"),
+                   preset=args.preset)
 
 
 def _version(text, what):

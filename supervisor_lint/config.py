@@ -10,9 +10,10 @@ import re
 
 KEYS = ("select", "ignore", "extend-select", "extend-ignore", "severity", "per-file-ignores",
         "exclude", "extend-exclude", "force-exclude", "fail-level", "main-config",
-        "disable-suppressions", "target-version", "target-python")
+        "disable-suppressions", "target-version", "target-python", "preset")
 LIST_KEYS = ("select", "ignore", "extend-select", "extend-ignore", "exclude", "extend-exclude")
 LEVELS = ("error", "warning", "info")
+PRESETS = ("strict",)          # strict: every opt-in rule on too
 DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", "node_modules", ".tox", "__pycache__",
                    ".mypy_cache", ".pytest_cache", "build", "dist")
 YAML_NAMES = (".supervisor-lint.yaml", ".supervisor-lint.yml")
@@ -104,6 +105,9 @@ def _validate(path, values, line_of):
         elif key == "main-config":
             if not isinstance(value, str):
                 fail(key, "main-config: expected a path")
+        elif key == "preset":
+            if value not in PRESETS:
+                fail(key, "preset: %s is no preset (%s)" % (shown(value), ", ".join(PRESETS)))
         elif key in ("target-version", "target-python"):
             from .target import TargetError, parse_version
             if isinstance(value, float):

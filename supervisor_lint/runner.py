@@ -25,7 +25,8 @@ class Options:
                  main_config=None, config=None, isolated=False, disable_suppressions=None,
                  per_file_ignores=None, severity=None, exclude=None, extend_exclude=None,
                  force_exclude=None, fail_level=None, supervisor_files_only=False,
-                 warn=None, root=None, audit=False, target_version=None, target_python=None):
+                 warn=None, root=None, audit=False, target_version=None, target_python=None,
+                 preset=None):
         self.warn = warn or (lambda line: None)
         self.root = root              # a host.Root: include patterns are that host's
         self.audit = audit            # judge each tree on that host (the host rules)
@@ -45,6 +46,7 @@ class Options:
         self.force_exclude = force_exclude
         self.fail_level = fail_level
         self.supervisor_files_only = supervisor_files_only
+        self.preset = preset
         self.target_version = target_version
         self.target_python = target_python
         self.detected = None          # audit: (supervisor, Python, path) installed on the host
@@ -80,9 +82,15 @@ class Options:
         from .selector import Selection
         select = self.value(settings, "select") or []
         extend = list(settings.get("extend-select", [])) + list(self.extend_select or [])
+        defaults = ()
+        if self.value(settings, "preset") == "strict":
+            from .checks import all_rules
+            defaults = [r.code for r in all_rules().values() if not r.default]
+        elif self.audit:
+            defaults = ["SV205"]        # on a host the umask supervisord runs with is known
         ignore = list(self.value(settings, "ignore") or []) + \
             list(settings.get("extend-ignore", [])) + list(self.extend_ignore or [])
-        return Selection(select, ignore, extend)
+        return Selection(select, ignore, extend, defaults)
 
     def policy(self, settings):
         from . import config

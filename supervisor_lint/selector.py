@@ -81,7 +81,8 @@ class Selection:
     ``select`` the default rules run, plus what ``extend`` names (the way to
     turn on an opt-in rule); an ignored token wins."""
 
-    def __init__(self, select=None, ignore=None, extend=None):
+    def __init__(self, select=None, ignore=None, extend=None, defaults=()):
+        self.defaults = set(defaults)     # opt-in rules on by default here (audit: SV205)
         self.select = [normalize(t) for t in select or []]
         self.ignore = [normalize(t) for t in ignore or []]
         self.extend = [normalize(t) for t in extend or []]
@@ -100,7 +101,7 @@ class Selection:
             return True
         if self.select:
             return any(matches(rule, t) for t in self.select)
-        return rule.default
+        return rule.default or rule.code in self.defaults
 
     def unknown(self):
         return unknown(self.select + self.ignore + self.extend)

@@ -887,3 +887,17 @@ def test_the_installed_supervisor_is_the_target(tmp_path):
     lines = audit("given", "4.2.1", ["--target-version", "4.3"])
     assert lines[0].endswith("judged as supervisor 4.3 on Python 3.10")
     assert not any("SV105" in line for line in lines)
+
+
+def test_missing_umask_is_judged_by_the_units_umask(tmp_path):
+    """Issue 14, item 4: on by default in audit; the unit's UMask= (systemd's
+    0022 when unset) is what a nodaemon supervisord passes on."""
+    conf = "[program:web]\ncommand=/bin/true\nuser=celery\ndirectory=/srv/app\n"
+    unit = "/lib/systemd/system/supervisor.service"
+    base = dict(HOST, **{CONF: conf})
+    for umask, expected in (("UMask=0002\n", ["SV205"]), ("", [])):
+        text = "[Service]\nExecStart=/usr/bin/supervisord -n -c /etc/supervisor/supervisord.conf\n" + umask
+        root = hosts.build(tmp_path / (umask[:5] or "none"), dict(base, **{unit: text}))
+        status, diags, err = lint_json(["--root", root, "--isolated"], command="audit")
+        assert [d["code"] for d in diags if d["code"] == "SV205"] == expected, umask
+    assert diags == [] or "SV205" not in [d["code"] for d in diags]

@@ -257,14 +257,39 @@ def autorestart_not_true(ctx, prog):
 def missing_umask(ctx, prog):
     if prog.written("umask") is not None:
         return
-    if ctx.loaded.supervisord.get("umask") is not None and \
-            not ctx.loaded.supervisord.get("nodaemon"):
-        return     # [supervisord] umask applies (it is ignored with nodaemon=true)
+    mask, source = _inherited_umask(ctx)
     what = "this Celery program creates (beat's schedule, --logfile, app files)" \
         if prog.celery is not None else "this program creates"
+    if mask is not None and (not mask & 0o020 or not mask & 0o002):
+        who = "every user" if not mask & 0o002 else "its group"
+        yield finding("no umask: files %s inherit %s (%03o), which lets %s write them; add "
+                      "umask=022%s" % (what, source, mask, who, " unless a shared group must"
+                                       if who == "its group" else ""),
+                      ctx, prog, "umask", severity="warning",
+                      fix=add(ctx, prog, "umask", "022", "unsafe"))
+        return
+    if mask is not None:
+        return     # known, and neither group nor others may write
     yield finding("no umask: files %s get supervisord's own umask, whatever it was "
                   "started with; add umask=022 to make it explicit" % what, ctx, prog, "umask",
-                  fix=add(ctx, prog, "umask", "022"))
+                  fix=add(ctx, prog, "umask", "022", "unsafe"))
+
+
+def _inherited_umask(ctx):
+    """(umask, where it comes from) that a program without umask= gets:
+    [supervisord] umask when supervisord daemonizes (it applies it then
+    only), else, under audit, the unit's UMask= (systemd starts it so), else
+    None: supervisord keeps whatever it was started with."""
+    sd = ctx.loaded.supervisord
+    if sd.get("umask") is not None and not sd.get("nodaemon"):
+        return sd["umask"], "[supervisord] umask"
+    if ctx.host is not None and ctx.host.unit is not None:
+        unit = ctx.host.unit_setting("UMask") or "0022"      # systemd's default
+        try:
+            return int(unit, 8), "the umask its systemd unit gives supervisord (UMask=%s)" % unit
+        except ValueError:
+            pass
+    return None, "supervisord's own umask"
 
 
 @rule("SV206", "world-writable-umask", "warning", category="hygiene", scope="program")
