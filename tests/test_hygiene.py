@@ -261,3 +261,24 @@ def test_a_bare_name_in_an_image_without_a_virtualenv_is_info(tmp_path):
     (d,) = [d for d in lint_text(text, tmp_path) if d["code"] == "SV212"]
     assert (d["severity"], d["message"][-50:]) == (
         "warning", "write its absolute path, e.g. /opt/venv/bin/celery")
+
+
+def test_missing_umask_by_what_is_inherited(tmp_path):
+    """Issue 14, item 4: a warning when the inherited umask lets group or
+    others write, info when it is not known, nothing when it is safe."""
+    base = "[program:a]\ncommand=/srv/a\nuser=a\n"
+    for head, expected in (("[supervisord]\numask=002\n", [("warning", 3)]),
+                           ("[supervisord]\numask=000\n", [("warning", 3)]),
+                           ("[supervisord]\numask=022\n", []),
+                           ("[supervisord]\numask=002\nnodaemon=true\n", [("info", 4)]),
+                           ("", [("info", 1)])):
+        diags = lint_text(head + base, tmp_path, args=["--select", "SV205"])
+        assert [(d["severity"], d["line"]) for d in diags] == expected, head
+    (d,) = lint_text("[supervisord]\numask=002\n" + base, tmp_path, args=["--select", "SV205"])
+    assert d["message"] == ("no umask: files this program creates inherit [supervisord] umask "
+                            "(002), which lets its group write them; add umask=022 unless a "
+                            "shared group must")
+    assert d["fix"]["applicability"] == "unsafe"
+    # opt-in under check, on with --preset strict
+    assert "SV205" not in [d["code"] for d in lint_text(base, tmp_path)]
+    assert "SV205" in [d["code"] for d in lint_text(base, tmp_path, args=["--preset", "strict"])]
