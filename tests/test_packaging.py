@@ -16,9 +16,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
+    # built from a copy: setuptools writes build/ and *.egg-info where it builds
+    import shutil
+    source = str(tmp_path_factory.mktemp("source") / "supervisor-lint")
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
+        ".hypothesis"))
     # (build isolation: setuptools and wheel from the package registry)
     done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet",
-                           "--disable-pip-version-check", "-w", str(out), ROOT],
+                           "--disable-pip-version-check", "-w", str(out), source],
                           capture_output=True, text=True)
     if done.returncode != 0:
         pytest.skip("cannot build a wheel here: %s" % done.stderr.strip()[-200:])
