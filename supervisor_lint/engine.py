@@ -109,7 +109,12 @@ def _diagnostic(rule, finding, default_path):
                 fix = None
     fatal = bool(finding.fatal)
     severity = "error" if fatal else (finding.severity or rule.severity)
+    message = finding.message
+    if "TEMPLATE_EXPRESSION" in message:
+        # a template's {{ }} as it was written, not the stand-in the loader read
+        message = message.replace("%(ENV_TEMPLATE_EXPRESSION)s", "{{ }}").replace(
+            "ENV_TEMPLATE_EXPRESSION", "{{ }}")
     # the message stays as the rule wrote it: the reporters mask and escape
     # every field on the way out (redact.Registry)
-    return Diagnostic(rule.code, rule.name, severity, fatal, finding.message, path, line, col,
+    return Diagnostic(rule.code, rule.name, severity, fatal, message, path, line, col,
                       end_line, end_col, finding.section, finding.key, fix)

@@ -244,8 +244,8 @@ class Loader:
                             "write the value itself" % (name, place, why, name[4:]), True,
                             setting, section, key)
                 continue
-            if name == "ENV_PATH":
-                continue    # every service manager gives supervisord a PATH
+            if name in ("ENV_PATH", "ENV_TEMPLATE_EXPRESSION"):
+                continue    # every service manager gives supervisord a PATH; a {{ }} of a template
             self.record("SV105", "%%(%s)s is not defined by this configuration: it must be set in "
                         "supervisord's own environment, or supervisord refuses to load" % name,
                         False, setting, section, key, severity="warning")
@@ -256,6 +256,8 @@ class Loader:
         environment= defines (4.2.2) and %(numprocs)d (4.2.0)."""
         t = target.active()
         for name in dict.fromkeys(_ENV_NAME.findall(text)):
+            if name == "ENV_TEMPLATE_EXPRESSION":
+                continue
             where = "[%s] environment=" % section if extra_env and name in extra_env else \
                 "[supervisord] environment=" if name in self.env else None
             if where is not None:
@@ -388,6 +390,8 @@ class Loader:
 
     def check_name(self, section, suffix=False):
         raw = section.split(":", 1)[1]
+        if "{{" in raw:
+            return raw          # [program:{{ name }}]: the template decides
         value, error = convert("name", raw)
         if error:
             self.record("SV110", "supervisord refuses to load: %s; program and group names "

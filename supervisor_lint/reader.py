@@ -19,6 +19,12 @@ _SECTCRE_39 = re.compile(r"\[(?P<header>[^]]+)\]")     # Python 3.9 and older: t
 _INLINE_313 = re.compile(r"(?:^|(?<=\s))[;#]")
 _INLINE_PREFIXES = (";", "#")
 _COMMENT_PREFIXES = ("#", ";")
+TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2")
+# what a {{ expression }} stands for: an %(ENV_)s name no host sets, which the
+# loader reads as a value it cannot know (and never reports as a name)
+TEMPLATE_STAND_IN = "%(ENV_TEMPLATE_EXPRESSION)s"
+_TEMPLATE_EXPR = re.compile(r"\{\{.*?\}\}")
+_TEMPLATE_STATEMENT = re.compile(r"\{%.*?%\}|\{#.*?#\}")     # inside a value: rendered away
 BOM = b"\xef\xbb\xbf"
 
 
@@ -225,6 +231,9 @@ class Document:
         self.marked = []
         self.problems = []
         self.decode_error = None      # (line, column, byte) of the first undecodable byte
+        # a Jinja template (Ansible's templates/x.conf.j2): {% %} and {# #} lines
+        # are no config, a {{ }} expression is a value the linter cannot know
+        self.template = isinstance(path, str) and path.endswith(TEMPLATE_SUFFIXES)
 
     # -- output -----------------------------------------------------------
     def emit(self):
@@ -372,9 +381,20 @@ def _classify(doc):
     comment_start = _comment_start_313 if dialect.earliest_comment else _comment_start
     sectcre = (_SECTCRE_39 if dialect.header_first_bracket else _SECTCRE).match
     blocks, entries, marked = doc.blocks, doc.entries, doc.marked
+    template = doc.template
     for line in doc.lines:
         text = line.text
+        if template and text.lstrip().startswith(("{%", "{#")):
+            # a Jinja statement or comment: no line of the rendered config
+            line.kind = "comment"
+            line.comment_start = len(text) - len(text.lstrip())
+            line.value_start = line.value_end = 0
+            continue
         hashy = ";" in text or "#" in text
+        if template and hashy and "{" in text:
+            # a '#' inside {{ }} or {# #} (a filter's argument, a comment) is no ini comment
+            bare = _TEMPLATE_STATEMENT.sub("", _TEMPLATE_EXPR.sub("", text))
+            hashy = ";" in bare or "#" in bare
         if hashy:
             cstart = comment_start(text)
             line.comment_start = cstart
@@ -451,3 +471,6 @@ def _classify(doc):
         # configparser's _join_multiline_values
         if entry.continuations:
             entry.value = "\n".join(entry.parts).rstrip()
+        if template and "{" in entry.value:
+            value = _TEMPLATE_STATEMENT.sub("", entry.value)
+            entry.value = _TEMPLATE_EXPR.sub(TEMPLATE_STAND_IN.replace("\\", "\\\\"), value)

@@ -65,7 +65,8 @@ def walk(directory, sources, skipped=None):
         seen.add(real)
         dirs.sort()
         for name in sorted(files):
-            if not name.endswith((".conf", ".ini")):
+            if not name.endswith((".conf", ".ini", ".conf.j2", ".ini.j2", ".conf.jinja",
+                                  ".ini.jinja")):
                 continue
             path = os.path.join(root, name)
             try:

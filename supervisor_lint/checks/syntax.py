@@ -226,6 +226,8 @@ def duplicate_section(ctx):
         for block in blocks[1:]:
             if _twins(first.document, block.document):
                 continue    # one file read twice: SV111 says so once
+            if block.document.template and block.document is first.document:
+                continue    # {% if %} ... {% else %}: one of them is rendered
             where = "line %d" % first.line.number
             if block.document is not first.document:
                 where += " of %s" % first.document.path
@@ -243,6 +245,8 @@ def duplicate_key(ctx):
     for earlier, later in ctx.tree.overridden:
         if not earlier.raw_key or _twins(earlier.document, later.document):
             continue
+        if earlier.document.template and earlier.document is later.document:
+            continue    # {% if %} ... {% else %}: one of them is rendered
         section, key = earlier.section.name, earlier.key
         if section == "include" and (earlier.document is not main or later.document is not main):
             continue   # an [include] in an included file is never acted on (SV111 says so)
