@@ -10,7 +10,7 @@ Loaded only for ``rule``/``rules``, SARIF and by the tests, so a plain
 
 import os
 
-DOCS_URL = "https://github.com/supervisor-lint/supervisor-lint/blob/main/docs/rules/%s.md"
+from .diagnostics import _DOCS_URL as DOCS_URL     # one setting for every link
 FATAL_TEXT = {"always": "yes: supervisord refuses to load the config",
               "never": "no: supervisord loads the config",
               "per case": "per case: some findings are load errors"}

@@ -79,6 +79,11 @@ class Finding:
         return "<Finding %s %s>" % (self.code or "", self.message)
 
 
+# the one setting every link to a rule's page comes from (SARIF's helpUri,
+# JSON's url, rules --format json), kept here so a check imports no catalog
+_DOCS_URL = "https://github.com/supervisor-lint/supervisor-lint/blob/main/docs/rules/%s.md"
+
+
 class Diagnostic:
     __slots__ = ("code", "name", "severity", "fatal", "message", "path", "line",
                  "column", "end_line", "end_column", "section", "key", "fix")
@@ -123,6 +128,7 @@ class Diagnostic:
             "section": registry.text(self.section) if self.section is not None else None,
             "key": registry.text(self.key) if self.key is not None else None,
             "fix": fix,
+            "url": _DOCS_URL % self.code,       # offline: supervisor-lint rule CODE
         }
 
     def __repr__(self):

@@ -291,7 +291,8 @@ def sarif(diags, registry, version):
             "name": r.name,
             "shortDescription": {"text": summary},
             "fullDescription": {"text": why},
-            "help": {"text": "%s\n\n%s" % (why, fix) if fix else why,
+            "help": {"text": ("%s\n\n%s" % (why, fix) if fix else why) +
+                     "\n\nOffline: supervisor-lint rule %s" % r.code,
                      "markdown": "**%s** %s\n\n%s%s" % (r.code, summary, why,
                                                         "\n\nFix: " + fix if fix else "")},
             "helpUri": DOCS_URL % r.code,

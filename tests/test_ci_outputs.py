@@ -272,3 +272,23 @@ def test_junit_info_is_no_failure_and_a_clean_run_passes(tmp_path):
     assert (suites.getAttribute("tests"), suites.getAttribute("failures")) == ("2", "1")
     assert [f.getAttribute("type") for f in dom.getElementsByTagName("failure")] == ["error"]
     assert len(dom.getElementsByTagName("system-out")) == 1
+
+
+def test_every_link_to_a_rule_page_comes_from_one_setting_with_an_offline_fallback(tmp_path):
+    """Issue 14, items 5-7: JSON's url, SARIF's helpUri and rules --format
+    json share one setting; SARIF's help names `supervisor-lint rule CODE`."""
+    from supervisor_lint.diagnostics import _DOCS_URL
+    path = tmp_path / "a.conf"
+    path.write_text("[program:a]\ncommand=/srv/a\nuser=a\nautostart=ture\n")
+    status, out, err = run(["check", "--isolated", "--format", "json", str(path)])
+    (d,) = json.loads(out)
+    assert d["url"] == _DOCS_URL % "SV103"
+    status, out, err = run(["check", "--isolated", "--format", "sarif", str(path)])
+    log = json.loads(out)
+    driver = log["runs"][0]["tool"]["driver"]
+    assert driver["version"]
+    rule = next(r for r in driver["rules"] if r["id"] == "SV103")
+    assert rule["helpUri"] == _DOCS_URL % "SV103"
+    assert rule["help"]["text"].endswith("Offline: supervisor-lint rule SV103")
+    status, out, err = run(["rules", "--format", "json", "--select", "SV103"])
+    assert [r["url"] for r in json.loads(out)] == [_DOCS_URL % "SV103"]

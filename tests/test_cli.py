@@ -55,6 +55,7 @@ def test_json_output_fields(tmp_path):
         "message": d["message"], "path": str(path), "line": 2, "column": 20, "end_line": 2,
         "end_column": 22, "section": "program:clock", "key": "command",
         "fix": {"applicability": "safe", "edits": [{"start": 35, "end": 36, "replacement": "%%"}]},
+        "url": "https://github.com/supervisor-lint/supervisor-lint/blob/main/docs/rules/SV106.md",
     }
     assert path.read_bytes()[35:37] == b"%s"
 
