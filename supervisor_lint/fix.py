@@ -118,7 +118,7 @@ def verify(result, fatal_before, fatal_after, read=(None, None)):
     if after is None or after.data != result.data:
         after = reader.parse(result.data, result.path)
     if before is None or before.data != result.original:
-        before = reader.parse(result.original, "x")
+        before = reader.parse(result.original, result.path)     # (a template by its name too)
     if after.fatal and not before.fatal:
         return "the fixed text no longer parses"
     named = set()
