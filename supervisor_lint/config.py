@@ -205,8 +205,9 @@ def _toml():
 def load_pyproject(path, required=False):
     """The [tool.supervisor-lint] table, or None when there is none."""
     raw = _read_config_text(path)
-    if b"supervisor-lint" not in raw and not required:
-        return None
+    if b"tool.supervisor-lint" not in raw and b'tool."supervisor-lint"' not in raw and \
+            not required:
+        return None      # (the project's own pyproject.toml names it only as a package)
     toml = _toml()
     if toml is None:
         raise ConfigError("%s: reading it needs tomli on Python < 3.11" % path)

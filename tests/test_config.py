@@ -139,3 +139,15 @@ def test_targets_in_the_configuration(tmp_path):
     status, out, err = run(["check", "--target-version", "four", "a.conf"], cwd=str(tmp_path))
     assert status == 2 and err.endswith("--target-version 'four' is no version (write it as "
                                         "4.2.5 or 3.11)\n")
+
+
+def test_a_pyproject_without_our_table_needs_no_toml_reader(tmp_path, monkeypatch):
+    """The README's first command runs from a clone on Python 3.9 without
+    tomli: the project's own pyproject.toml names the package, not a table."""
+    from supervisor_lint import config
+    monkeypatch.setattr(config, "_toml", lambda: None)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "supervisor-lint"\n')
+    assert config.load_pyproject(str(tmp_path / "pyproject.toml")) is None
+    (tmp_path / "pyproject.toml").write_text('[tool.supervisor-lint]\nselect = ["SV1"]\n')
+    with pytest.raises(config.ConfigError):
+        config.load_pyproject(str(tmp_path / "pyproject.toml"))
