@@ -6,7 +6,8 @@ import os
 import re
 
 from . import rule
-from ._program import (INT, KILL, QUIT, TERM, add, at_key, effective_signal, env, finding,
+from ._program import (INT, KILL, QUIT, TERM, _option, add, at_key, effective_signal, env,
+                       finding,
                        programs)
 from ..command import CELERY_GLOBAL_VALUE as _GLOBAL_VALUE
 from ..command import CELERY_CHECKED as _CHECKED, CELERY_SUB_OPTIONS as _SUB_OPTIONS
@@ -177,7 +178,6 @@ def short_stopwaitsecs(ctx, prog):
     limit = _seconds(cel.options.get("--time-limit"))
     soft = _seconds(cel.options.get("--soft-time-limit"))
     bound = limit if limit is not None else soft
-    written = at_key(prog, "stopwaitsecs")
     target = max(600, int(bound) + 30) if bound is not None else 600
     if bound is not None and wait <= bound:
         why = "the worker's %s is %g s" % ("--time-limit" if limit is not None else
@@ -186,10 +186,7 @@ def short_stopwaitsecs(ctx, prog):
         why = "a warm shutdown waits for the running tasks"
     else:
         return
-    what = "stopwaitsecs=%d" % wait if written is not None else \
-        "stopwaitsecs is not set (10 seconds)"
-    fix = replace_value(written.entry, str(target), "unsafe") if written is not None else \
-        add(ctx, prog, "stopwaitsecs", str(target), "unsafe")
+    what, fix = _stopwait_raised(ctx, prog, wait, target)
     yield finding("%s, but %s: supervisord SIGKILLs the worker when it runs out and "
                   "the tasks still running are lost; set stopwaitsecs=%d" % (what, why, target),
                   ctx, prog, "stopwaitsecs", fix=fix)
@@ -197,7 +194,7 @@ def short_stopwaitsecs(ctx, prog):
 
 def _job_worker(prog):
     """For job workers other than Celery that finish the running job on
-    their stop signal: (what it is, the longest it waits in seconds, whether
+    their stop signal: (the longest it waits in seconds, whether
     that bound is written in the command, why), else None.  Checked against
     Laravel's guide, rq 2 (Worker.request_stop, Queue.DEFAULT_TIMEOUT),
     dramatiq 1 (--worker-shutdown-timeout) and huey 3 (-g/--graceful-signal,
@@ -209,30 +206,30 @@ def _job_worker(prog):
         at = names.index("artisan")
         if at + 1 >= len(argv) or argv[at + 1] != "queue:work":
             return None
-        timeout = _value(argv[at + 2:], "--timeout")
+        timeout = _option(argv[at + 2:], "--timeout")
         bound = _seconds(timeout) if timeout is not None else 60.0
-        return ("queue:work", bound, True,
+        return (bound, True,
                 "queue:work finishes the running job on TERM and may take its --timeout "
                 "(%g s)" % bound if bound is not None else "")
     name = names[0] if names else ""
     if (name == "rq" and argv[1:2] in (["worker"], ["worker-pool"])) or \
             (name == "manage.py" and argv[1:2] == ["rqworker"]):
-        return ("rq worker", 180.0, False, "rq worker finishes the running job on TERM (a warm "
+        return (180.0, False, "rq worker finishes the running job on TERM (a warm "
                 "shutdown), and an rq job may run for its job_timeout (180 s by default)")
     if name == "dramatiq":
-        timeout = _value(argv[1:], "--worker-shutdown-timeout")
+        timeout = _option(argv[1:], "--worker-shutdown-timeout")
         bound = _seconds(timeout) / 1000.0 if _seconds(timeout) is not None else 600.0
-        return ("dramatiq", bound, timeout is not None,
+        return (bound, timeout is not None,
                 "dramatiq waits on TERM for its running actors up to its "
                 "--worker-shutdown-timeout (%g s)" % bound)
     if _huey(prog) is not None:
         if effective_signal(prog) != _huey_graceful(argv):
             return None       # its immediate shutdown: nothing is waited for (SV404)
-        timeout = _value(argv[1:], "--shutdown-timeout") or _value(argv[1:], "-t")
+        timeout = _option(argv[1:], "--shutdown-timeout") or _option(argv[1:], "-t")
         if _seconds(timeout) is not None:
-            return ("huey", _seconds(timeout), True, "huey's graceful shutdown waits for the "
+            return (_seconds(timeout), True, "huey's graceful shutdown waits for the "
                     "running tasks up to its --shutdown-timeout (%g s)" % _seconds(timeout))
-        return ("huey", 600.0, False, "huey's graceful shutdown waits for the running tasks")
+        return (600.0, False, "huey's graceful shutdown waits for the running tasks")
     return None
 
 
@@ -250,35 +247,31 @@ def _huey(prog):
 def _huey_graceful(argv):
     """The signal huey's consumer shuts down gracefully on (-g/--graceful-signal,
     INT by default; the other of INT and TERM interrupts the running tasks)."""
-    graceful = (_value(argv[1:], "--graceful-signal") or _value(argv[1:], "-g") or "INT")
+    graceful = (_option(argv[1:], "--graceful-signal") or _option(argv[1:], "-g") or "INT")
     return TERM if graceful.upper() in ("TERM", "SIGTERM") else INT
 
 
-def _value(argv, option):
-    for i, token in enumerate(argv):
-        if token.startswith(option + "="):
-            return token.split("=", 1)[1]
-        if token == option and i + 1 < len(argv):
-            return argv[i + 1]
-    return None
+def _stopwait_raised(ctx, prog, wait, target):
+    """(how stopwaitsecs reads now, the unsafe fix that sets it to ``target``)."""
+    written = at_key(prog, "stopwaitsecs")
+    if written is None:
+        return ("stopwaitsecs is not set (10 seconds)",
+                add(ctx, prog, "stopwaitsecs", str(target), "unsafe"))
+    return "stopwaitsecs=%d" % wait, replace_value(written.entry, str(target), "unsafe")
 
 
 def _short_stopwait_jobs(ctx, prog):
     worker = _job_worker(prog)
     if worker is None:
         return
-    what_it_is, bound, explicit, why = worker
+    bound, explicit, why = worker
     wait = _stopwait(prog)
     if wait is None or bound is None or bound == 0:
         return
     if (wait > bound) if explicit else (wait >= 60 or wait > bound):
         return
     target = int(bound) + 30
-    written = at_key(prog, "stopwaitsecs")
-    what = "stopwaitsecs=%d" % wait if written is not None else \
-        "stopwaitsecs is not set (10 seconds)"
-    fix = replace_value(written.entry, str(target), "unsafe") if written is not None else \
-        add(ctx, prog, "stopwaitsecs", str(target), "unsafe")
+    what, fix = _stopwait_raised(ctx, prog, wait, target)
     yield finding("%s, but %s: supervisord SIGKILLs it first and the job is cut off; set "
                   "stopwaitsecs=%d" % (what, why, target), ctx, prog, "stopwaitsecs", fix=fix)
 
