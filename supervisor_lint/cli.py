@@ -394,9 +394,9 @@ def _audit_header(options):
     else:
         found = "supervisord %s on Python %s (%s)" % (version or "of unknown version",
                                                       python or "unknown", printable(path))
-    return "Audit: %s; judged as supervisor %s on Python %s" % (
-        found, options.target_version or version or "4.3",
-        options.target_python or python or "3.12")
+    # the run's own target (runner._target: the command line, the
+    # configuration, what is installed, the default), not a second guess
+    return "Audit: %s; judged as supervisor %s on Python %s" % ((found,) + options.target.given)
 
 
 def _options(args, stderr):

@@ -166,6 +166,7 @@ def run(run_lint, key_of, applicable=("safe",), only=None, allowed=None, sources
     that removes a suppression needs every copy to agree.  ``only`` limits
     the fixes to these reported paths; ``allowed(key)`` says whether a file
     may be written at all (the others are linted and reported, never fixed)."""
+    from .target import DEFAULT, using
     overlay = sources.overlay
     diags = run_lint()
     fatal_before = _fatal_by_key(diags, key_of)
@@ -230,8 +231,7 @@ def run(run_lint, key_of, applicable=("safe",), only=None, allowed=None, sources
             continue
         read = (registry.first.get(result.path), registry.docs.get(result.path)) \
             if registry is not None else (None, None)
-        from .target import DEFAULT, using
-        with using(target() if target is not None and target() is not None else DEFAULT):
+        with using((target() if target is not None else None) or DEFAULT):
             # (re-read in the dialect of the run's target)
             reason = verify(result, fatal_before.get(key, False) or whole_before,
                             fatal_after.get(key, False) or whole_after, read)

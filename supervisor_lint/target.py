@@ -41,6 +41,7 @@ class Target:
         self.python = parse_version(python, "target-python")
         self.supervisor_text = "%d.%d.%d" % self.supervisor
         self.python_text = "%d.%d" % self.python[:2]
+        self.given = (str(supervisor), str(python))     # as written, for the audit's header
 
     def __eq__(self, other):
         return isinstance(other, Target) and \
