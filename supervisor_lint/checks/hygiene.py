@@ -598,6 +598,15 @@ _NGINX_WORDS = re.compile(r"\b(daemon|include)\s+([^;\s]+)\s*;")
 _NGINX_NOISE = re.compile(r"#[^\n]*|\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'")
 
 
+def _included(root, pattern):
+    """(host path, text) of each file an include pattern matches on the host
+    (at most 200, each read up to 1 MiB)."""
+    for included in root.glob(pattern)[:200]:
+        data = root.read(included, limit=1 << 20)
+        if data is not None:
+            yield included, data.decode("utf-8", "replace")
+
+
 def _nginx_daemon(root, path, text, depth=0):
     """The value of the last ``daemon`` directive in an nginx config and
     what it includes (comments and quoted strings left out), or None."""
@@ -608,11 +617,8 @@ def _nginx_daemon(root, path, text, depth=0):
             said = m.group(2)
         elif depth < 4:
             pattern = m.group(2) if m.group(2).startswith("/") else base + "/" + m.group(2)
-            for included in root.glob(pattern)[:200]:
-                more = root.read(included, limit=1 << 20)
-                if more is not None:
-                    said = _nginx_daemon(root, included, more.decode("utf-8", "replace"),
-                                         depth + 1) or said
+            for included, more in _included(root, pattern):
+                said = _nginx_daemon(root, included, more, depth + 1) or said
     return said
 
 
@@ -639,11 +645,8 @@ def _fpm_daemonize(root, path, text, depth=0):
         key, value = m.group(1).lower(), m.group(2).strip('"')
         if key == "include" and depth < 2:
             pattern = value if value.startswith("/") else prefix + "/" + value
-            for included in root.glob(pattern)[:200]:
-                more = root.read(included, limit=1 << 20)
-                if more is not None:
-                    said = _fpm_daemonize(root, included, more.decode("utf-8", "replace"),
-                                          depth + 1) or said
+            for included, more in _included(root, pattern):
+                said = _fpm_daemonize(root, included, more, depth + 1) or said
         elif key == "daemonize" and section in (None, "global"):
             said = value
     return said
