@@ -969,9 +969,6 @@ def service_environment_names(ctx):
 
 
 def _environment_names(text):
-    import shlex
-    try:
-        words = shlex.split(text)
-    except ValueError:
-        words = text.split()
-    return {w.split("=", 1)[0] for w in words if "=" in w}
+    """The names an Environment= line sets (its words as host.py reads units)."""
+    from ..host import _words
+    return {w.split("=", 1)[0] for w in _words(text) if "=" in w}
