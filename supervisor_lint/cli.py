@@ -133,6 +133,10 @@ def _lint_options(p, audit):
                         "tree): CONFIG, includes, users, paths and links resolve inside it")
     p.add_argument("--preset", choices=("strict",), default=None,
                    help="strict: every opt-in rule on too (SV205 missing-umask)")
+    p.add_argument("--template", choices=("jinja", "auto"), default=None,
+                   help="jinja: read every file as a Jinja template ({{ }} values, {%% %%} "
+                        "lines), whatever its name; auto (default): files ending in .j2, "
+                        ".jinja, .jinja2")
     p.add_argument("--target-version", metavar="VERSION",
                    help="the supervisord version that reads the config (default 4.3; "
                         "4.2.5 for Debian 12, 4.2.1 for Ubuntu 22.04, ...)")
@@ -342,9 +346,6 @@ def _audit_config(root, config, given_root):
 
 
 def _check(args, stdout, stdin, stderr, audit=None):
-    from . import runner
-    from .redact import Registry
-    from .sources import Sources
     if not args.paths and not args.main_config:
         args.paths = ["."]          # like ruff: the current directory
     if args.unsafe_fixes and not (args.fix or args.diff):
@@ -353,6 +354,15 @@ def _check(args, stdout, stdin, stderr, audit=None):
         raise _UsageError("--fix-outside goes with --fix or --diff")
 
     options = _options(args, stderr)
+    from .reader import templates
+    with templates(options.is_template):   # (the fixer's and the diff's re-reads too)
+        return _run_check(args, options, stdout, stdin, stderr, audit)
+
+
+def _run_check(args, options, stdout, stdin, stderr, audit):
+    from . import runner
+    from .redact import Registry
+    from .sources import Sources
     if audit is not None:
         options.root, options.audit = audit, True
         from .host import Service, installed_supervisor
@@ -431,7 +441,7 @@ def _options(args, stderr):
                    root=_root(args.root), target_version=_version(args.target_version,
                                                                   "--target-version"),
                    target_python=_version(args.target_python, "--target-python"),
-                   preset=args.preset)
+                   preset=args.preset, template=args.template)
 
 
 def _version(text, what):

@@ -10,10 +10,12 @@ import re
 
 KEYS = ("select", "ignore", "extend-select", "extend-ignore", "severity", "per-file-ignores",
         "exclude", "extend-exclude", "force-exclude", "fail-level", "main-config",
-        "disable-suppressions", "target-version", "target-python", "preset")
+        "disable-suppressions", "target-version", "target-python", "preset",
+        "template")
 LIST_KEYS = ("select", "ignore", "extend-select", "extend-ignore", "exclude", "extend-exclude")
 LEVELS = ("error", "warning", "info")
 PRESETS = ("strict",)          # strict: every opt-in rule on too
+TEMPLATES = ("jinja", "auto")   # jinja: every file a Jinja template; auto: by its name
 DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", "node_modules", ".tox", "__pycache__",
                    ".mypy_cache", ".pytest_cache", "build", "dist")
 YAML_NAMES = (".supervisor-lint.yaml", ".supervisor-lint.yml")
@@ -108,6 +110,10 @@ def _validate(path, values, line_of):
         elif key == "preset":
             if value not in PRESETS:
                 fail(key, "preset: %s is no preset (%s)" % (shown(value), ", ".join(PRESETS)))
+        elif key == "template":
+            if value not in TEMPLATES:
+                fail(key, "template: %s is no template language (%s)"
+                     % (shown(value), ", ".join(TEMPLATES)))
         elif key in ("target-version", "target-python"):
             from .target import TargetError, parse_version
             if isinstance(value, float):

@@ -10,6 +10,7 @@ Line breaks follow Python's universal-newline reading (``\\r\\n``, ``\\r`` and
 ``\\n``), because supervisor opens its files in text mode.
 """
 
+import contextlib
 import re
 import sys
 
@@ -233,7 +234,7 @@ class Document:
         self.decode_error = None      # (line, column, byte) of the first undecodable byte
         # a Jinja template (Ansible's templates/x.conf.j2): {% %} and {# #} lines
         # are no config, a {{ }} expression is a value the linter cannot know
-        self.template = isinstance(path, str) and path.endswith(TEMPLATE_SUFFIXES)
+        self.template = is_template(path)
 
     # -- output -----------------------------------------------------------
     def emit(self):
@@ -317,6 +318,33 @@ def _comment_start_313(line):
             return 0
     m = _INLINE_313.search(line)
     return m.start() if m else None
+
+
+_TEMPLATES = [None]
+
+
+def is_template(path):
+    """Whether ``path`` is read as a Jinja template: by its name (``.j2``,
+    ``.jinja``, ``.jinja2``), or because the run's configuration says so
+    (``template = "jinja"``, see ``templates``)."""
+    if not isinstance(path, str):
+        return False
+    if path.endswith(TEMPLATE_SUFFIXES):
+        return True
+    said = _TEMPLATES[-1]
+    return bool(said and said(path))
+
+
+@contextlib.contextmanager
+def templates(said):
+    """Within it, every file ``said(path)`` is true for is read as a template,
+    whatever its name: the runner's per-file ``template`` setting reaches every
+    read of the run (included files, the fixer's re-reads, the diff)."""
+    _TEMPLATES.append(said)
+    try:
+        yield
+    finally:
+        _TEMPLATES.pop()
 
 
 def parse(data, path="<stdin>"):

@@ -26,7 +26,7 @@ class Options:
                  per_file_ignores=None, severity=None, exclude=None, extend_exclude=None,
                  force_exclude=None, fail_level=None, supervisor_files_only=False,
                  warn=None, root=None, audit=False, target_version=None, target_python=None,
-                 preset=None):
+                 preset=None, template=None):
         self.warn = warn or (lambda line: None)
         self.root = root              # a host.Root: include patterns are that host's
         self.audit = audit            # judge each tree on that host (the host rules)
@@ -47,6 +47,7 @@ class Options:
         self.fail_level = fail_level
         self.supervisor_files_only = supervisor_files_only
         self.preset = preset
+        self.template = template      # "jinja": every file a template; "auto": by its name
         self.target_version = target_version
         self.target_python = target_python
         self.detected = None          # audit: (supervisor, Python, path) installed on the host
@@ -77,6 +78,11 @@ class Options:
         if attr is not None:
             return attr
         return settings.get(key, default)
+
+    def is_template(self, path):
+        """Whether the configuration makes ``path`` a Jinja template whatever
+        its name (``template = "jinja"``; names ending in .j2 always are)."""
+        return self.value(self.settings_for(path), "template") == "jinja"
 
     def selection(self, settings):
         from .selector import Selection
@@ -274,7 +280,7 @@ def _lint(paths, options, sources, registry, stdin, stdin_filename):
     options.files, options.partial = [], False
     files = collect(paths, options, sources, stdin, stdin_filename)
     options.target = _target(options, files)
-    with using(options.target):
+    with using(options.target), reader.templates(options.is_template):
         return _lint_files(files, options, sources, registry, stdin_filename)
 
 

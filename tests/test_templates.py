@@ -72,3 +72,97 @@ def test_the_hooks_take_templates():
         for name in ("a.conf", "b.ini", "templates/c.conf.j2", "d.ini.j2", "e.conf.jinja"):
             assert re.search(pattern, name), (pattern, name)
         assert not re.search(pattern, "notes.txt.j2")
+
+
+SALT = ("{% set workers = salt['pillar.get']('celery:workers', 2) %}\n"
+        "[program:celery]\n"
+        "command={{ venv }}/bin/celery -A proj worker --concurrency={{ workers }}\n"
+        "directory={{ app_dir }}\n"
+        "user={{ user }}\n"
+        "numprocs={{ workers }}\n"
+        "process_name=%(program_name)s_%(process_num)02d\n"
+        "stopwaitsecs=600\n"
+        "autorestart=true\n"
+        "killasgroup=true\n"
+        "umask=022\n"
+        "{% if beat %}\n"
+        "[program:beat]\n"
+        "command={{ venv }}/bin/celery -A proj beat -s /var/lib/celery/schedule\n"
+        "directory={{ app_dir }}\n"
+        "user={{ user }}\n"
+        "autorestart=true\n"
+        "{% endif %}\n")
+
+
+def _salt(tmp_path, setting=None, text=SALT):
+    """A Salt state's file (salt/files/celery.conf, rendered with
+    ``template: jinja``): a template whose name does not say so."""
+    if setting is not None:
+        (tmp_path / "pyproject.toml").write_text('[tool.supervisor-lint]\n%s\n' % setting)
+    path = tmp_path / "salt" / "files" / "celery.conf"
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    return path
+
+
+def test_the_configuration_makes_any_file_a_template(tmp_path):
+    path = _salt(tmp_path, 'template = "jinja"')
+    assert lint_json([str(path)]) == (0, [], "")
+    # the same file without the setting: its template syntax read as config
+    (tmp_path / "pyproject.toml").unlink()
+    status, diags, err = lint_json([str(path)])
+    assert status == 1
+    assert [(d["code"], d["line"]) for d in diags if d["code"] == "SV001"] == [
+        ("SV001", 1), ("SV001", 12), ("SV001", 18)]
+
+
+def test_the_command_line_says_it_too_and_wins(tmp_path):
+    path = _salt(tmp_path)
+    assert lint_json(["--template", "jinja", str(path)]) == (0, [], "")
+    (tmp_path / "pyproject.toml").write_text('[tool.supervisor-lint]\ntemplate = "jinja"\n')
+    status, diags, err = lint_json(["--template", "auto", str(path)])
+    assert status == 1 and diags[0]["code"] == "SV001"
+    # a .j2 is a template whatever the setting
+    j2 = tmp_path / "x.conf.j2"
+    j2.write_text(SALT)
+    assert lint_json(["--template", "auto", "--isolated", str(j2)]) == (0, [], "")
+
+
+def test_a_real_finding_in_such_a_template(tmp_path):
+    path = _salt(tmp_path, 'template = "jinja"', SALT.replace("autorestart=true",
+                                                               "autorestart=ture", 1))
+    status, diags, err = lint_json([str(path)])
+    assert [(d["code"], d["line"], d["column"]) for d in diags] == [("SV103", 9, 13)]
+
+
+def test_files_a_main_config_includes_are_read_as_templates_too(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.supervisor-lint]\ntemplate = "jinja"\n')
+    (tmp_path / "supervisord.conf").write_text(
+        "[supervisord]\nlogfile=/var/log/supervisor/supervisord.log\n"
+        "[include]\nfiles = conf.d/*.conf\n")
+    (tmp_path / "conf.d").mkdir()
+    (tmp_path / "conf.d" / "celery.conf").write_text(SALT)
+    status, diags, err = lint_json([str(tmp_path / "supervisord.conf")])
+    assert (status, [d["code"] for d in diags]) == (0, []), diags
+
+
+def test_fix_and_diff_read_the_fixed_file_as_a_template(tmp_path):
+    # the fixer verifies its result by reading it again: as a template, or
+    # the {% %} lines would make it refuse its own fix
+    path = _salt(tmp_path, 'template = "jinja"', SALT.replace("killasgroup=true\n", ""))
+    from support import run
+    status, out, err = run(["check", "--diff", str(path)])
+    assert (status, err) == (1, "")
+    assert "+killasgroup=true\n {% if beat %}\n" in out
+    status, out, err = run(["check", "--fix", str(path)])
+    assert (status, err) == (0, ""), out
+    assert path.read_text() == SALT.replace("killasgroup=true\n", "").replace(
+        "umask=022\n", "umask=022\nkillasgroup=true\n")
+
+
+def test_a_bad_template_setting_is_one_line(tmp_path):
+    path = _salt(tmp_path, 'template = "mako"')
+    status, diags, err = lint_json([str(path)])
+    assert status == 2
+    assert err == "supervisor-lint: error: %s:2: template: 'mako' is no template language " \
+        "(jinja, auto)\n" % (tmp_path / "pyproject.toml")
