@@ -181,9 +181,9 @@ def main(argv=None, stdout=None, stderr=None, stdin=None):
         if args.command == "audit":
             return _audit(args, out, stdin, err)
         if args.command == "rule":
-            return _rule(args.code, out)
+            return _rule(args.code, out, err)
         if args.command == "rules":
-            return _rules(out, args.format, args.select)
+            return _rules(out, args.format, args.select, err)
         out.write(_build_parser().format_help())
         return EXIT_ERROR
     except (_UsageError, _ToolError, ImportError) as exc:
@@ -411,7 +411,12 @@ def _audit_header(options):
 
 def _options(args, stderr):
     from .runner import Options
-    from .selector import normalize, unknown
+    from .selector import normalize, redirected, unknown
+    for note in redirected(_split(args.select + args.ignore + args.extend_select +
+                                  args.extend_ignore) +
+                           [item.partition("=")[0] for item in args.severity] +
+                           _split([item.rpartition(":")[2] for item in args.per_file_ignores])):
+        stderr.line("supervisor-lint: warning: %s" % note)
     severity = {}
     for item in args.severity:
         code, _, level = item.partition("=")
@@ -682,8 +687,12 @@ def _report(args, diags, registry, stdout, summary=True):
         stdout.write(report.github(diags, registry))
 
 
-def _rule(code, stdout):
+def _rule(code, stdout, stderr):
     from .catalog import lookup, render, CatalogError
+    from .selector import normalize, redirected
+    for note in redirected([code]):
+        stderr.line("supervisor-lint: warning: %s" % note)
+        code = normalize(code)
     try:
         doc = lookup(code)
     except CatalogError as exc:
@@ -696,7 +705,7 @@ def _rule(code, stdout):
     return EXIT_OK
 
 
-def _rules(stdout, fmt=None, select=()):
+def _rules(stdout, fmt=None, select=(), stderr=None):
     from .checks import all_rules
     from .catalog import DOCS_URL, load_all, CatalogError
     try:
@@ -706,6 +715,8 @@ def _rules(stdout, fmt=None, select=()):
     chosen = list(all_rules().values())
     if select:
         from . import selector
+        for note in selector.redirected(_split(select)):
+            stderr.line("supervisor-lint: warning: %s" % note)
         tokens = [selector.normalize(t) for t in _split(select)]
         wrong = selector.unknown(tokens)
         if wrong:

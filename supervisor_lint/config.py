@@ -25,6 +25,11 @@ class ConfigError(Exception):
     pass
 
 
+class _Values(dict):
+    """A file's validated settings, with the warnings its validation gave."""
+    notes = ()
+
+
 class Settings:
     """Settings from one file (or none), paths resolved against its directory."""
 
@@ -32,6 +37,8 @@ class Settings:
         self.path = path
         self.root = os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
         self.values = values or {}
+        # warnings for the run that uses it: renamed rule codes it names
+        self.notes = list(getattr(values, "notes", ()))
 
     def get(self, key, default=None):
         return self.values.get(key, default)
@@ -57,11 +64,15 @@ def _validate(path, values, line_of):
         # no configuration (a link to a secret) is never echoed
         return repr(word) if _WORD.match(str(word)) else "(a word that is none, not shown)"
 
+    notes = []
+
     def check_tokens(key, items):
         for item in items:
             if not isinstance(item, str):
                 fail(key, "%s: %s is not a rule code, name, prefix or category"
                      % (key, shown(item)))
+        notes.extend("%s:%d: %s: %s" % (path, line_of(key), key, note)
+                     for note in selector.redirected(items))
         items[:] = [selector.normalize(item) for item in items]
         for item in items:
             if not selector.known(item):
@@ -82,9 +93,9 @@ def _validate(path, values, line_of):
         elif key == "severity":
             if not isinstance(value, dict):
                 fail(key, "severity: expected a table of rule = level")
+            check_tokens(key, [str(k) for k in value])
             value = {selector.normalize(str(k)): v for k, v in value.items()}
             values[key] = value
-            check_tokens(key, list(value))
             for rule, level in value.items():
                 if level not in LEVELS:
                     fail(key, "severity: %s = %r is no level (error, warning, info)" % (rule, level))
@@ -125,6 +136,8 @@ def _validate(path, values, line_of):
                 parse_version(value, key)
             except TargetError as exc:
                 fail(key, str(exc))
+    values = _Values(values)
+    values.notes = notes
     return values
 
 

@@ -18,7 +18,8 @@ def _locate(finding, default_path):
     return span.document.path, start.line, start.column, end.line, end.column
 
 
-def run(tree, selection=None, suppressions=True, registry=None, root=None, live=None):
+def run(tree, selection=None, suppressions=True, registry=None, root=None, live=None,
+        warn=None):
     """Lint ``tree``.  Inline suppressions apply unless ``suppressions`` is
     false; ``registry`` (a ``redact.Registry``) learns the tree's documents,
     so that output can mask their secrets.  With ``root`` (a ``host.Root``:
@@ -87,7 +88,7 @@ def run(tree, selection=None, suppressions=True, registry=None, root=None, live=
                     add(rule, finding)
     if suppressions:
         from . import suppress
-        found = suppress.apply(tree, found, selection, rules)
+        found = suppress.apply(tree, found, selection, rules, warn)
     found.sort(key=Diagnostic.sort_key)
     return found
 

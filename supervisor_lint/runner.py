@@ -53,12 +53,27 @@ class Options:
         self.detected = None          # audit: (supervisor, Python, path) installed on the host
         self.target = None            # the last run's target.Target
         self._explicit = None
+        self._said = set()            # the warnings said (once() says each once)
         # what the last run read: (path, how) for every file, skipped ones too
         self.files = []
         self.partial = False          # fragments linted without a main config
 
     def settings_for(self, path):
-        """The configuration that applies to ``path``."""
+        """The configuration that applies to ``path`` (its warnings said once)."""
+        settings = self._settings_for(path)
+        if settings.notes:
+            from .redact import printable
+            for note in settings.notes:
+                self.once("supervisor-lint: warning: %s" % printable(note))
+        return settings
+
+    def once(self, line):
+        """``warn`` a line the run has not said yet (--fix lints more than once)."""
+        if line not in self._said:
+            self._said.add(line)
+            self.warn(line)
+
+    def _settings_for(self, path):
         from . import config
         if self._explicit is None and self.config:
             self._explicit = config.load(self.config)
@@ -226,6 +241,7 @@ def _run_tree(tree, root_path, options, registry, wanted=None):
     disable = options.value(settings, "disable-suppressions", False)
     live = _live(tree, options.live) if options.live else None
     diags = engine.run(tree, selection, suppressions=not disable, registry=registry,
+                       warn=options.once,
                        root=options.root if options.audit else None, live=live)
     if live is not None and live.processes.unreadable and os.geteuid() != 0:
         # (as root, what stays unreadable is what the kernel hides from everyone)

@@ -11,11 +11,43 @@ import re
 
 _CODE = re.compile(r"(?i)sv\d*$")
 
+# Rules renamed, merged or split: an old code or name -> (the code or name
+# that says the same now, the version in which the old one stops working).
+# Until then the old one works wherever a token is taken (select, ignore,
+# severity, per-file-ignores, configuration files, suppression comments),
+# with a warning (README, "What stays stable").  None yet.
+REDIRECTS = {}
 
-def normalize(token):
-    """``sv401`` and ``Sv4`` mean ``SV401`` and ``SV4``."""
+
+def _cased(token):
     token = token.strip()
     return token.upper() if _CODE.match(token) else token
+
+
+def normalize(token):
+    """``sv401`` and ``Sv4`` mean ``SV401`` and ``SV4``; a redirected code
+    or name means the one it became."""
+    token = _cased(token)
+    found = REDIRECTS.get(token)
+    return found[0] if found else token
+
+
+def redirected(tokens):
+    """A warning for each token in ``tokens`` that was renamed (as written,
+    before ``normalize``), in order."""
+    notes = []
+    for token in tokens:
+        token = _cased(token)
+        found = REDIRECTS.get(token)
+        if found is not None:
+            notes.append("%s is now %s%s: write %s (%s stops working in %s)" % (
+                token, found[0], _named(found[0]), found[0], token, found[1]))
+    return notes
+
+
+def _named(token):
+    rule = _rules().get(token)
+    return " (%s)" % rule.name if rule is not None else ""
 
 
 def _rules():

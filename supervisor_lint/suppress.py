@@ -40,7 +40,7 @@ _DIRECTIVE = re.compile(r"^[;#]\s*supervisor-lint:\s*(?P<verb>disable-file|disab
 
 class Suppression:
     __slots__ = ("line", "verb", "tokens", "start", "end", "inline", "used", "whole_file",
-                 "ends", "blocked")
+                 "ends", "blocked", "renamed")
 
     def __init__(self, line, verb, tokens, inline):
         self.line = line
@@ -50,6 +50,7 @@ class Suppression:
         self.start = self.end = line.number
         self.used = set()             # tokens that hid a diagnostic
         self.blocked = {}             # token -> a fatal diagnostic it may not hide
+        self.renamed = ()             # a warning for each renamed code it names
         self.whole_file = verb == "disable-file"
         self.ends = {}                # token -> last line, where an enable ends it early
 
@@ -77,10 +78,11 @@ def parse(doc):
         m = _DIRECTIVE.match(comment.strip())
         if m is None:
             continue
-        tokens = [selector.normalize(t) for t in (m.group("codes") or "").split(",")
-                  if t.strip()]
+        written = [t for t in (m.group("codes") or "").split(",") if t.strip()]
+        tokens = [selector.normalize(t) for t in written]
         inline = line.kind not in ("comment", "blank")
         s = Suppression(line, m.group("verb"), tokens, inline)
+        s.renamed = selector.redirected(written)
         if s.verb == "enable":
             enables.append(s)
             continue
@@ -167,9 +169,10 @@ def section_ranges(doc):
     return out
 
 
-def apply(tree, found, selection, rules):
+def apply(tree, found, selection, rules, warn=None):
     """The diagnostics of ``tree`` that no suppression hides (never one that
-    makes supervisord refuse the file), and SV901/SV902 for its suppressions."""
+    makes supervisord refuse the file), and SV901/SV902 for its suppressions;
+    ``warn`` takes a line for each renamed code a suppression names."""
     by_path = {}
     for d in found:
         by_path.setdefault(d.path, []).append(d)
@@ -178,6 +181,12 @@ def apply(tree, found, selection, rules):
         if doc.opaque or b"supervisor-lint" not in doc.data:
             continue
         marks, enables = parse(doc)
+        if warn is not None:
+            from .redact import printable
+            for s in sorted(marks + enables, key=lambda s: s.line.number):
+                for note in s.renamed:
+                    warn("supervisor-lint: warning: %s:%d: in a suppression, %s"
+                         % (printable(doc.path), s.line.number, note))
         diags = by_path.get(doc.path, [])
         by_path[doc.path] = _hide(doc, marks, diags, rules)
         for e in enables:

@@ -4,6 +4,7 @@ files, in per-file ignores, in --severity and in suppression comments; and
 the library API."""
 
 import json
+import re
 
 import pytest
 
@@ -105,3 +106,84 @@ def test_the_library_api_returns_safe_diagnostics(tmp_path):
     assert "Hunter2xyz" not in found[0].message and "\x1b" not in found[0].message
     with pytest.raises(supervisor_lint.sources.ToolError):
         supervisor_lint.check([str(tmp_path / "missing.conf")])
+
+
+# -- renamed rules: old codes keep working, with a warning -------------------
+
+WARN = ("supervisor-lint: warning: %sSV299 is now SV204 (autorestart-not-true): write SV204 "
+        "(SV299 stops working in 0.4)\n")
+
+
+@pytest.fixture
+def renamed(monkeypatch):
+    """SV204 as if it had been SV299, and named no-autorestart before."""
+    monkeypatch.setitem(selector.REDIRECTS, "SV299", ("SV204", "0.4"))
+    monkeypatch.setitem(selector.REDIRECTS, "no-autorestart", ("autorestart-not-true", "0.4"))
+
+
+def _lint_warned(tmp_path, *args, text=TEXT):
+    path = tmp_path / "w.conf"
+    path.write_text(text)
+    status, out, err = run(["check", "--format", "json"] + list(args) + [str(path)],
+                           cwd=str(tmp_path))
+    return status, json.loads(out), err
+
+
+def test_an_unknown_old_code_without_its_redirect(tmp_path):
+    status, out, err = run(["check", "--ignore", "SV299", str(tmp_path)])
+    assert (status, err) == (2, "supervisor-lint: error: unknown rule code or name: SV299\n")
+
+
+def test_renamed_codes_work_on_the_command_line_with_a_warning(tmp_path, renamed):
+    status, diags, err = _lint_warned(tmp_path, "--isolated", "--ignore", "sv299")
+    assert "SV204" not in [d["code"] for d in diags] and "SV403" in [d["code"] for d in diags]
+    assert err == WARN % ""
+    status, diags, err = _lint_warned(tmp_path, "--isolated", "--severity", "SV299=error")
+    assert [d["severity"] for d in diags if d["code"] == "SV204"] == ["error"]
+    assert err == WARN % ""
+    status, diags, err = _lint_warned(tmp_path, "--isolated", "--select", "SV4,no-autorestart")
+    assert sorted(d["code"] for d in diags) == ["SV204", "SV403"]
+    assert err == ("supervisor-lint: warning: no-autorestart is now autorestart-not-true: write "
+                   "autorestart-not-true (no-autorestart stops working in 0.4)\n")
+    status, diags, err = _lint_warned(tmp_path, "--isolated", "--per-file-ignores",
+                                      "*.conf:SV299")
+    assert "SV204" not in [d["code"] for d in diags] and err == WARN % ""
+
+
+def test_renamed_codes_in_a_configuration_file_warn_once_with_its_line(tmp_path, renamed):
+    config = tmp_path / "pyproject.toml"
+    config.write_text('[tool.supervisor-lint]\nfail-level = "error"\nignore = ["SV299"]\n')
+    status, diags, err = _lint_warned(tmp_path)
+    assert "SV204" not in [d["code"] for d in diags]
+    assert err == WARN % ("%s:3: ignore: " % config)
+    # --fix lints more than once: the warning is still said once
+    path = tmp_path / "w.conf"
+    status, out, err = run(["check", "--fix", str(path)], cwd=str(tmp_path))
+    assert "killasgroup=true" in path.read_text()
+    assert err == WARN % ("%s:3: ignore: " % config)
+
+
+def test_renamed_codes_in_suppressions_hide_with_a_warning(tmp_path, renamed):
+    text = TEXT.replace("[program:worker]", "[program:worker]  ; supervisor-lint: disable=SV299")
+    status, diags, err = _lint_warned(tmp_path, "--isolated", text=text)
+    assert [d["code"] for d in diags] == ["SV201", "SV305", "SV403"]    # no SV901, no SV902
+    assert err == WARN % ("%s:1: in a suppression, " % (tmp_path / "w.conf"))
+    # an old code that hides nothing is unused, as the new one would be
+    text = TEXT + "autorestart=true  ; supervisor-lint: disable=SV299\n"
+    status, diags, err = _lint_warned(tmp_path, "--isolated", text=text)
+    assert [(d["code"], d["line"]) for d in diags if d["code"] == "SV901"] == [("SV901", 4)]
+    assert diags[-1]["message"] == "this suppression of SV204 hides nothing; remove it"
+
+
+def test_rule_and_rules_take_renamed_codes(tmp_path, renamed):
+    status, out, err = run(["rule", "SV299"])
+    assert (status, err) == (0, WARN % "")
+    assert out.startswith("SV204 autorestart-not-true\n")
+    status, out, err = run(["rules", "--format", "json", "--select", "SV299"])
+    assert (status, [r["code"] for r in json.loads(out)], err) == (0, ["SV204"], WARN % "")
+
+
+def test_every_redirect_names_a_rule_that_exists_and_an_old_token_that_does_not():
+    for old, (new, until) in selector.REDIRECTS.items():
+        assert selector.known(new) and not selector.known(old), old
+        assert re.match(r"\d+\.\d+$", until), old
