@@ -189,7 +189,7 @@ def check_linter(proc, what):
                                                       proc.stderr.decode(errors="replace").strip()))
         return problems, []
     try:
-        diags = json.loads(proc.stdout.decode("utf-8"))
+        diags = json.loads(proc.stdout.decode("utf-8"))["diagnostics"]
     except ValueError:
         problems.append("%s: linter printed no JSON: %r" % (what, proc.stdout[:200]))
         return problems, []

@@ -666,7 +666,7 @@ def _report(args, diags, registry, stdout, summary=True):
                 getattr(args, "partial", False) and not args.statistics:
             target.write(PARTIAL + "\n")
         elif fmt == "json":
-            target.write(report.json_report(diags, registry), machine=True)
+            target.write(report.json_report(diags, registry, __version__), machine=True)
         elif fmt == "sarif":
             from .catalog import CatalogError
             try:

@@ -151,8 +151,11 @@ def _item_encoder():
     return lambda value: "".join(make(value, 0))
 
 
-def json_report(diags, registry):
-    return json_dump([d.to_dict(registry) for d in diags])
+def json_report(diags, registry, version):
+    """``{"version": ..., "diagnostics": [...]}``: the linter's version beside
+    its findings (room for more about the run), one diagnostic per line."""
+    items = json_dump([d.to_dict(registry) for d in diags]).rstrip("\n")
+    return '{"version": %s, "diagnostics": %s}\n' % (json_dump(version).rstrip("\n"), items)
 
 
 def _escape_data(s):

@@ -89,7 +89,7 @@ def lint_json(argv, command="check"):
     from supervisor_lint.cli import main
     out, err = io.StringIO(), io.StringIO()
     status = main([command, "--format", "json"] + list(argv), stdout=out, stderr=err)
-    diags = json.loads(out.getvalue()) if out.getvalue().strip() else []
+    diags = json.loads(out.getvalue())["diagnostics"] if out.getvalue().strip() else []
     return status, diags, err.getvalue()
 
 

@@ -254,7 +254,7 @@ def _audit(conf):
                            "--format", "json", conf], cwd=ROOT, capture_output=True, text=True,
                           timeout=60)
     assert proc.stderr == "", proc.stderr
-    return proc.returncode, json.loads(proc.stdout) if proc.stdout.strip() else []
+    return proc.returncode, json.loads(proc.stdout)["diagnostics"] if proc.stdout.strip() else []
 
 
 def _quoted(message, pattern):

@@ -146,7 +146,7 @@ def test_output_file_statistics_and_quiet(tmp_path):
     path.write_text("[program:clock]\ncommand=/bin/date +%s\nautostart=ture\nuser=clock\n")
     report = tmp_path / "report.json"
     status, out, err = run(["check", "--format", "json", "--output", str(report), str(path)])
-    assert (status, out) == (1, "") and len(json.loads(report.read_text())) == 2
+    assert (status, out) == (1, "") and len(json.loads(report.read_text())["diagnostics"]) == 2
     status, out, err = run(["check", "--statistics", str(path)])
     assert out == "    1  SV103  invalid-value\n    1  SV106  unescaped-percent\n"
     status, out, err = run(["check", "--quiet", str(path)])
@@ -281,7 +281,7 @@ def test_every_link_to_a_rule_page_comes_from_one_setting_with_an_offline_fallba
     path = tmp_path / "a.conf"
     path.write_text("[program:a]\ncommand=/srv/a\nuser=a\nautostart=ture\n")
     status, out, err = run(["check", "--isolated", "--format", "json", str(path)])
-    (d,) = json.loads(out)
+    (d,) = json.loads(out)["diagnostics"]
     assert d["url"] == _DOCS_URL % "SV103"
     status, out, err = run(["check", "--isolated", "--format", "sarif", str(path)])
     log = json.loads(out)

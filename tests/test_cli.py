@@ -49,7 +49,7 @@ def test_json_output_fields(tmp_path):
     path.write_text("[program:clock]\ncommand=/bin/date +%s\nuser=clock\n")
     status, out, err = run(["check", "--format", "json", str(path)])
     assert status == 1
-    (d,) = json.loads(out)
+    (d,) = json.loads(out)["diagnostics"]
     assert d == {
         "code": "SV106", "name": "unescaped-percent", "severity": "warning", "fatal": False,
         "message": d["message"], "path": str(path), "line": 2, "column": 20, "end_line": 2,
@@ -61,9 +61,11 @@ def test_json_output_fields(tmp_path):
 
 
 def test_json_output_is_an_empty_array_when_clean(tmp_path):
+    from supervisor_lint import __version__
     path = tmp_path / "web.conf"
     path.write_text(GOOD)
-    assert run(["check", "--format", "json", str(path)]) == (0, "[]\n", "")
+    assert run(["check", "--format", "json", str(path)]) == (
+        0, '{"version": "%s", "diagnostics": []}\n' % __version__, "")
 
 
 @pytest.mark.parametrize("option", ["--select", "--ignore"])

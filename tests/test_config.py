@@ -18,7 +18,7 @@ def codes(tmp_path, argv):
     status, out, err = run(["check", "--format", "json"] + argv, str(tmp_path))
     import json
     assert err == "", err
-    return sorted({d["code"] for d in json.loads(out)})
+    return sorted({d["code"] for d in json.loads(out)["diagnostics"]})
 
 
 def test_pyproject_select_and_ignore(tmp_path):

@@ -313,7 +313,7 @@ def test_fix_with_a_machine_readable_format_keeps_stdout_parsable(tmp_path):
     path = tmp_path / "w.conf"
     path.write_text(W.replace("stopwaitsecs=600\n", "stopwaitsecs=5\n"))
     status, out, err = run(["check", "--fix", "--format", "json", str(path)])
-    assert [d["code"] for d in json.loads(out)] == ["SV403"]
+    assert [d["code"] for d in json.loads(out)["diagnostics"]] == ["SV403"]
     assert "Fixed 1 problem in %s (1 remaining)." % path in err
 
 

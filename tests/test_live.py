@@ -96,7 +96,7 @@ def _audit(tmp_path, server, text=MAIN, extra=()):
     status, out, err = run(["audit", "--isolated", "--live", "--format", "json",
                             "--select", "SV6"] + list(extra) + [str(conf)])
     assert err == "", err
-    return status, json.loads(out)
+    return status, json.loads(out)["diagnostics"]
 
 
 def test_pending_changes_and_only_read_only_calls(tmp_path, fake):

@@ -446,7 +446,7 @@ def _audit(conf, *extra):
     proc = subprocess.run([sys.executable, "-m", "supervisor_lint", "audit", "--live",
                            "--isolated", "--format", "json"] + list(extra) + [conf],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
-    diags = json.loads(proc.stdout) if proc.returncode in (0, 1) and proc.stdout.strip() \
+    diags = json.loads(proc.stdout)["diagnostics"] if proc.returncode in (0, 1) and proc.stdout.strip() \
         else []
     return proc.returncode, diags, proc.stderr
 

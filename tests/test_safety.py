@@ -320,7 +320,7 @@ def test_d17_controls_in_messages_and_diffs_are_escaped(tmp_path):
         assert ch not in found
     assert "autostart=\\u202etrue\\u2028x" in found
     status, out, err = run(["check", "--isolated", "--format", "json", str(tmp_path / "c.conf")])
-    assert [d["section"] for d in json.loads(out) if d["code"] != "SV116"] == ["program:a\\x9b2J"]
+    assert [d["section"] for d in json.loads(out)["diagnostics"] if d["code"] != "SV116"] == ["program:a\\x9b2J"]
 
 
 def test_d17_summaries_and_warnings_escape_paths(tmp_path):
@@ -384,7 +384,7 @@ def test_d5_a_split_section_gets_its_fix_in_the_file_that_takes_it(tmp_path):
     _forking_server(top / "conf.d" / "a.conf")
     status, out, err = run(["check", "--isolated", "--format", "json", "supervisord.conf"],
                            cwd=str(top))
-    (d,) = [d for d in json.loads(out) if d["code"] == "SV201"]
+    (d,) = [d for d in json.loads(out)["diagnostics"] if d["code"] == "SV201"]
     assert (d["path"], d["line"], d["column"]) == ("conf.d/b.conf", 2, 1)
     assert d["fix"]["edits"] == [{"start": 58, "end": 58, "replacement": "killasgroup=true\n"}]
     data = (top / "conf.d" / "b.conf").read_bytes()
@@ -604,7 +604,7 @@ def test_d11_json_is_utf8_whatever_the_names_hold():
                 {"LC_ALL": "C", "PYTHONUTF8": "0"}):
         done = subprocess_run(["check", "--isolated", "--format", "json", path], env=env)
         assert done.returncode == 1, done.stderr
-        diags = json.loads(done.stdout.decode("utf-8"))
+        diags = json.loads(done.stdout.decode("utf-8"))["diagnostics"]
         assert ("program:a\\xff", "b\\xfez") in [(d["section"], d["key"]) for d in diags]
 
 

@@ -17,7 +17,7 @@ TEXT = "[program:worker]\ncommand=/srv/app/venv/bin/celery -A proj worker\ndirec
 
 
 def codes(out):
-    return sorted({d["code"] for d in json.loads(out)})
+    return sorted({d["code"] for d in json.loads(out)["diagnostics"]})
 
 
 def lint(tmp_path, *args, text=TEXT):
@@ -60,7 +60,7 @@ def test_categories_in_a_configuration_file(tmp_path):
     path = tmp_path / "w.conf"
     path.write_text(TEXT)
     status, out, err = run(["check", "--format", "json", str(path)])
-    assert [(d["code"], d["severity"]) for d in json.loads(out)] == [("SV403", "info")]
+    assert [(d["code"], d["severity"]) for d in json.loads(out)["diagnostics"]] == [("SV403", "info")]
     (tmp_path / ".supervisor-lint.yaml").write_text("ignore: [celary]\n")
     status, out, err = run(["check", str(path)])
     assert (status, err) == (2, "supervisor-lint: error: %s:1: ignore: unknown rule 'celary'; "
@@ -74,7 +74,7 @@ def test_severity_takes_the_closest_token(tmp_path):
                             "hygiene=info", "--severity", "SV2=error", "--severity",
                             "missing-killasgroup=warning", "--severity", "security=info",
                             str(path)])
-    assert [(d["code"], d["severity"]) for d in json.loads(out)] == [
+    assert [(d["code"], d["severity"]) for d in json.loads(out)["diagnostics"]] == [
         ("SV201", "warning"), ("SV204", "error"), ("SV305", "info"), ("SV403", "warning")]
 
 
@@ -126,7 +126,7 @@ def _lint_warned(tmp_path, *args, text=TEXT):
     path.write_text(text)
     status, out, err = run(["check", "--format", "json"] + list(args) + [str(path)],
                            cwd=str(tmp_path))
-    return status, json.loads(out), err
+    return status, json.loads(out)["diagnostics"], err
 
 
 def test_an_unknown_old_code_without_its_redirect(tmp_path):

@@ -45,7 +45,7 @@ def _fatal(path, supervisor, python):
     main(["check", "--isolated", "--format", "json", "--target-version", supervisor,
           "--target-python", python, path], stdout=out, stderr=err)
     text = out.getvalue().strip()
-    return sorted({d["code"] for d in (json.loads(text) if text else []) if d["fatal"]})
+    return sorted({d["code"] for d in (json.loads(text)["diagnostics"] if text else []) if d["fatal"]})
 
 
 def test_the_matrix_covers_the_distributions_pairs():
@@ -106,7 +106,7 @@ def _findings_under(python):
         "        t = o.getvalue().strip()\n"
         "        out['%s %s %s' % (path.rsplit('/', 1)[1], sv, py)] = [\n"
         "            (d['code'], d['line'], d['column'], d['fatal'], d['message'])\n"
-        "            for d in (json.loads(t) if t else [])]\n"
+        "            for d in (json.loads(t)['diagnostics'] if t else [])]\n"
         "print(json.dumps(out, sort_keys=True))\n")
     files = sorted(glob.glob(os.path.join(HERE, "versions", "*.conf")))
     done = subprocess.run([python, "-c", script] + files, capture_output=True, text=True,
