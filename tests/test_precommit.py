@@ -1,5 +1,6 @@
 """The hooks in .pre-commit-hooks.yaml, run by the real pre-commit against
-this repository at its current commit."""
+this repository at its current commit, from a fresh repository whose
+.pre-commit-config.yaml is the README's own snippet filled in as it says."""
 
 import os
 import shutil
@@ -40,14 +41,32 @@ def home():
     shutil.rmtree(path, ignore_errors=True)
 
 
+def _snippet(hook):
+    """The README's own .pre-commit-config.yaml, filled in as it says: this
+    clone's path and commit; for the fix hook, its commented line swapped in."""
+    import re
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as fh:
+        (text,) = [b for b in re.findall(r"^```yaml\n(.*?)^```", fh.read(), re.M | re.S)
+                   if b.startswith("# .pre-commit-config.yaml")]
+    assert "/path/to/supervisor-lint " in text and "rev: 0123abc " in text
+    text = text.replace("/path/to/supervisor-lint ", ROOT + " ", 1).replace(
+        "rev: 0123abc ", "rev: %s " % _head(), 1)
+    if hook == "supervisor-lint-fix":
+        check = "      - id: supervisor-lint          # check"
+        fix = "      # - id: supervisor-lint-fix    # --fix --exit-non-zero-on-fix"
+        assert check in text and fix in text
+        text = text.replace(check, "      # " + check.strip()).replace(fix, fix.replace(
+            "# - id", "- id", 1))
+    return text
+
+
 def _repo(tmp_path, hook, files):
     repo = tmp_path / "deploy"
     repo.mkdir()
     env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid",
                GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.invalid")
     subprocess.run(["git", "init", "-q", str(repo)], check=True, env=env)
-    (repo / ".pre-commit-config.yaml").write_text(
-        "repos:\n- repo: %s\n  rev: %s\n  hooks:\n  - id: %s\n" % (ROOT, _head(), hook))
+    (repo / ".pre-commit-config.yaml").write_text(_snippet(hook))
     for name, text in files.items():
         path = repo / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,3 +109,22 @@ def test_fix_hook_repairs_a_fixable_file(tmp_path, home):
         "killasgroup=true\n", "") + "killasgroup=true\n"
     subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, env=env)
     assert _run(repo, env, home).returncode == 0
+
+
+def test_hook_takes_an_ansible_roles_templates(tmp_path, home):
+    role = os.path.join(ROOT, "tests", "data", "ansible-role")
+    files = {}
+    for base, _, names in os.walk(role):
+        for name in names:
+            with open(os.path.join(base, name)) as fh:
+                files[os.path.join("roles", "celery", os.path.relpath(
+                    os.path.join(base, name), role))] = fh.read()
+    template = os.path.join("roles", "celery", "templates", "celery.conf.j2")
+    assert template in files
+    repo, env = _repo(tmp_path, "supervisor-lint", files)
+    proc = _run(repo, env, home)
+    assert proc.returncode == 0, proc.stdout + proc.stderr     # the clean role
+    (repo / template).write_text(files[template].replace("autostart=true", "autostart=ture"))
+    proc = _run(repo, env, home)
+    assert proc.returncode == 1
+    assert "%s:8:11: SV103 [error] autostart=ture" % template in proc.stdout
