@@ -329,7 +329,10 @@ def _lint_files(files, options, sources, registry, stdin_filename):
     if main_config is None and docs:
         main_config = options.value(options.settings_for(docs[0].path), "main-config")
         if main_config is not None and not os.path.isabs(main_config):
-            main_config = os.path.join(options.settings_for(docs[0].path).root, main_config)
+            # relative to the configuration file, shown relative to the working
+            # directory as the same path given on the command line would be
+            main_config = os.path.relpath(os.path.join(
+                options.settings_for(docs[0].path).root, main_config))
     if main_config is not None:
         main = reader.parse(sources.read(main_config), main_config)
         main_real = sources.realpath(main_config)

@@ -292,3 +292,29 @@ def test_every_link_to_a_rule_page_comes_from_one_setting_with_an_offline_fallba
     assert rule["help"]["text"].endswith("Offline: supervisor-lint rule SV103")
     status, out, err = run(["rules", "--format", "json", "--select", "SV103"])
     assert [r["url"] for r in json.loads(out)] == [_DOCS_URL % "SV103"]
+
+
+def test_paths_are_the_same_whether_main_config_is_configured_or_given(tmp_path, monkeypatch):
+    """Issue 14, item 2: main-config from pyproject.toml (relative to it) or
+    from the command line: every format names the files alike."""
+    for name in ("GITHUB_WORKSPACE", "CI_PROJECT_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / ".git").mkdir()
+    deploy = tmp_path / "deploy"
+    (deploy / "conf.d").mkdir(parents=True)
+    (deploy / "supervisord.conf").write_text(
+        "[supervisord]\nlogfile=/var/log/s.log\n[include]\nfiles=conf.d/*.conf\n")
+    (deploy / "conf.d" / "x.conf").write_text(
+        "[program:a]\ncommand=/bin/cat\nuser=a\nautostart=ture\n")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.supervisor-lint]\nmain-config = "deploy/supervisord.conf"\n')
+    for cwd, path, given in ((tmp_path, "deploy/conf.d/x.conf", "deploy/supervisord.conf"),
+                             (deploy / "conf.d", "x.conf", "../supervisord.conf")):
+        for fmt in ("text", "json", "github", "gitlab", "junit", "sarif"):
+            configured = run(["check", "--format", fmt, path], cwd=str(cwd))
+            assert configured == run(["check", "--format", fmt, "--main-config", given, path],
+                                     cwd=str(cwd)), (cwd, fmt)
+            assert configured[0] == 1 and "SV103" in configured[1]
+            assert str(tmp_path) not in configured[1].replace("file://%s/" % tmp_path, ""), fmt
+    status, out, err = run(["check", "deploy/conf.d/x.conf"], cwd=str(tmp_path))
+    assert out.startswith("deploy/conf.d/x.conf:4:11: SV103 [error]")
