@@ -40,9 +40,24 @@ def looks_like_supervisor(data):
     return False
 
 
+def walked(path):
+    """Whether a directory walk reads ``path`` (its content decides then):
+    ``*.conf``, ``*.ini``, their Jinja templates (``x.conf.j2``), and any
+    template in a ``templates`` directory (Ansible's ``roles/*/templates/x.j2``)."""
+    from .reader import TEMPLATE_SUFFIXES
+    name = os.path.basename(path)
+    for suffix in TEMPLATE_SUFFIXES:
+        if name.endswith(suffix):
+            if os.path.basename(os.path.dirname(path)) == "templates":
+                return True
+            name = name[:-len(suffix)]
+            break
+    return name.endswith((".conf", ".ini"))
+
+
 def walk(directory, sources, skipped=None):
-    """``*.conf`` and ``*.ini`` files below ``directory`` that hold supervisor
-    sections, sorted; symlink loops are not followed twice.  The others are
+    """The files below ``directory`` that ``walked`` takes and that hold
+    supervisor sections, sorted; symlink loops are not followed twice.  The others are
     appended to ``skipped`` as (path, why)."""
     found = []
     if skipped is None:
@@ -65,10 +80,9 @@ def walk(directory, sources, skipped=None):
         seen.add(real)
         dirs.sort()
         for name in sorted(files):
-            if not name.endswith((".conf", ".ini", ".conf.j2", ".ini.j2", ".conf.jinja",
-                                  ".ini.jinja")):
-                continue
             path = os.path.join(root, name)
+            if not walked(path):
+                continue
             try:
                 data = sources.read(path)
             except ToolError as exc:

@@ -69,9 +69,45 @@ def test_the_hooks_take_templates():
     patterns = re.findall(r"files: '([^']+)'", hooks)
     assert len(patterns) == 2
     for pattern in patterns:
-        for name in ("a.conf", "b.ini", "templates/c.conf.j2", "d.ini.j2", "e.conf.jinja"):
+        for name in ("a.conf", "b.ini", "templates/c.conf.j2", "d.ini.j2", "e.conf.jinja",
+                     "f.conf.jinja2", "roles/w/templates/program.j2", "templates/x.jinja"):
             assert re.search(pattern, name), (pattern, name)
-        assert not re.search(pattern, "notes.txt.j2")
+        for name in ("notes.txt.j2", "roles/w/files/program.j2", "mytemplates/x.j2",
+                     "templates/sub/x.j2", "a.conf.bak"):
+            assert not re.search(pattern, name), (pattern, name)
+
+
+def test_walks_take_what_the_hooks_take(tmp_path):
+    """A directory walk reads the names the hooks pass, and the content decides:
+    a template in Ansible's templates/ of any name, not a systemd unit's."""
+    import re
+    from supervisor_lint.tree import walked
+    with open(os.path.join(os.path.dirname(ROLE), "..", "..", ".pre-commit-hooks.yaml")) as fh:
+        pattern = re.findall(r"files: '([^']+)'", fh.read())[0]
+    for name in ("a.conf", "b.ini", "t/c.conf.j2", "d.ini.j2", "e.conf.jinja", "f.conf.jinja2",
+                 "roles/w/templates/program.j2", "templates/x.jinja", "notes.txt.j2",
+                 "roles/w/files/program.j2", "mytemplates/x.j2", "a.conf.bak", "x.j2"):
+        assert walked(os.path.join("/r", name)) == bool(re.search(pattern, name)), name
+    templates = tmp_path / "roles" / "worker" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "program.j2").write_text(
+        "[program:{{ name }}]\ncommand={{ venv }}/bin/serve\nuser={{ user }}\n"
+        "autorestart=ture\n")
+    (templates / "supervisor.service.j2").write_text(
+        "[Unit]\nDescription=Supervisor\n[Service]\nExecStart=/usr/bin/supervisord -n\n")
+    (templates / "program.conf.jinja2").write_text("[program:b]\ncommand=/bin/cat\nuser=b\n"
+                                                   "autorestart=true\n")
+    status, diags, err = lint_json(["--isolated", str(tmp_path)])
+    assert [(os.path.basename(d["path"]), d["code"], d["line"]) for d in diags] == [
+        ("program.j2", "SV103", 4)]
+    from support import run
+    status, out, err = run(["check", "--isolated", "--show-files", str(tmp_path)])
+    assert [line.rsplit("/", 1)[1] for line in out.splitlines()] == [
+        "supervisor.service.j2: skipped: holds no supervisor section",
+        "program.conf.jinja2: fragment: no main config includes it; linted with the 1 other "
+        "file of its directory as one conf.d",
+        "program.j2: fragment: no main config includes it; linted with the 1 other file of "
+        "its directory as one conf.d"]
 
 
 SALT = ("{% set workers = salt['pillar.get']('celery:workers', 2) %}\n"
