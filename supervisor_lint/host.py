@@ -769,6 +769,46 @@ def _words(text):
         return text.split()
 
 
+def distribution_version(root, places, name):
+    """``(version, where)`` of distribution ``name`` installed in the first
+    of ``places`` (site- or dist-packages directories, globs allowed) that
+    has one: its dist-info or egg-info directory's name; None when none does."""
+    import re
+    pattern = re.compile(r"%s-(\d+(?:\.\d+)*)" % re.escape(name))
+    for place in places:
+        for found in root.glob(place + "/%s-*-info" % name):
+            m = pattern.match(found.rpartition("/")[2])
+            if m:
+                return m.group(1), found
+    return None
+
+
+def packages_of(root, program):
+    """The site- and dist-packages directories the Python that runs
+    ``program`` (a host path: a console script, or a python itself) imports
+    from: its virtualenv's, else its prefix's and the system's."""
+    interpreter = program
+    if not posixpath.basename(program).startswith(("python", "pypy")):
+        head = root.head(program)
+        if not head or not head.startswith(b"#!"):
+            return []
+        words = head[2:].split(b"\n", 1)[0].decode("utf-8", "replace").split()
+        if not words:
+            return []
+        interpreter = words[1] if words[0].endswith("/env") and len(words) > 1 else words[0]
+        if not interpreter.startswith("/"):
+            return []
+    prefix = interpreter.rpartition("/bin/")[0]
+    if not prefix:
+        return []
+    places = [prefix + "/lib/python3*/site-packages"]
+    st = root.stat(prefix + "/pyvenv.cfg")
+    if st is not None and stat.S_ISREG(st.st_mode):
+        return places                 # a virtualenv (its system packages aside)
+    return places + [prefix + "/lib/python3/dist-packages", prefix + "/lib/python3*/dist-packages",
+                     "/usr/lib/python3/dist-packages"]
+
+
 def installed_supervisor(root, service=None):
     """(supervisor version, Python version, supervisord's path) of the
     supervisord installed on ``root``: the program its unit starts (else

@@ -902,3 +902,62 @@ def test_missing_umask_is_judged_by_the_units_umask(tmp_path):
         root = hosts.build(tmp_path / (umask[:5] or "none"), dict(base, **{unit: text}))
         status, diags, err = lint_json(["--root", root, "--isolated"], command="audit")
         assert [d["code"] for d in diags if d["code"] == "SV205"] == expected, umask
+
+
+# -- SV201 with the host's Celery ------------------------------------------------------------
+def _sv201(tmp_path, host, conf):
+    spec = dict(HOST)
+    spec[CONF] = conf
+    spec.update(host)
+    root = hosts.build(tmp_path, spec)
+    status, diags, err = lint_json(["--root", root, "--isolated"], command="audit")
+    assert err == ""
+    return [(d["line"], d["severity"], d["message"][len("neither killasgroup nor stopasgroup "
+                                                         "is set for "):])
+            for d in diags if d["code"] == "SV201"]
+
+
+def test_sv201_is_a_warning_for_the_celery_before_5_2_the_host_runs(tmp_path):
+    conf = WORKER.replace("killasgroup=true\n", "") % {"extra": ""}
+    site = "/srv/app/venv/lib/python3.11/site-packages"
+    found = {}
+    for version in ("5.1.2", "5.2.0", "5.3.6"):
+        found[version] = _sv201(tmp_path / version, {
+            site + "/celery-%s.dist-info/METADATA" % version: "Name: celery\n"}, conf)
+    assert found["5.1.2"] == [(1, "warning", (
+        "a Celery 5.1.2 prefork worker (%s/celery-5.1.2.dist-info): when stopwaitsecs runs out "
+        "supervisord SIGKILLs only the worker, and its pool children (below Celery 5.2 they do "
+        "not die with it) and the processes its tasks started are orphaned, and keep running; "
+        "add killasgroup=true" % site))]
+    for version in ("5.2.0", "5.3.6"):
+        assert found[version] == [(1, "info", (
+            "a Celery %s prefork worker (%s/celery-%s.dist-info): when stopwaitsecs runs out "
+            "supervisord SIGKILLs only the worker; its pool children die with it (Celery 5.2+ "
+            "on Linux), but processes its tasks started are orphaned; add killasgroup=true"
+            % (version, site, version)))]
+    # no Celery found in the virtualenv (nor under check): info, both cases said
+    (unknown,) = _sv201(tmp_path / "none", {}, conf)
+    assert unknown[:2] == (1, "info") and unknown[2].startswith(
+        "a Celery prefork worker: when stopwaitsecs runs out")
+    # a Debian python3-celery: /usr/bin/celery, its egg-info in dist-packages
+    debian = conf.replace("/srv/app/venv/bin/celery", "/usr/bin/celery")
+    assert _sv201(tmp_path / "debian", {
+        "/usr/bin/celery": {"text": "#! /usr/bin/python3\n", "mode": "root:root 0755"},
+        "/usr/bin/python3": "link python3.11",
+        "/usr/lib/python3/dist-packages/celery-5.0.5.egg-info": "Metadata-Version: 2.1\n"},
+        debian)[0][:2] == (1, "warning")
+
+
+def test_sv201_names_the_version_beside_a_written_killasgroup_false(tmp_path):
+    conf = WORKER.replace("killasgroup=true", "killasgroup=false") % {"extra": ""}
+    site = "/srv/app/venv/lib/python3.11/site-packages"
+    spec = dict(HOST)
+    spec[CONF] = conf
+    spec[site + "/celery-4.4.7.dist-info/METADATA"] = "Name: celery\n"
+    root = hosts.build(tmp_path, spec)
+    status, diags, err = lint_json(["--root", root, "--isolated"], command="audit")
+    (d,) = [d for d in diags if d["code"] == "SV201"]
+    assert (d["line"], d["column"], d["severity"]) == (7, 13, "warning")
+    assert d["message"].startswith("killasgroup=false for a Celery 4.4.7 prefork worker (%s/"
+                                   "celery-4.4.7.dist-info): " % site)
+    assert d["message"].endswith("; use killasgroup=true")

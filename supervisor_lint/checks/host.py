@@ -361,6 +361,20 @@ def _resolved(ctx, prog):
     return argv0, found, st, "on %s (%s)" % (_path_source(ctx, prog), _program_path(ctx, prog))
 
 
+def celery_version(ctx, prog):
+    """``(version, where)`` of the Celery distribution a program's command
+    runs with, read on the audited host (the virtualenv or the Python of its
+    executable); None under ``check`` or when it cannot be told."""
+    if ctx.host is None:
+        return None
+    found = _resolved(ctx, prog)
+    if found is None or found[1] is None or found[2] is None:
+        return None
+    from ..host import distribution_version, packages_of
+    root = ctx.host.root
+    return distribution_version(root, packages_of(root, found[1]), "celery")
+
+
 @rule("SV506", "command-not-found", "error", category="host", scope="program")
 def command_not_found(ctx, prog):
     found = _resolved(ctx, prog)

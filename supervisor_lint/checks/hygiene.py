@@ -23,13 +23,33 @@ def missing_killasgroup(ctx, prog):
         # Celery 5.2+ on Linux: the pool children die with the worker (pdeathsig)
         fix = add(ctx, prog, "killasgroup", "true") if written is None else \
             replace_value(written.entry, "true", "unsafe", "set killasgroup=true")
+        from .host import celery_version
+        installed = celery_version(ctx, prog)        # under audit: the host's Celery
+        what = "a Celery prefork worker"
+        if installed is not None:
+            what = "a Celery %s prefork worker (%s)" % (installed[0], installed[1])
+        said = "killasgroup=%s" % written.value if written is not None else \
+            "neither killasgroup nor stopasgroup is set for %s" % what
+        if written is not None and installed is not None:
+            said += " for %s" % what
+        verb = "use" if written is not None else "add"
+        if installed is not None and _release(installed[0]) < (5, 2):
+            yield finding("%s: when stopwaitsecs runs out supervisord SIGKILLs only the worker, "
+                          "and its pool children (below Celery 5.2 they do not die with it) "
+                          "and the processes its tasks started are orphaned, and keep running; "
+                          "%s killasgroup=true" % (said, verb),
+                          ctx, prog, "killasgroup", fix=fix)
+            return
+        if installed is not None:
+            yield finding("%s: when stopwaitsecs runs out supervisord SIGKILLs only the worker; "
+                          "its pool children die with it (Celery 5.2+ on Linux), but processes "
+                          "its tasks started are orphaned; %s killasgroup=true" % (said, verb),
+                          ctx, prog, "killasgroup", fix=fix, severity="info")
+            return
         yield finding("%s: when stopwaitsecs runs out supervisord SIGKILLs only the worker; "
                       "its pool children die with it on Linux from Celery 5.2 on, but processes "
                       "its tasks started (and, below 5.2, the pool children too) are orphaned; "
-                      "%s killasgroup=true" % (
-                          "killasgroup=%s" % written.value if written is not None else
-                          "neither killasgroup nor stopasgroup is set for a Celery prefork "
-                          "worker", "use" if written is not None else "add"),
+                      "%s killasgroup=true" % (said, verb),
                       ctx, prog, "killasgroup", fix=fix, severity="info")
         return
     if written is not None:
@@ -44,6 +64,12 @@ def missing_killasgroup(ctx, prog):
                   "children that do not watch it are orphaned; add killasgroup=true" % what,
                   ctx, prog, "killasgroup",
                   fix=add(ctx, prog, "killasgroup", "true"))
+
+
+def _release(version):
+    """(major, minor) of a version string such as 5.1.2."""
+    parts = (version.split(".") + ["0"])[:2]
+    return tuple(int(p) for p in parts)
 
 
 def _wrapper(prog):
