@@ -839,17 +839,18 @@ def installed_supervisor(root, service=None):
             re.search(r"python(\d+\.\d+)", interpreter)
         python = m.group(1) if m else None
         prefix = resolved.rpartition("/bin/")[0] or "/usr"
-        places = [prefix + "/lib/python3/dist-packages", prefix + "/lib/python3*/site-packages",
-                  prefix + "/lib/python3*/dist-packages", "/usr/lib/python3/dist-packages",
-                  "/usr/local/lib/python3*/site-packages", "/usr/lib/python3*/site-packages"]
+        # a virtualenv's own packages first (its python links out of it)
+        places = [p for p in packages_of(root, program) if p.startswith(
+            interpreter.rpartition("/bin/")[0] + "/")]
+        places += [prefix + "/lib/python3/dist-packages", prefix + "/lib/python3*/site-packages",
+                   prefix + "/lib/python3*/dist-packages", "/usr/lib/python3/dist-packages",
+                   "/usr/local/lib/python3*/site-packages", "/usr/lib/python3*/site-packages"]
         version = None
         for place in places:
-            for found in root.glob(place + "/supervisor-*-info"):
-                m = re.match(r"supervisor-(\d+(?:\.\d+)*)", found.rpartition("/")[2])
-                if m:
-                    version = m.group(1)
-                    break
-            if version is None:
+            found = distribution_version(root, [place], "supervisor")
+            if found is not None:
+                version = found[0]
+            else:
                 for found in root.glob(place + "/supervisor/version.txt"):
                     text = (root.read(found, limit=64) or b"").decode("ascii", "replace").strip()
                     if re.match(r"^\d+(\.\d+)*$", text):

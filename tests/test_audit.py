@@ -961,3 +961,25 @@ def test_sv201_names_the_version_beside_a_written_killasgroup_false(tmp_path):
     assert d["message"].startswith("killasgroup=false for a Celery 4.4.7 prefork worker (%s/"
                                    "celery-4.4.7.dist-info): " % site)
     assert d["message"].endswith("; use killasgroup=true")
+
+
+def test_a_supervisord_installed_in_a_virtualenv_is_found(tmp_path):
+    """pip install supervisor into /opt/supervisor: its python links to the
+    system's, its distribution is in the virtualenv's site-packages."""
+    unit = "/etc/systemd/system/supervisord.service"
+    host = dict(HOST, **{CONF: "[program:web]\ncommand=/bin/true\nuser=celery\n"})
+    host.update({
+        unit: "[Service]\nExecStart=/opt/supervisor/bin/supervisord -n -c "
+              "/etc/supervisor/supervisord.conf\n",
+        "/opt/supervisor/bin/supervisord": {"text": "#!/opt/supervisor/bin/python3\n",
+                                            "mode": "root:root 0755"},
+        "/opt/supervisor/bin/python3": "link /usr/bin/python3.11",
+        "/opt/supervisor/pyvenv.cfg": "home = /usr/bin\n",
+        "/opt/supervisor/lib/python3.11/site-packages/supervisor-4.2.5.dist-info/METADATA":
+            "Name: supervisor\n",
+        "/usr/lib/python3/dist-packages/supervisor-4.2.1.egg-info": "dir root:root 0755"})
+    root = hosts.build(tmp_path, host)
+    status, out, err = run(["audit", "--root", root, "--isolated"])
+    assert out.splitlines()[0] == (
+        "Audit: supervisord 4.2.5 on Python 3.11 (/opt/supervisor/bin/supervisord); judged as "
+        "supervisor 4.2.5 on Python 3.11")
