@@ -282,3 +282,18 @@ def test_missing_umask_by_what_is_inherited(tmp_path):
     # opt-in under check, on with --preset strict
     assert "SV205" not in [d["code"] for d in lint_text(base, tmp_path)]
     assert "SV205" in [d["code"] for d in lint_text(base, tmp_path, args=["--preset", "strict"])]
+
+
+def test_one_list_of_virtualenv_directories_for_path_and_commands(tmp_path):
+    """SV212 takes the same directories as a virtualenv in environment=PATH
+    and in another program's command (.env too, which only PATH knew)."""
+    base = "[program:w]\ncommand=gunicorn app:app\ndirectory=/srv/app\nuser=app\n"
+    for venv in ("/srv/app/.env", "/srv/app/venv", "/home/app/.virtualenvs/site",
+                 "/opt/conda/envs/site", "/root/.cache/pypoetry/virtualenvs/site-x1"):
+        other = "[program:b]\ncommand=%s/bin/celery -A proj worker\ndirectory=/srv/app\n" \
+                "user=app\n" % venv
+        (d,) = [d for d in lint_text(base + other, tmp_path) if d["code"] == "SV212"]
+        assert d["message"].endswith("e.g. %s/bin/gunicorn" % venv), venv
+        on_path = base.replace("user=app\n", "user=app\nenvironment=PATH=\"%s/bin:/usr/bin\"\n"
+                               % venv)
+        assert [d for d in lint_text(on_path, tmp_path) if d["code"] == "SV212"] == [], venv

@@ -737,11 +737,18 @@ _TOOLS = {"celery", "gunicorn", "uvicorn", "flower", "rq", "dramatiq", "daphne",
           "huey_consumer", "hypercorn", "arq"}
 
 
+# the directory names of virtualenvs (venv, .venv, ~/.virtualenvs/x, conda's envs/x, poetry's)
+_VENV_DIR = (r"(?:venv|\.venv|env|\.env|virtualenv|\.virtualenvs/[^/\s]+|envs/[^/\s]+|"
+             r"pypoetry/virtualenvs/[^/\s]+)")
+_VENV_PATH = re.compile(r"/%s/bin/?$" % _VENV_DIR)
+_VENV_BIN = re.compile(r"(/[^\s'\"]*/%s)/bin/" % _VENV_DIR)
+
+
 def _venv_path(prog):
+    """The first PATH entry of environment= when it is a virtualenv's bin."""
     path = env(prog).get("PATH", "")
     first = path.split(":")[0] if path else ""
-    return first if re.search(r"/(venv|\.venv|env|\.env|virtualenv|\.virtualenvs/[^/]+|"
-                              r"envs/[^/]+|pypoetry/virtualenvs/[^/]+)/bin/?$", first) else None
+    return first if _VENV_PATH.search(first) else None
 
 
 @rule("SV212", "bare-executable", "warning", category="hygiene", scope="program")
@@ -772,10 +779,6 @@ def bare_executable(ctx, prog):
                   "PATH in environment=), not in the project's virtualenv; write its absolute "
                   "path, e.g. %s/bin/%s" % (name, venv or "/srv/app/venv", name),
                   ctx, prog, "command")
-
-
-_VENV_BIN = re.compile(r"(/[^\s'\"]*/(?:venv|\.venv|env|virtualenv|\.virtualenvs/[^/\s]+|"
-                       r"envs/[^/\s]+|pypoetry/virtualenvs/[^/\s]+))/bin/")
 
 
 def _a_virtualenv(ctx):
