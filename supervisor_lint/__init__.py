@@ -11,7 +11,7 @@ config, isolated, ...) and returns ``diagnostics.Diagnostic`` objects whose
 message, section and key are safe to print.  Errors the command line reports
 with exit status 2 raise ``sources.ToolError``."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 
 def check(paths, **options):

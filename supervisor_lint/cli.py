@@ -346,6 +346,9 @@ def _audit_config(root, config, given_root):
 
 
 def _check(args, stdout, stdin, stderr, audit=None):
+    from . import runner
+    from .redact import Registry
+    from .sources import Sources
     if not args.paths and not args.main_config:
         args.paths = ["."]          # like ruff: the current directory
     if args.unsafe_fixes and not (args.fix or args.diff):
@@ -354,15 +357,6 @@ def _check(args, stdout, stdin, stderr, audit=None):
         raise _UsageError("--fix-outside goes with --fix or --diff")
 
     options = _options(args, stderr)
-    from .reader import templates
-    with templates(options.is_template):   # (the fixer's and the diff's re-reads too)
-        return _run_check(args, options, stdout, stdin, stderr, audit)
-
-
-def _run_check(args, options, stdout, stdin, stderr, audit):
-    from . import runner
-    from .redact import Registry
-    from .sources import Sources
     if audit is not None:
         options.root, options.audit = audit, True
         from .host import Service, installed_supervisor
@@ -412,11 +406,11 @@ def _audit_header(options):
 def _options(args, stderr):
     from .runner import Options
     from .selector import normalize, redirected, unknown
-    for note in redirected(_split(args.select + args.ignore + args.extend_select +
-                                  args.extend_ignore) +
-                           [item.partition("=")[0] for item in args.severity] +
-                           _split([item.rpartition(":")[2] for item in args.per_file_ignores])):
-        stderr.line("supervisor-lint: warning: %s" % note)
+    for note in dict.fromkeys(redirected(
+            _split(args.select + args.ignore + args.extend_select + args.extend_ignore) +
+            [item.partition("=")[0] for item in args.severity] +
+            _split([item.rpartition(":")[2] for item in args.per_file_ignores]))):
+        stderr.line("supervisor-lint: warning: %s" % note)     # each once
     severity = {}
     for item in args.severity:
         code, _, level = item.partition("=")
@@ -715,7 +709,7 @@ def _rules(stdout, fmt=None, select=(), stderr=None):
     chosen = list(all_rules().values())
     if select:
         from . import selector
-        for note in selector.redirected(_split(select)):
+        for note in dict.fromkeys(selector.redirected(_split(select))):
             stderr.line("supervisor-lint: warning: %s" % note)
         tokens = [selector.normalize(t) for t in _split(select)]
         wrong = selector.unknown(tokens)

@@ -115,10 +115,12 @@ def verify(result, fatal_before, fatal_after, read=(None, None)):
     """Why ``result`` must not be written, or None.  ``read``: the run's own
     Documents of the file before and after, used when they hold these bytes."""
     before, after = read
+    # (a template as the run read it: by its name, or its configuration)
+    template = next((d.template for d in read if d is not None), None)
     if after is None or after.data != result.data:
-        after = reader.parse(result.data, result.path)
+        after = reader.parse(result.data, result.path, template)
     if before is None or before.data != result.original:
-        before = reader.parse(result.original, result.path)     # (a template by its name too)
+        before = reader.parse(result.original, result.path, template)
     if after.fatal and not before.fatal:
         return "the fixed text no longer parses"
     named = set()

@@ -44,6 +44,17 @@ def insert_key(block, key, value, applicability="safe", description=None):
         for line in last.lines:
             if line.kind in ("entry", "continuation"):
                 anchor = line
+    if doc.template and anchor is not block.line:
+        # a template: a {% if %} or {% for %} inside the section would make
+        # the key conditional; it goes before the section's first statement
+        first = next((line for line in doc.lines[block.line.number:anchor.number]
+                      if line.text.lstrip().startswith("{%")), None)
+        if first is not None:
+            anchor = block.line
+            for entry in block.entries:
+                for line in entry.lines:
+                    if line.number < first.number and line.kind in ("entry", "continuation"):
+                        anchor = line
     indent, delimiter = _style(block)
     text = "%s%s%s%s" % (indent, key, delimiter, value)
     eol = _eol(doc, anchor)

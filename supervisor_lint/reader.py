@@ -11,6 +11,7 @@ Line breaks follow Python's universal-newline reading (``\\r\\n``, ``\\r`` and
 """
 
 import contextlib
+import contextvars
 import re
 import sys
 
@@ -234,7 +235,7 @@ class Document:
         self.decode_error = None      # (line, column, byte) of the first undecodable byte
         # a Jinja template (Ansible's templates/x.conf.j2): {% %} and {# #} lines
         # are no config, a {{ }} expression is a value the linter cannot know
-        self.template = is_template(path)
+        self.template = False
 
     # -- output -----------------------------------------------------------
     def emit(self):
@@ -320,7 +321,9 @@ def _comment_start_313(line):
     return m.start() if m else None
 
 
-_TEMPLATES = [None]
+# the run's configuration's say on which files are templates (a context
+# variable: runs in other threads keep their own)
+_TEMPLATES = contextvars.ContextVar("supervisor_lint_templates", default=None)
 
 
 def is_template(path):
@@ -331,25 +334,26 @@ def is_template(path):
         return False
     if path.endswith(TEMPLATE_SUFFIXES):
         return True
-    said = _TEMPLATES[-1]
+    said = _TEMPLATES.get()
     return bool(said and said(path))
 
 
 @contextlib.contextmanager
 def templates(said):
     """Within it, every file ``said(path)`` is true for is read as a template,
-    whatever its name: the runner's per-file ``template`` setting reaches every
-    read of the run (included files, the fixer's re-reads, the diff)."""
-    _TEMPLATES.append(said)
+    whatever its name (the runner's per-file ``template`` setting)."""
+    token = _TEMPLATES.set(said)
     try:
         yield
     finally:
-        _TEMPLATES.pop()
+        _TEMPLATES.reset(token)
 
 
-def parse(data, path="<stdin>"):
-    """Read ``data`` (bytes) into a Document.  Never raises."""
+def parse(data, path="<stdin>", template=None):
+    """Read ``data`` (bytes) into a Document.  Never raises.  ``template``:
+    whether it is a Jinja template (None: ``is_template(path)``)."""
     doc = Document(path, data)
+    doc.template = is_template(path) if template is None else template
     text, bad_byte = _decode(data)
     offset = 3 if doc.bom else 0
 

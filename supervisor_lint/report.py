@@ -481,9 +481,12 @@ def diff(path, before, after, registry, passes=None):
     split = _split
 
     sides = []
+    known = registry.first.get(path) or registry.docs.get(path)
+    template = known.template if known is not None else None
     for data, doc in ((before, registry.first.get(path)), (after, registry.docs.get(path))):
         if doc is None or doc.data != data:
-            doc = reader.parse(data, path)      # (the run's own reading when it is this text)
+            # (the run's own reading when it is this text; a template as it read it)
+            doc = reader.parse(data, path, template)
         sides.append((data, split(data), byte_spans(doc)))
     (a_data, a_lines, a_spans), (b_data, b_lines, b_spans) = sides
 

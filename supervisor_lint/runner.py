@@ -152,6 +152,7 @@ def collect(paths, options, sources, stdin=None, stdin_filename=None):
                 sources.snapshot["-"] = read_stdin(stdin if stdin is not None else sys.stdin)
             name = stdin_filename or "-"
             if stdin_filename:
+                sources.stdin_as = sources.realpath(stdin_filename)
                 settings = options.settings_for(stdin_filename)
                 if options.value(settings, "force-exclude") and \
                         options.excluded(settings, stdin_filename):
@@ -172,7 +173,7 @@ def collect(paths, options, sources, stdin=None, stdin_filename=None):
             options.files.extend((p, "skipped: " + why) for p, why in skipped)
             if not found_any:
                 options.warn("supervisor-lint: warning: no supervisor config files "
-                             "(*.conf, *.ini) found under %s" % path)
+                             "(*.conf, *.ini, their templates) found under %s" % path)
         elif os.path.exists(path) or os.path.islink(path):
             settings = options.settings_for(path)
             if options.value(settings, "force-exclude") and options.excluded(settings, path):
@@ -180,7 +181,7 @@ def collect(paths, options, sources, stdin=None, stdin_filename=None):
                                             "(force-exclude)"))
                 continue
             data = sources.read(path)
-            if options.supervisor_files_only and not looks_like_supervisor(data):
+            if options.supervisor_files_only and not looks_like_supervisor(data, path):
                 options.files.append((path, "skipped: holds no supervisor section "
                                             "(--supervisor-files-only)"))
                 continue
@@ -314,8 +315,17 @@ def _target(options, files):
         raise ToolError(str(exc))
 
 
+def _build(main, sources, options, extra=()):
+    """The tree of main config ``main``; the files it includes are templates
+    when its configuration says so (a tree has its root's settings)."""
+    from .tree import build_main
+    said = options.is_template(main.path)
+    with reader.templates(lambda path: said):
+        return build_main(main, sources, extra=extra, root=options.root)
+
+
 def _lint_files(files, options, sources, registry, stdin_filename):
-    from .tree import build_main, build_fragments, is_main
+    from .tree import build_fragments, is_main
     docs = []
     seen = set()
     for path, data in files:
@@ -331,14 +341,17 @@ def _lint_files(files, options, sources, registry, stdin_filename):
         if main_config is not None and not os.path.isabs(main_config):
             # relative to the configuration file, shown relative to the working
             # directory as the same path given on the command line would be
-            main_config = os.path.relpath(os.path.join(
-                options.settings_for(docs[0].path).root, main_config))
+            # (unless a link on the way makes '..' mean another directory)
+            joined = os.path.join(options.settings_for(docs[0].path).root, main_config)
+            shown = os.path.relpath(joined)
+            main_config = shown if os.path.realpath(shown) == os.path.realpath(joined) \
+                else joined
     if main_config is not None:
         main = reader.parse(sources.read(main_config), main_config)
         main_real = sources.realpath(main_config)
         reals = {sources.realpath(d.path) for d in docs}
         others = [d for d in docs if sources.realpath(d.path) != main_real]
-        tree = build_main(main, sources, extra=others, root=options.root)
+        tree = _build(main, sources, options, extra=others)
         wanted = None
         if docs:
             # the files asked for, under whatever path the tree reaches them
@@ -351,7 +364,7 @@ def _lint_files(files, options, sources, registry, stdin_filename):
     for main in docs:
         if not is_main(main):
             continue
-        tree = build_main(main, sources, root=options.root)
+        tree = _build(main, sources, options)
         if "supervisord" not in tree.sections and \
                 not any(b.name == "supervisord" for b in main.blocks) and len(tree.docs) == 1:
             continue    # an [include] but no [supervisord] anywhere: a fragment after all

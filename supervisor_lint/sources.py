@@ -61,6 +61,9 @@ class Sources:
         self.snapshot = {}            # real path -> bytes as first read
         self.overlay = {}             # real path (or '-') -> bytes the fixer has in memory
         self.confine = None           # with --root: no file outside this directory is read
+        # the real path --stdin-filename names: every read of it (a main
+        # config's include) gets standard input's bytes, as an editor has them
+        self.stdin_as = None
         self._real = {}
 
     def realpath(self, path):
@@ -77,6 +80,8 @@ class Sources:
         if self.confine is not None and self.confine != "/" and real != self.confine and \
                 not real.startswith(self.confine + "/"):
             raise ToolError("%s: lies outside --root %s, which is never read" % (path, self.confine))
+        if real == self.stdin_as and "-" in self.snapshot:
+            return self.overlay.get("-", self.snapshot["-"])
         if self.overlay:
             found = self.overlay.get(real)
             if found is not None:

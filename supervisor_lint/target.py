@@ -18,6 +18,7 @@ converters read it with ``active()``, so that nothing of the linter's own
 interpreter decides a verdict."""
 
 import contextlib
+import contextvars
 import re
 
 
@@ -176,17 +177,19 @@ _DUNDERS = (
     "__subclasses__", "__subclasshook__", "__weakref__", "__weakrefoffset__", "mro")
 
 DEFAULT = Target()
-_ACTIVE = [DEFAULT]
+# the run's target: a context variable, so that runs in other threads (the
+# library API) keep their own
+_ACTIVE = contextvars.ContextVar("supervisor_lint_target", default=DEFAULT)
 
 
 def active():
-    return _ACTIVE[-1]
+    return _ACTIVE.get()
 
 
 @contextlib.contextmanager
 def using(target):
-    _ACTIVE.append(target)
+    token = _ACTIVE.set(target)
     try:
         yield target
     finally:
-        _ACTIVE.pop()
+        _ACTIVE.reset(token)

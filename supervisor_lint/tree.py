@@ -21,17 +21,21 @@ _PROGRAM_KEYS = (b"command", b"autostart", b"autorestart", b"stopasgroup", b"kil
                  b"process_name", b"startsecs", b"stopsignal")
 
 
-def looks_like_supervisor(data):
+def looks_like_supervisor(data, path=None):
     """True when a file holds a supervisor section header, or (a fragment
-    whose header is missing or broken) at least two supervisor program keys."""
+    whose header is missing or broken) at least two supervisor program keys;
+    for a template taken only because it is in a ``templates`` directory
+    (``path``: ``roles/x/templates/compose.yml.j2`` may be anything), the
+    header alone counts."""
     keys = 0
+    headers_only = path is not None and _for_its_directory(path)
     for raw in data.splitlines():
         line = raw.strip().lstrip(b"\xef\xbb\xbf")
         if line.startswith(b"["):
             text = line.decode("utf-8", "replace")
             if text.startswith(SUPERVISOR_PREFIXES):
                 return True
-        elif line.startswith(_PROGRAM_KEYS):
+        elif not headers_only and line.startswith(_PROGRAM_KEYS):
             rest = line.split(b"=", 1)[0].split(b":", 1)[0].strip()
             if rest in _PROGRAM_KEYS:
                 keys += 1
@@ -40,18 +44,29 @@ def looks_like_supervisor(data):
     return False
 
 
-def walked(path):
-    """Whether a directory walk reads ``path`` (its content decides then):
-    ``*.conf``, ``*.ini``, their Jinja templates (``x.conf.j2``), and any
-    template in a ``templates`` directory (Ansible's ``roles/*/templates/x.j2``)."""
+def _stem(path):
+    """(the name without a template suffix, whether it had one)."""
     from .reader import TEMPLATE_SUFFIXES
     name = os.path.basename(path)
     for suffix in TEMPLATE_SUFFIXES:
         if name.endswith(suffix):
-            if os.path.basename(os.path.dirname(path)) == "templates":
-                return True
-            name = name[:-len(suffix)]
-            break
+            return name[:-len(suffix)], True
+    return name, False
+
+
+def _for_its_directory(path):
+    """A template that only its ``templates`` directory makes a candidate."""
+    name, template = _stem(path)
+    return template and not name.endswith((".conf", ".ini"))
+
+
+def walked(path):
+    """Whether a directory walk reads ``path`` (its content decides then):
+    ``*.conf``, ``*.ini``, their Jinja templates (``x.conf.j2``), and any
+    template in a ``templates`` directory (Ansible's ``roles/*/templates/x.j2``)."""
+    name, template = _stem(path)
+    if template and os.path.basename(os.path.dirname(os.path.abspath(path))) == "templates":
+        return True
     return name.endswith((".conf", ".ini"))
 
 
@@ -88,7 +103,7 @@ def walk(directory, sources, skipped=None):
             except ToolError as exc:
                 skipped.append((path, "cannot be read (%s)" % str(exc).rpartition(": ")[2]))
                 continue
-            if looks_like_supervisor(data):
+            if looks_like_supervisor(data, path):
                 found.append((path, data))
             else:
                 skipped.append((path, "holds no supervisor section"))

@@ -318,3 +318,25 @@ def test_paths_are_the_same_whether_main_config_is_configured_or_given(tmp_path,
             assert str(tmp_path) not in configured[1].replace("file://%s/" % tmp_path, ""), fmt
     status, out, err = run(["check", "deploy/conf.d/x.conf"], cwd=str(tmp_path))
     assert out.startswith("deploy/conf.d/x.conf:4:11: SV103 [error]")
+
+
+def test_a_configured_main_config_through_a_link_is_the_one_it_names(tmp_path):
+    """'..' after a linked directory is the link target's parent: the main
+    config is read where the configuration's path leads, not where the
+    shortened path would."""
+    real = tmp_path / "real"
+    (real / "deploy" / "conf.d").mkdir(parents=True)
+    (real / "supervisord.conf").write_text(
+        "[supervisord]\nlogfile=/l\n[include]\nfiles=deploy/conf.d/*.conf\n")
+    (real / "deploy" / "conf.d" / "x.conf").write_text(
+        "[program:a]\ncommand=/bin/cat\nuser=a\nautostart=ture\n")
+    (real / "deploy" / ".supervisor-lint.yaml").write_text("main-config: ../supervisord.conf\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "deploy").symlink_to(real / "deploy")
+    (work / "supervisord.conf").write_text("[supervisord]\nlogfile=/decoy\n")
+    status, out, err = run(["check", "--show-files", "deploy/conf.d/x.conf"], cwd=str(work))
+    assert out.splitlines()[0] == "%s: main config" % (work / "deploy" / ".." /
+                                                      "supervisord.conf")
+    status, out, err = run(["check", "deploy/conf.d/x.conf"], cwd=str(work))
+    assert status == 1 and "x.conf:4:11: SV103 [error]" in out, err

@@ -120,6 +120,34 @@ def test_stdin(tmp_path):
     assert run(["check", "-"], stdin=stdin)[1].startswith("-:3:11: SV103")
 
 
+@pytest.mark.parametrize("given", [False, True])
+def test_stdin_under_a_main_config_is_what_is_linted_and_fixed(tmp_path, given):
+    """An editor sends its buffer with --stdin-filename: under a main config
+    (configured or given) the tree reads the buffer, not the file on disk,
+    and --fix prints the fixed buffer and writes nothing."""
+    deploy = tmp_path / "deploy"
+    (deploy / "conf.d").mkdir(parents=True)
+    (deploy / "supervisord.conf").write_text(
+        "[supervisord]\nlogfile=/var/log/s.log\n[include]\nfiles=conf.d/*.conf\n")
+    on_disk = "[program:a]\ncommand=/bin/cat\nuser=a\nautostart=ture\n"
+    (deploy / "conf.d" / "x.conf").write_text(on_disk)
+    buffer = "[program:a]\ncommand=/bin/date +%s\nuser=a\nautostart=true\n"
+    args = ["--main-config", "deploy/supervisord.conf"] if given else []
+    if not given:
+        (tmp_path / "pyproject.toml").write_text(
+            '[tool.supervisor-lint]\nmain-config = "deploy/supervisord.conf"\n')
+    name = ["--stdin-filename", "deploy/conf.d/x.conf", "-"]
+
+    def stdin():
+        return io.TextIOWrapper(io.BytesIO(buffer.encode()))
+    status, out, err = run(["check"] + args + name, cwd=str(tmp_path), stdin=stdin())
+    assert (status, err) == (1, "")
+    assert out.startswith("deploy/conf.d/x.conf:2:20: SV106 [warning]") and "SV103" not in out
+    status, out, err = run(["check", "--fix"] + args + name, cwd=str(tmp_path), stdin=stdin())
+    assert (status, out) == (0, buffer.replace("+%s", "+%%s"))
+    assert (deploy / "conf.d" / "x.conf").read_text() == on_disk
+
+
 def test_directory_recursion_skips_non_supervisor_files(tmp_path):
     (tmp_path / "conf.d").mkdir()
     (tmp_path / "nginx.conf").write_text("events {}\nhttp { server { listen 80; } }\n")
@@ -173,7 +201,8 @@ def test_odd_inputs_give_0_or_1(tmp_path, data):
     assert status in (0, 1) and err == ""
 
 
-NOTHING = "supervisor-lint: warning: no supervisor config files (*.conf, *.ini) found under %s\n"
+NOTHING = ("supervisor-lint: warning: no supervisor config files (*.conf, *.ini, their templates) "
+           "found under %s\n")
 
 
 def test_directory_named_as_file_is_walked(tmp_path):

@@ -121,6 +121,13 @@ def test_hook_takes_an_ansible_roles_templates(tmp_path, home):
                     os.path.join(base, name), role))] = fh.read()
     template = os.path.join("roles", "celery", "templates", "celery.conf.j2")
     assert template in files
+    # beside them, a compose file's template (no supervisor file) and a
+    # program's template named for its directory only
+    files["roles/celery/templates/docker-compose.yml.j2"] = (
+        "services:\n  worker:\n    command: celery -A proj worker\n    user: app\n")
+    files["roles/celery/templates/flower.j2"] = (
+        "[program:{{ name }}-flower]\ncommand={{ venv }}/bin/celery -A proj flower "
+        "--port=5555\ndirectory={{ app_dir }}\nuser={{ user }}\nautorestart=true\n")
     repo, env = _repo(tmp_path, "supervisor-lint", files)
     proc = _run(repo, env, home)
     assert proc.returncode == 0, proc.stdout + proc.stderr     # the clean role
@@ -128,3 +135,9 @@ def test_hook_takes_an_ansible_roles_templates(tmp_path, home):
     proc = _run(repo, env, home)
     assert proc.returncode == 1
     assert "%s:8:11: SV103 [error] autostart=ture" % template in proc.stdout
+    flower = repo / "roles/celery/templates/flower.j2"
+    flower.write_text(flower.read_text().replace("autorestart=true", "autorestart=flase"))
+    proc = _run(repo, env, home)
+    assert "roles/celery/templates/flower.j2:5:13: SV103 [error] autorestart=flase" \
+        in proc.stdout
+    assert "docker-compose" not in proc.stdout

@@ -54,11 +54,17 @@ def _shell(line, cwd, bin_dir, tmp_path, **extra):
     env = {"PATH": "%s:/usr/local/bin:/usr/bin:/bin" % bin_dir, "HOME": str(home),
            "LANG": "C.UTF-8", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     env.update(extra)
-    for key in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST", "PIP_CERT",
-                "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy",
-                "no_proxy", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
-        if key in os.environ:           # (how this machine reaches the package registry)
-            env[key] = os.environ[key]
+    # how this machine reaches the package registry: pip's settings, proxies,
+    # certificates, and the user's pip.conf that the new home would hide
+    for key, value in os.environ.items():
+        if key.startswith("PIP_") or key.lower() in (
+                "http_proxy", "https_proxy", "no_proxy", "ssl_cert_file", "requests_ca_bundle"):
+            env.setdefault(key, value)
+    user_home = os.path.expanduser("~")
+    for conf in (os.path.join(user_home, ".config", "pip", "pip.conf"),
+                 os.path.join(user_home, ".pip", "pip.conf")):
+        if "PIP_CONFIG_FILE" not in env and os.path.isfile(conf):
+            env["PIP_CONFIG_FILE"] = conf
     return subprocess.run(["sh", "-c", line], cwd=str(cwd), env=env, capture_output=True,
                           text=True, timeout=600)
 
@@ -150,7 +156,9 @@ def _holds_the_rules_and_the_metadata(wheel):
     assert "supervisor_lint/rules/SV001.yaml" in names
     assert "supervisor_lint/rules/_index.json" in names
     assert "supervisor_lint/target.py" in names
+    from supervisor_lint import __version__
     assert "Name: supervisor-lint" in metadata
+    assert "\nVersion: %s\n" % __version__ in metadata        # JSON's and SARIF's version
     assert "License: MIT" in metadata or "License-Expression: MIT" in metadata
     assert "Requires-Dist: ruamel.yaml" in metadata
     with open(os.path.join(ROOT, "LICENSE"), encoding="utf-8") as fh:

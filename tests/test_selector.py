@@ -148,6 +148,11 @@ def test_renamed_codes_work_on_the_command_line_with_a_warning(tmp_path, renamed
     status, diags, err = _lint_warned(tmp_path, "--isolated", "--per-file-ignores",
                                       "*.conf:SV299")
     assert "SV204" not in [d["code"] for d in diags] and err == WARN % ""
+    # said once, however many times it is written
+    status, diags, err = _lint_warned(tmp_path, "--isolated", "--select", "SV4,SV299",
+                                      "--extend-ignore", "sv299,SV299", "--severity",
+                                      "SV299=info")
+    assert err == WARN % ""
 
 
 def test_renamed_codes_in_a_configuration_file_warn_once_with_its_line(tmp_path, renamed):

@@ -202,3 +202,79 @@ def test_a_bad_template_setting_is_one_line(tmp_path):
     assert status == 2
     assert err == "supervisor-lint: error: %s:2: template: 'mako' is no template language " \
         "(jinja, auto)\n" % (tmp_path / "pyproject.toml")
+
+
+def test_a_templates_directory_holds_other_templates_too(tmp_path):
+    """A compose file or a unit in roles/x/templates/ is no supervisor file,
+    however its keys look: only a section header makes such a template one."""
+    templates = tmp_path / "roles" / "app" / "templates"
+    templates.mkdir(parents=True)
+    compose = templates / "docker-compose.yml.j2"
+    compose.write_text("services:\n  web:\n    command: gunicorn app\n  worker:\n"
+                       "    command: celery -A proj worker\n    user: app\n")
+    (templates / "deployment.yaml.j2").write_text(
+        "spec:\n  containers:\n  - command: [a]\n    directory: x\n  - command: [b]\n")
+    assert lint_json(["--isolated", str(tmp_path)])[:2] == (0, [])
+    # the hook's own command line, with the file named
+    from support import run
+    status, out, err = run(["check", "--isolated", "--force-exclude", "--supervisor-files-only",
+                            str(compose)])
+    assert (status, out) == (0, "")
+    # a fragment named x.conf whose header is broken still counts by its keys
+    conf = templates / "x.conf.j2"
+    conf.write_text("[program:a\ncommand=/bin/a\nuser=a\n")
+    status, diags, err = lint_json(["--isolated", str(tmp_path)])
+    assert [(os.path.basename(d["path"]), d["code"]) for d in diags][:1] == [
+        ("x.conf.j2", "SV001")]
+
+
+def test_a_walk_of_the_templates_directory_itself(tmp_path, monkeypatch):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "program.j2").write_text("[program:a]\ncommand=/bin/a\nuser=a\n"
+                                          "autorestart=ture\n")
+    from support import run
+    for cwd, path in ((templates, "."), (tmp_path, "templates/."), (templates, "./")):
+        status, out, err = run(["check", "--isolated", path], cwd=str(cwd))
+        assert status == 1 and "SV103 [error] autorestart=ture" in out, (cwd, path, err)
+
+
+def test_included_files_take_the_main_configs_template_setting(tmp_path):
+    """A tree has its root's settings: a configuration beside an included
+    file (even a broken one) neither makes it a template nor stops the run."""
+    (tmp_path / "supervisord.conf").write_text(
+        "[supervisord]\nlogfile=/var/log/supervisor/supervisord.log\n"
+        "[include]\nfiles = conf.d/*.conf\n")
+    (tmp_path / "conf.d").mkdir()
+    (tmp_path / "conf.d" / "celery.conf").write_text(SALT)
+    (tmp_path / "conf.d" / ".supervisor-lint.yaml").write_text("template: jinja\n")
+    status, diags, err = lint_json([str(tmp_path / "supervisord.conf")])
+    assert err == "" and [d["line"] for d in diags if d["code"] == "SV001"] == [1, 12, 18]
+    (tmp_path / "conf.d" / ".supervisor-lint.yaml").write_text("ignore: [bogus-rule]\n")
+    (tmp_path / "conf.d" / "celery.conf").write_text(
+        "[program:a]\ncommand=/bin/cat\nuser=a\nautorestart=true\n")
+    assert lint_json([str(tmp_path / "supervisord.conf")]) == (0, [], "")
+
+
+def test_a_fix_in_a_template_goes_before_a_conditional_block(tmp_path):
+    path = tmp_path / "w.conf.j2"
+    text = ("[program:w]\ncommand=/srv/app/venv/bin/celery -A proj worker\ndirectory=/srv/app\n"
+            "user=w\nautorestart=true\nstopwaitsecs=600\n{% if env %}\n"
+            "environment=A=\"{{ a }}\"\n{% endif %}\n")
+    path.write_text(text)
+    from support import run
+    status, out, err = run(["check", "--isolated", "--fix", str(path)])
+    assert path.read_text() == text.replace("stopwaitsecs=600\n",
+                                            "stopwaitsecs=600\nkillasgroup=true\n")
+
+
+def test_a_thread_keeps_its_own_template_setting():
+    import threading
+    from supervisor_lint import reader
+    seen = []
+    with reader.templates(lambda path: True):
+        assert reader.is_template("x.conf")
+        thread = threading.Thread(target=lambda: seen.append(reader.is_template("x.conf")))
+        thread.start()
+        thread.join()
+    assert seen == [False] and not reader.is_template("x.conf")
