@@ -722,7 +722,8 @@ def _rules(stdout, fmt=None, select=(), stderr=None):
         stdout.write(json_dump([{
             "code": r.code, "name": r.name, "category": r.category, "severity": r.severity,
             "fatal": r.fatal, "default": r.default, "scope": r.scope,
-            "cross_file": r.cross_file, "security_severity": r.security_severity,
+            "cross_file": r.cross_file, "sees_all_fatal": r.sees_all_fatal,
+            "security_severity": r.security_severity,
             "summary": " ".join(str(docs.get(r.code, {}).get("summary", "")).split()),
             "fix": (docs.get(r.code, {}).get("fix") or {}).get("safety", "none")
             if (docs.get(r.code, {}).get("fix") or {}).get("available") else "none",

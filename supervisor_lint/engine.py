@@ -52,9 +52,11 @@ def run(tree, selection=None, suppressions=True, registry=None, root=None, live=
             found.append(diag)
 
     per_program, last = [], []
-    # SV602 (the files would be refused) needs every fatal finding, selected or not
+    # a rule that judges whether the files would be refused (SV602) needs every
+    # fatal finding, selected or not
     unselected_fatal = []
-    whole = live is not None and "SV602" in rules and selection.enabled(rules["SV602"])
+    whole = live is not None and any(r.sees_all_fatal and selection.enabled(r)
+                                     for r in rules.values())
     for rule in rules.values():
         if (host is None and rule.category == "host") or \
                 (live is None and rule.category == "live"):

@@ -315,9 +315,11 @@ def test_rules_as_data_and_names_with_did_you_mean(tmp_path):
         "SV401", "SV402", "SV403", "SV404", "SV405", "SV406", "SV407", "SV408", "SV409",
         "SV410", "SV411"]
     assert set(rules[0]) == {"code", "name", "category", "severity", "fatal", "default",
-                             "scope", "cross_file", "security_severity", "summary", "fix",
-                             "url"}
+                             "scope", "cross_file", "sees_all_fatal", "security_severity",
+                             "summary", "fix", "url"}
     assert (rules[0]["name"], rules[0]["fix"]) == ("celery-option-order", "safe")
+    status, out, err = run(["rules", "--format", "json", "--select", "live"])
+    assert [r["code"] for r in _json.loads(out) if r["sees_all_fatal"]] == ["SV602"]
     status, out, err = run(["rule", "bare-exectuable"])
     assert (status, out) == (2, "") and err == (
         "supervisor-lint: error: unknown rule 'bare-exectuable'; did you mean "

@@ -32,10 +32,10 @@ RULES = {}          # code -> Rule, in registration order
 
 class Rule:
     __slots__ = ("code", "name", "severity", "fatal", "scope", "category", "cross_file",
-                 "security_severity", "default", "checks")
+                 "security_severity", "default", "sees_all_fatal", "checks")
 
     def __init__(self, code, name, severity, fatal, scope, category, cross_file,
-                 security_severity, default):
+                 security_severity, default, sees_all_fatal=False):
         self.code = code
         self.name = name
         self.severity = severity              # the default: error, warning or info
@@ -45,6 +45,9 @@ class Rule:
         self.cross_file = cross_file          # looks across files (duplicates, members, ...)
         self.security_severity = security_severity   # SARIF's 0.0-10.0, security rules only
         self.default = default                # False: runs only when selected
+        # it judges whether supervisord refuses the configuration: it is shown
+        # every fatal finding (ctx.found), selected or not
+        self.sees_all_fatal = sees_all_fatal
         self.checks = []                      # (scope, function)
 
     @property
@@ -56,7 +59,7 @@ class Rule:
 
 
 def rule(code, name, severity, category, fatal="never", scope="tree", cross_file=False,
-         security_severity=None, default=True):
+         security_severity=None, default=True, sees_all_fatal=False):
     """Declare a rule on its check function."""
     if code in RULES:
         raise ValueError("rule %s registered twice" % code)
@@ -66,7 +69,7 @@ def rule(code, name, severity, category, fatal="never", scope="tree", cross_file
     if (security_severity is not None) != (category == "security"):
         raise ValueError("rule %s: security_severity goes with the security category" % code)
     declared = RULES[code] = Rule(code, name, severity, fatal, scope, category, cross_file,
-                                  security_severity, default)
+                                  security_severity, default, sees_all_fatal)
 
     def register(func):
         declared.checks.append((scope, func))

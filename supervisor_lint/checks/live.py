@@ -140,7 +140,8 @@ def _stale(ctx, prog, process):
 
 
 # -- SV602 ---------------------------------------------------------------------------------
-@rule("SV602", "reread-would-fail", "error", category="live", scope="tree")
+@rule("SV602", "reread-would-fail", "error", category="live", scope="tree",
+      sees_all_fatal=True)
 def reread_would_fail(ctx):
     fatal = [d for d in ctx.found if d.fatal]
     if not fatal:
