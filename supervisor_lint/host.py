@@ -839,10 +839,9 @@ def installed_supervisor(root, service=None):
             re.search(r"python(\d+\.\d+)", interpreter)
         python = m.group(1) if m else None
         prefix = resolved.rpartition("/bin/")[0] or "/usr"
-        # a virtualenv's own packages first (its python links out of it)
-        places = [p for p in packages_of(root, program) if p.startswith(
-            interpreter.rpartition("/bin/")[0] + "/")]
-        places += [prefix + "/lib/python3/dist-packages", prefix + "/lib/python3*/site-packages",
+        # the packages of the Python its #! names first: a virtualenv's own,
+        # whose python links out of it to the system's
+        places = packages_of(root, program) + [prefix + "/lib/python3/dist-packages", prefix + "/lib/python3*/site-packages",
                    prefix + "/lib/python3*/dist-packages", "/usr/lib/python3/dist-packages",
                    "/usr/local/lib/python3*/site-packages", "/usr/lib/python3*/site-packages"]
         version = None
