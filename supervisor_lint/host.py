@@ -841,9 +841,10 @@ def installed_supervisor(root, service=None):
         prefix = resolved.rpartition("/bin/")[0] or "/usr"
         # the packages of the Python its #! names first: a virtualenv's own,
         # whose python links out of it to the system's
-        places = packages_of(root, program) + [prefix + "/lib/python3/dist-packages", prefix + "/lib/python3*/site-packages",
-                   prefix + "/lib/python3*/dist-packages", "/usr/lib/python3/dist-packages",
-                   "/usr/local/lib/python3*/site-packages", "/usr/lib/python3*/site-packages"]
+        places = packages_of(root, program) + [
+            prefix + "/lib/python3/dist-packages", prefix + "/lib/python3*/site-packages",
+            prefix + "/lib/python3*/dist-packages", "/usr/lib/python3/dist-packages",
+            "/usr/local/lib/python3*/site-packages", "/usr/lib/python3*/site-packages"]
         version = None
         for place in places:
             found = distribution_version(root, [place], "supervisor")
