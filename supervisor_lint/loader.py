@@ -18,7 +18,6 @@ from .expand import expand, positional_specs
 from .redact import secret_name, text_spans
 from .values import convert, EXPECTED
 
-_CONVERTED = {}                 # (type, text) -> convert() result; converters are pure
 _CELERY_PERCENT = re.compile(r"(?<!%)%[hndiI]")
 
 # The keys _processes_from_section reads before its per-process loop, and in it.
@@ -38,12 +37,13 @@ def _parse_command(text):
 
 
 def _converted(typ, text):
-    key = (typ, text, target.active())       # (a converter may follow the target)
-    found = _CONVERTED.get(key)
+    cache = target.active().converted       # (a converter may follow the target)
+    key = (typ, text)
+    found = cache.get(key)
     if found is None:
-        if len(_CONVERTED) > 65536:
-            _CONVERTED.clear()
-        found = _CONVERTED[key] = convert(typ, text)
+        if len(cache) > 65536:
+            cache.clear()
+        found = cache[key] = convert(typ, text)
     return found
 
 
@@ -636,13 +636,16 @@ class Loader:
         # order: no early key's reading depends on another's but killasgroup's
         # default, which is set after)
         values.update(_kind_defaults(kind)[0])
+        cache = target.active().converted
         for key, setting in written.items():
             if key not in _EARLY_SET:
                 continue
             spec = keys[key]
             if plain and "%" not in setting.value:
                 # the common case, without read()'s bookkeeping
-                value, error = _converted(spec.type, setting.value)
+                found = cache.get((spec.type, setting.value))
+                value, error = found if found is not None else \
+                    _converted(spec.type, setting.value)
                 if error is None:
                     values[key] = value
                     settings[key] = setting
@@ -725,12 +728,15 @@ class Loader:
                                              for k in env}
         plain = not self.tree.defaults
         values.update(_kind_defaults(prog.kind)[1])
+        cache = target.active().converted
         for key, setting in written.items():
             if key not in _PER_PROCESS_SET:
                 continue
             spec = keys[key]
             if plain and "%" not in setting.value:
-                value, error = _converted(spec.type, setting.value)
+                found = cache.get((spec.type, setting.value))
+                value, error = found if found is not None else \
+                    _converted(spec.type, setting.value)
                 if error is None:
                     if key == "command":
                         prog.command_text = value

@@ -43,6 +43,7 @@ class Target:
         self.supervisor_text = "%d.%d.%d" % self.supervisor
         self.python_text = "%d.%d" % self.python[:2]
         self.given = (str(supervisor), str(python))     # as written, for the audit's header
+        self.converted = {}           # loader: (type, text) -> converted value, for this target
 
     def __eq__(self, other):
         return isinstance(other, Target) and \

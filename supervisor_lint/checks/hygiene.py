@@ -803,6 +803,9 @@ def relative_executable(ctx, prog):
                   "the absolute path" % cmd.executable, ctx, prog, "command")
 
 
+_BIN_DIR = re.compile(r"/(s?bin|Scripts)/")
+
+
 def _cut_path(argv):
     """How many words of argv make one path cut at unquoted blanks
     (``/Volumes/My Drive/venv/bin/celery``), or 0: the first word is an
@@ -810,7 +813,7 @@ def _cut_path(argv):
     the words after it, none an option, end in a virtualenv's program (a
     known tool or python in a bin or Scripts directory)."""
     first = argv[0]
-    if not first.startswith("/") or re.search(r"/(s?bin|Scripts)/", first) or \
+    if not first.startswith("/") or _BIN_DIR.search(first) or \
             first.endswith((".sh", ".py")) or _RUNS_FILES.match(first.rpartition("/")[2]):
         return 0
     for k in range(1, min(len(argv), 5)):

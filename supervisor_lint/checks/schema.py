@@ -178,31 +178,39 @@ def _size(ctx, prog, key):
                                                                              value), ctx, prog, key)
 
 
+def _target():
+    from ..target import active
+    return active()
+
+
+_LOG_KEYS = (("stdout", "stdout_logfile", "stdout_logfile_maxbytes"),
+             ("stderr", "stderr_logfile", "stderr_logfile_maxbytes"))
+
+
 @rule("SV114", "supervisord-load-warning", "warning", category="schema", scope="program")
 def load_warning(ctx, prog):
     """The warnings supervisord itself prints while it loads a program
     (supervisor 4.3.0's options.py, in its words)."""
-    from ..target import active
     values = prog.values
     section = prog.section
-    for stream in ("stdout", "stderr"):
-        key = "%s_logfile" % stream
+    for stream, key, maxbytes_key in _LOG_KEYS:
         value = values.get(key)
-        if value == "SYSLOG" and at_key(prog, key) is not None and active().logfile_syslog:
+        if value != "SYSLOG" and value != "AUTO":
+            continue
+        if value == "SYSLOG" and at_key(prog, key) is not None and _target().logfile_syslog:
             yield finding("supervisord warns at every start: \"For [%s], %s=syslog but this is "
                           "deprecated and will be removed.  Use %s_syslog=true to enable syslog "
                           "instead.\"; write %s_syslog=true and drop %s" % (
                               section, key, stream, stream, key), ctx, prog, key)
-        maxbytes = values.get("%s_logfile_maxbytes" % stream)
-        if value == "AUTO" and maxbytes == 0 and \
+        if value == "AUTO" and values.get(maxbytes_key) == 0 and \
                 not (stream == "stderr" and values.get("redirect_stderr")):
             yield finding("supervisord warns: \"For [%s], AUTO logging used for %s without "
                           "rollover, set maxbytes > 0 to avoid filling up filesystem "
                           "unintentionally\": the AUTO file in childlogdir grows for ever; set "
                           "%s_logfile_maxbytes, or a log file of your own" % (section, key, stream),
-                          ctx, prog, "%s_logfile_maxbytes" % stream)
+                          ctx, prog, maxbytes_key)
     err = values.get("stderr_logfile")
-    if values.get("redirect_stderr") and isinstance(err, str) and \
+    if err is not None and values.get("redirect_stderr") and isinstance(err, str) and \
             err not in ("AUTO", "SYSLOG", "") and at_key(prog, "stderr_logfile") is not None:
         yield finding("supervisord warns: \"For [%s], redirect_stderr=true but stderr_logfile "
                       "has also been set to a filename, the filename has been ignored\": stderr "
@@ -249,9 +257,14 @@ def version_dependent_reading(ctx):
     target = active()
     for doc in ctx.docs:
         non_ascii = None
-        for line in doc.lines:
-            if non_ascii is None and not line._ascii:
-                non_ascii = line
+        if not doc.data.isascii():
+            non_ascii = next((line for line in doc.lines if not line._ascii), None)
+        # the lines either reading may differ on: headers with two ']', and the
+        # lines of entries that hold ';' or '#' (doc.marked has every such entry)
+        lines = [block.line for block in doc.blocks if block.line.text.count("]") > 1]
+        lines += [line for entry in doc.marked for line in entry.lines]
+        lines.sort(key=lambda line: line.number)
+        for line in lines:
             if line.kind == "header":
                 new = reader._SECTCRE.match(line.text.strip())
                 old = reader._SECTCRE_39.match(line.text.strip())
