@@ -524,9 +524,14 @@ def _fix(args, run_lint, sources, registry, stdout, stderr):
     uses_stdin = "-" in args.paths
 
     def key_of(path):
-        return "-" if uses_stdin and path == _stdin_name(args) else sources.realpath(path)
+        # standard input, under any spelling of its --stdin-filename
+        if uses_stdin and (path == _stdin_name(args) or (
+                sources.stdin_as is not None and path != "-" and
+                sources.realpath(path) == sources.stdin_as)):
+            return "-"
+        return sources.realpath(path)
 
-    only = {_stdin_name(args)} if uses_stdin else None    # with -, nothing on disk changes
+    only = {"-"} if uses_stdin else None    # with -, nothing on disk changes
     rule = []
 
     def may_write(key):

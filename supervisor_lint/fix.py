@@ -180,7 +180,7 @@ def run(run_lint, key_of, applicable=("safe",), only=None, allowed=None, sources
         for d in diags:
             if d.fix is None or d.fix.applicability not in applicable:
                 continue
-            if only is not None and d.path not in only:
+            if only is not None and key_of(d.path) not in only:
                 continue
             key = key_of(d.path)
             if allowed is not None and not allowed(key):

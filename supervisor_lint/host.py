@@ -774,12 +774,17 @@ def distribution_version(root, places, name):
     of ``places`` (site- or dist-packages directories, globs allowed) that
     has one: its dist-info or egg-info directory's name; None when none does."""
     import re
-    pattern = re.compile(r"%s-(\d+(?:\.\d+)*)" % re.escape(name))
+    pattern = re.compile(r"%s-(\d[^-]*?)(?:-py\d[\d.]*)?\.(?:dist|egg)-info$" % re.escape(name))
     for place in places:
-        for found in root.glob(place + "/%s-*-info" % name):
-            m = pattern.match(found.rpartition("/")[2])
+        found = {}
+        for path in root.glob(place + "/%s-*-info" % name):
+            m = pattern.match(path.rpartition("/")[2])
             if m:
-                return m.group(1), found
+                found.setdefault(m.group(1), path)
+        if len(found) == 1:
+            return next(iter(found.items()))
+        if found:
+            return None       # a stale copy beside the installed one: which is imported is not told
     return None
 
 
@@ -801,12 +806,19 @@ def packages_of(root, program):
     prefix = interpreter.rpartition("/bin/")[0]
     if not prefix:
         return []
-    places = [prefix + "/lib/python3*/site-packages"]
     st = root.stat(prefix + "/pyvenv.cfg")
     if st is not None and stat.S_ISREG(st.st_mode):
-        return places                 # a virtualenv (its system packages aside)
-    return places + [prefix + "/lib/python3/dist-packages", prefix + "/lib/python3*/dist-packages",
-                     "/usr/lib/python3/dist-packages"]
+        return [prefix + "/lib/python3*/site-packages"]    # a virtualenv (system packages aside)
+    if prefix == "/usr":
+        # the distribution's Python, in its sys.path order: what pip installs
+        # (/usr/local: Debian's dist-packages, RHEL's site-packages) before
+        # what the package manager does
+        return ["/usr/local/lib/python3*/dist-packages", "/usr/local/lib/python3*/site-packages",
+                "/usr/local/lib64/python3*/site-packages", "/usr/lib/python3/dist-packages",
+                "/usr/lib/python3*/dist-packages", "/usr/lib64/python3*/site-packages",
+                "/usr/lib/python3*/site-packages"]
+    return [prefix + "/lib/python3*/site-packages", prefix + "/lib/python3/dist-packages",
+            prefix + "/lib/python3*/dist-packages"]
 
 
 def installed_supervisor(root, service=None):

@@ -145,6 +145,9 @@ def collect(paths, options, sources, stdin=None, stdin_filename=None):
     from .sources import pseudo_fs
     from .tree import walk, looks_like_supervisor
     files = []
+    if stdin_filename and "-" in paths:
+        # standard input stands for that file in every read of the run
+        sources.stdin_as = sources.realpath(stdin_filename)
     for path in paths:
         if path == "-":
             if "-" not in sources.snapshot:
@@ -152,7 +155,6 @@ def collect(paths, options, sources, stdin=None, stdin_filename=None):
                 sources.snapshot["-"] = read_stdin(stdin if stdin is not None else sys.stdin)
             name = stdin_filename or "-"
             if stdin_filename:
-                sources.stdin_as = sources.realpath(stdin_filename)
                 settings = options.settings_for(stdin_filename)
                 if options.value(settings, "force-exclude") and \
                         options.excluded(settings, stdin_filename):
@@ -328,8 +330,14 @@ def _lint_files(files, options, sources, registry, stdin_filename):
     from .tree import build_fragments, is_main
     docs = []
     seen = set()
-    for path, data in files:
-        key = sources.realpath(path) if path not in ("-", stdin_filename) else path
+    # standard input first: a walk that meets the file it stands for reads it
+    # again (as the same bytes), under another spelling
+    stdin_names = ("-", stdin_filename)
+    for path, data in sorted(files, key=lambda found: found[0] not in stdin_names):
+        if path in stdin_names:
+            key = sources.stdin_as or path
+        else:
+            key = sources.realpath(path)
         if key in seen:
             continue
         seen.add(key)

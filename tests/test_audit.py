@@ -983,3 +983,35 @@ def test_a_supervisord_installed_in_a_virtualenv_is_found(tmp_path):
     assert out.splitlines()[0] == (
         "Audit: supervisord 4.2.5 on Python 3.11 (/opt/supervisor/bin/supervisord); judged as "
         "supervisor 4.2.5 on Python 3.11")
+
+
+def test_sv201_reads_the_celery_python_imports(tmp_path):
+    """A pip install on a Debian host (/usr/local/lib/python3.X/dist-packages)
+    comes before the distribution's package; two versions side by side in one
+    place tell nothing; a pre-release of 5.2.0 is not 5.2."""
+    conf = WORKER.replace("killasgroup=true\n", "").replace(
+        "/srv/app/venv/bin/celery", "/usr/local/bin/celery") % {"extra": ""}
+    system = {"/usr/local/bin/celery": {"text": "#!/usr/bin/python3\n",
+                                        "mode": "root:root 0755"},
+              "/usr/bin/python3": "link python3.11",
+              "/usr/lib/python3/dist-packages/celery-5.1.2.egg-info": "Metadata-Version: 2.1\n"}
+    pip = "/usr/local/lib/python3.11/dist-packages/celery-5.3.6.dist-info/METADATA"
+    (found,) = _sv201(tmp_path / "pip", dict(system, **{pip: "Name: celery\n"}), conf)
+    assert found[:2] == (1, "info") and found[2].startswith(
+        "a Celery 5.3.6 prefork worker (/usr/local/lib/python3.11/dist-packages/"
+        "celery-5.3.6.dist-info)")
+    (found,) = _sv201(tmp_path / "apt", system, conf)
+    assert found[:2] == (1, "warning") and "Celery 5.1.2 " in found[2]
+    site = "/srv/app/venv/lib/python3.11/site-packages"
+    venv = WORKER.replace("killasgroup=true\n", "") % {"extra": ""}
+    (found,) = _sv201(tmp_path / "two", {
+        site + "/celery-4.4.7.dist-info/METADATA": "Name: celery\n",
+        site + "/celery-5.3.6.dist-info/METADATA": "Name: celery\n"}, venv)
+    assert found[:2] == (1, "info") and found[2].startswith("a Celery prefork worker: ")
+    (found,) = _sv201(tmp_path / "rc", {
+        site + "/celery-5.2.0rc1.dist-info/METADATA": "Name: celery\n"}, venv)
+    assert found[:2] == (1, "warning") and found[2].startswith(
+        "a Celery 5.2.0rc1 prefork worker")
+    (found,) = _sv201(tmp_path / "egg", {
+        site + "/celery-5.2.7-py3.11.egg-info/PKG-INFO": "Name: celery\n"}, venv)
+    assert found[:2] == (1, "info") and "Celery 5.2.7 " in found[2]

@@ -183,3 +183,11 @@ def test_derived_places_agree_with_the_declarations():
         assert descriptor["properties"].get("security-severity") == rule.security_severity
         assert descriptor["defaultConfiguration"]["level"] == \
             {"error": "error", "warning": "warning", "info": "note"}[rule.severity]
+
+
+def test_sees_all_fatal_is_declared_only_where_the_engine_honours_it():
+    import pytest as _pytest
+    from supervisor_lint.checks import RULES, rule
+    with _pytest.raises(ValueError, match="sees_all_fatal goes with the live category"):
+        rule("SV999", "not-a-rule", "error", category="schema", sees_all_fatal=True)
+    assert "SV999" not in RULES

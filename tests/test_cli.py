@@ -4,6 +4,7 @@ that must never produce a traceback or a hang."""
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -145,6 +146,35 @@ def test_stdin_under_a_main_config_is_what_is_linted_and_fixed(tmp_path, given):
     assert out.startswith("deploy/conf.d/x.conf:2:20: SV106 [warning]") and "SV103" not in out
     status, out, err = run(["check", "--fix"] + args + name, cwd=str(tmp_path), stdin=stdin())
     assert (status, out) == (0, buffer.replace("+%s", "+%%s"))
+    assert (deploy / "conf.d" / "x.conf").read_text() == on_disk
+
+
+def test_stdin_under_any_spelling_of_its_name(tmp_path):
+    """Editors pass absolute paths: the buffer is fixed whatever spelling of
+    the file --stdin-filename uses, and a walk that meets the file does not
+    read it a second time."""
+    deploy = tmp_path / "deploy"
+    (deploy / "conf.d").mkdir(parents=True)
+    (deploy / "supervisord.conf").write_text(
+        "[supervisord]\nlogfile=/var/log/s.log\n[include]\nfiles=conf.d/*.conf\n")
+    on_disk = "[program:a]\ncommand=/bin/cat\nuser=a\nautostart=ture\n"
+    (deploy / "conf.d" / "x.conf").write_text(on_disk)
+    buffer = "[program:a]\ncommand=/bin/date +%s\nuser=a\nautostart=true\n"
+
+    def stdin():
+        return io.TextIOWrapper(io.BytesIO(buffer.encode()))
+    for name in (str(deploy / "conf.d" / "x.conf"), "./deploy/conf.d/x.conf",
+                 "deploy//conf.d/x.conf"):
+        status, out, err = run(["check", "--fix", "--main-config", "deploy/supervisord.conf",
+                                "--stdin-filename", name, "-"], cwd=str(tmp_path),
+                               stdin=stdin())
+        assert (status, out) == (0, buffer.replace("+%s", "+%%s")), (name, err)
+        assert "Fixed 1 problem" in err
+    for paths in (["-", "deploy/conf.d"], ["deploy/conf.d", "-"]):
+        status, out, err = run(["check", "--stdin-filename", "./deploy/conf.d/x.conf"] + paths,
+                               cwd=str(tmp_path), stdin=stdin())
+        assert (status, err) == (1, ""), paths
+        assert re.findall(r": (SV\d+) \[", out) == ["SV106"], out
     assert (deploy / "conf.d" / "x.conf").read_text() == on_disk
 
 

@@ -278,3 +278,17 @@ def test_a_thread_keeps_its_own_template_setting():
         thread.start()
         thread.join()
     assert seen == [False] and not reader.is_template("x.conf")
+
+
+def test_sv116_reads_a_template_value_as_the_rendered_file_holds_it(tmp_path):
+    """A ';' inside {{ }} is in the rendered file: Python 3.13 and older
+    versions cut that value at different columns, on a first line as on a
+    continuation line."""
+    first = tmp_path / "u.conf.j2"
+    first.write_text('[program:x]\ncommand=/bin/echo {{ "a;b;c ;d #e" }}\n')
+    status, diags, err = lint_json(["--isolated", "--select", "SV116", str(first)])
+    assert [(d["code"], d["line"], d["column"]) for d in diags] == [("SV116", 2, 29)]
+    continued = tmp_path / "v.conf.j2"
+    continued.write_text('[program:x]\ncommand=/bin/echo\n  {{ "a;b;c ;d #e" }}\n')
+    status, diags, err = lint_json(["--isolated", "--select", "SV116", str(continued)])
+    assert [(d["code"], d["line"], d["column"]) for d in diags] == [("SV116", 3, 13)]

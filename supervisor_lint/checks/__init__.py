@@ -66,6 +66,9 @@ def rule(code, name, severity, category, fatal="never", scope="tree", cross_file
     if severity not in SEVERITIES or fatal not in FATALITY or scope not in SCOPES or \
             category not in CATEGORIES:
         raise ValueError("rule %s: bad declaration" % code)
+    if sees_all_fatal and category != "live":
+        raise ValueError("rule %s: sees_all_fatal goes with the live category (the engine "
+                         "shows ctx.found to live rules only)" % code)
     if (security_severity is not None) != (category == "security"):
         raise ValueError("rule %s: security_severity goes with the security category" % code)
     declared = RULES[code] = Rule(code, name, severity, fatal, scope, category, cross_file,

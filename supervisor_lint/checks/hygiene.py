@@ -67,9 +67,14 @@ def missing_killasgroup(ctx, prog):
 
 
 def _release(version):
-    """(major, minor) of a version string such as 5.1.2."""
-    parts = (version.split(".") + ["0"])[:2]
-    return tuple(int(p) for p in parts)
+    """(major, minor) of a version string such as 5.1.2; a pre-release of a
+    minor version's first release (5.2.0rc1, 5.2b3) counts as the one before."""
+    m = re.match(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?(.*)$", version)
+    major, minor = int(m.group(1)), int(m.group(2) or 0)
+    rest = m.group(4)
+    if rest and not rest.startswith((".post", "post", "+")) and int(m.group(3) or 0) == 0:
+        return (major, minor - 1) if minor else (major - 1, 99)
+    return major, minor
 
 
 def _wrapper(prog):

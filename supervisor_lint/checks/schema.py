@@ -261,9 +261,14 @@ def version_dependent_reading(ctx):
             non_ascii = next((line for line in doc.lines if not line._ascii), None)
         # the lines either reading may differ on: headers with two ']', and the
         # lines of entries that hold ';' or '#' (doc.marked has every such entry)
-        lines = [block.line for block in doc.blocks if block.line.text.count("]") > 1]
-        lines += [line for entry in doc.marked for line in entry.lines]
-        lines.sort(key=lambda line: line.number)
+        if doc.template:
+            # (the reader's marks leave out a ';' inside {{ }}, which the
+            # rendered file holds as it is)
+            lines = doc.lines
+        else:
+            lines = [block.line for block in doc.blocks if block.line.text.count("]") > 1]
+            lines += [line for entry in doc.marked for line in entry.lines]
+            lines.sort(key=lambda line: line.number)
         for line in lines:
             if line.kind == "header":
                 new = reader._SECTCRE.match(line.text.strip())
