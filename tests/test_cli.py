@@ -121,61 +121,61 @@ def test_stdin(tmp_path):
     assert run(["check", "-"], stdin=stdin)[1].startswith("-:3:11: SV103")
 
 
+# an editor's buffer of deploy/conf.d/x.conf (on disk: ON_DISK) under deploy/supervisord.conf
+ON_DISK = "[program:a]\ncommand=/bin/cat\nuser=a\nautostart=ture\n"
+BUFFER = "[program:a]\ncommand=/bin/date +%s\nuser=a\nautostart=true\n"
+
+
+def _editor_tree(tmp_path):
+    deploy = tmp_path / "deploy"
+    (deploy / "conf.d").mkdir(parents=True)
+    (deploy / "supervisord.conf").write_text(
+        "[supervisord]\nlogfile=/var/log/s.log\n[include]\nfiles=conf.d/*.conf\n")
+    (deploy / "conf.d" / "x.conf").write_text(ON_DISK)
+    return deploy
+
+
+def _buffer():
+    return io.TextIOWrapper(io.BytesIO(BUFFER.encode()))
+
+
 @pytest.mark.parametrize("given", [False, True])
 def test_stdin_under_a_main_config_is_what_is_linted_and_fixed(tmp_path, given):
     """An editor sends its buffer with --stdin-filename: under a main config
     (configured or given) the tree reads the buffer, not the file on disk,
     and --fix prints the fixed buffer and writes nothing."""
-    deploy = tmp_path / "deploy"
-    (deploy / "conf.d").mkdir(parents=True)
-    (deploy / "supervisord.conf").write_text(
-        "[supervisord]\nlogfile=/var/log/s.log\n[include]\nfiles=conf.d/*.conf\n")
-    on_disk = "[program:a]\ncommand=/bin/cat\nuser=a\nautostart=ture\n"
-    (deploy / "conf.d" / "x.conf").write_text(on_disk)
-    buffer = "[program:a]\ncommand=/bin/date +%s\nuser=a\nautostart=true\n"
+    deploy = _editor_tree(tmp_path)
     args = ["--main-config", "deploy/supervisord.conf"] if given else []
     if not given:
         (tmp_path / "pyproject.toml").write_text(
             '[tool.supervisor-lint]\nmain-config = "deploy/supervisord.conf"\n')
     name = ["--stdin-filename", "deploy/conf.d/x.conf", "-"]
-
-    def stdin():
-        return io.TextIOWrapper(io.BytesIO(buffer.encode()))
-    status, out, err = run(["check"] + args + name, cwd=str(tmp_path), stdin=stdin())
+    status, out, err = run(["check"] + args + name, cwd=str(tmp_path), stdin=_buffer())
     assert (status, err) == (1, "")
     assert out.startswith("deploy/conf.d/x.conf:2:20: SV106 [warning]") and "SV103" not in out
-    status, out, err = run(["check", "--fix"] + args + name, cwd=str(tmp_path), stdin=stdin())
-    assert (status, out) == (0, buffer.replace("+%s", "+%%s"))
-    assert (deploy / "conf.d" / "x.conf").read_text() == on_disk
+    status, out, err = run(["check", "--fix"] + args + name, cwd=str(tmp_path), stdin=_buffer())
+    assert (status, out) == (0, BUFFER.replace("+%s", "+%%s"))
+    assert (deploy / "conf.d" / "x.conf").read_text() == ON_DISK
 
 
 def test_stdin_under_any_spelling_of_its_name(tmp_path):
     """Editors pass absolute paths: the buffer is fixed whatever spelling of
     the file --stdin-filename uses, and a walk that meets the file does not
     read it a second time."""
-    deploy = tmp_path / "deploy"
-    (deploy / "conf.d").mkdir(parents=True)
-    (deploy / "supervisord.conf").write_text(
-        "[supervisord]\nlogfile=/var/log/s.log\n[include]\nfiles=conf.d/*.conf\n")
-    on_disk = "[program:a]\ncommand=/bin/cat\nuser=a\nautostart=ture\n"
-    (deploy / "conf.d" / "x.conf").write_text(on_disk)
-    buffer = "[program:a]\ncommand=/bin/date +%s\nuser=a\nautostart=true\n"
-
-    def stdin():
-        return io.TextIOWrapper(io.BytesIO(buffer.encode()))
+    deploy = _editor_tree(tmp_path)
     for name in (str(deploy / "conf.d" / "x.conf"), "./deploy/conf.d/x.conf",
                  "deploy//conf.d/x.conf"):
         status, out, err = run(["check", "--fix", "--main-config", "deploy/supervisord.conf",
                                 "--stdin-filename", name, "-"], cwd=str(tmp_path),
-                               stdin=stdin())
-        assert (status, out) == (0, buffer.replace("+%s", "+%%s")), (name, err)
+                               stdin=_buffer())
+        assert (status, out) == (0, BUFFER.replace("+%s", "+%%s")), (name, err)
         assert "Fixed 1 problem" in err
     for paths in (["-", "deploy/conf.d"], ["deploy/conf.d", "-"]):
         status, out, err = run(["check", "--stdin-filename", "./deploy/conf.d/x.conf"] + paths,
-                               cwd=str(tmp_path), stdin=stdin())
+                               cwd=str(tmp_path), stdin=_buffer())
         assert (status, err) == (1, ""), paths
         assert re.findall(r": (SV\d+) \[", out) == ["SV106"], out
-    assert (deploy / "conf.d" / "x.conf").read_text() == on_disk
+    assert (deploy / "conf.d" / "x.conf").read_text() == ON_DISK
 
 
 def test_directory_recursion_skips_non_supervisor_files(tmp_path):
