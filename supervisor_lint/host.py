@@ -788,21 +788,32 @@ def distribution_version(root, places, name):
     return None
 
 
+def shebang_interpreter(root, program):
+    """The interpreter a script's ``#!`` line names (the word after
+    ``/usr/bin/env`` when it goes through env), or None."""
+    head = root.head(program)
+    if not head or not head.startswith(b"#!"):
+        return None
+    words = head[2:].split(b"\n", 1)[0].decode("utf-8", "replace").split()
+    if not words:
+        return None
+    return words[1] if words[0].endswith("/env") and len(words) > 1 else words[0]
+
+
 def packages_of(root, program):
     """The site- and dist-packages directories the Python that runs
     ``program`` (a host path: a console script, or a python itself) imports
     from: its virtualenv's, else its prefix's and the system's."""
     interpreter = program
     if not posixpath.basename(program).startswith(("python", "pypy")):
-        head = root.head(program)
-        if not head or not head.startswith(b"#!"):
-            return []
-        words = head[2:].split(b"\n", 1)[0].decode("utf-8", "replace").split()
-        if not words:
-            return []
-        interpreter = words[1] if words[0].endswith("/env") and len(words) > 1 else words[0]
-        if not interpreter.startswith("/"):
-            return []
+        interpreter = shebang_interpreter(root, program)
+    return _packages_for(root, interpreter) if interpreter and interpreter.startswith("/") \
+        else []
+
+
+def _packages_for(root, interpreter):
+    """packages_of the Python at host path ``interpreter`` (as written, not
+    resolved: a virtualenv's python links out of it)."""
     prefix = interpreter.rpartition("/bin/")[0]
     if not prefix:
         return []
@@ -837,13 +848,12 @@ def installed_supervisor(root, service=None):
             candidates.append(words[0])
     candidates += ["/usr/bin/supervisord", "/usr/local/bin/supervisord"]
     for program in candidates:
-        head = root.head(program)
-        if not head or not head.startswith(b"#!"):
+        interpreter = shebang_interpreter(root, program)
+        if interpreter is None:
             continue
-        words = head[2:].split(b"\n", 1)[0].decode("utf-8", "replace").split()
-        if not words:
-            continue
-        interpreter = words[1] if words[0].endswith("/env") and len(words) > 1 else words[0]
+        # the packages of the Python its #! names first: a virtualenv's own,
+        # whose python links out of it to the system's
+        places = _packages_for(root, interpreter) if interpreter.startswith("/") else []
         if not interpreter.startswith("/"):
             interpreter = "/usr/bin/" + interpreter
         resolved = root.resolve(interpreter) or interpreter
@@ -851,9 +861,7 @@ def installed_supervisor(root, service=None):
             re.search(r"python(\d+\.\d+)", interpreter)
         python = m.group(1) if m else None
         prefix = resolved.rpartition("/bin/")[0] or "/usr"
-        # the packages of the Python its #! names first: a virtualenv's own,
-        # whose python links out of it to the system's
-        places = packages_of(root, program) + [
+        places += [
             prefix + "/lib/python3/dist-packages", prefix + "/lib/python3*/site-packages",
             prefix + "/lib/python3*/dist-packages", "/usr/lib/python3/dist-packages",
             "/usr/local/lib/python3*/site-packages", "/usr/lib/python3*/site-packages"]
